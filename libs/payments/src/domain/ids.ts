@@ -1,0 +1,30 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+/**
+ * Identifiers and outbound idempotency keys. Every key we send a gateway is derived from our own row ids
+ * (DESIGN.md §3 rule 3), so the same logical operation always carries the same key and a retry can never
+ * charge or refund twice.
+ */
+export const newId = (): string => randomUUID();
+
+/** An orderId valid for every gateway we support: 6–64 chars of [A-Za-z0-9_-] (toss.md §2, KISPG/NicePay ≤ 64). */
+export function newOrderId(prefix = 'ord'): string {
+  return `${prefix}_${Date.now().toString(36)}${randomBytes(9).toString('base64url')}`;
+}
+
+/** A deterministic orderId for a billing charge identified by (billing key, caller idempotency key). */
+export function derivedOrderId(prefix: string, ...parts: string[]): string {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 40);
+  return `${prefix}_${digest}`.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+export const idempotencyKeys = {
+  confirm: (paymentId: string) => `confirm:${paymentId}`,
+  cancel: (cancelId: string) => `cancel:${cancelId}`,
+  netCancel: (paymentId: string) => `net-cancel:${paymentId}`,
+  billingIssue: (billingKeyId: string) => `billing-issue:${billingKeyId}`,
+  billingCharge: (paymentId: string) => `billing-charge:${paymentId}`,
+  cashReceiptIssue: (receiptId: string) => `cash-receipt:${receiptId}`,
+  cashReceiptCancel: (receiptId: string) => `cash-receipt-cancel:${receiptId}`,
+  virtualAccount: (paymentId: string) => `virtual-account:${paymentId}`,
+};

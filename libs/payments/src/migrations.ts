@@ -1,0 +1,1 @@
+export { PAYMENTS_MIGRATIONS } from '../../../migrations';

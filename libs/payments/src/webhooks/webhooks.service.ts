@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger, type LoggerService } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { systemClock } from '../domain/clock';
+import { PaymentNotFoundError } from '../domain/errors';
+import { WebhookEventStatus } from '../domain/payment-status';
+import { Payment } from '../entities/payment.entity';
+import { GatewayRegistry } from '../gateways/gateway-registry';
+import type { ParsedWebhook, PaymentGateway } from '../gateways/gateway.port';
+import { scrubText } from '../gateways/http/scrub';
+import { PaymentsService } from '../payments.service';
+import type { ResolvedPaymentsOptions } from '../payments.options';
+import { PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import { WebhookInbox } from './webhook-inbox';
+
+export type WebhookOutcome = 'processed' | 'ignored' | 'rejected' | 'duplicate';
+
+interface ProcessResult {
+  status: WebhookEventStatus.PROCESSED | WebhookEventStatus.IGNORED | WebhookEventStatus.REJECTED;
+  paymentId?: string | null;
+  note?: string;
+}
+
+/**
+ * Processes verified-as-far-as-possible deliveries (the guard ran `parseWebhook`). Stores each in the inbox,
+ * establishes authenticity the way the adapter asked (payment secret, or a fresh read-back from the gateway for
+ * unsigned events), and hands the gateway truth to the same `apply` step confirm and sync use.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly inbox: WebhookInbox;
+  private readonly logger: LoggerService;
+
+  constructor(
+    @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
+    private readonly gateways: GatewayRegistry,
+    private readonly payments: PaymentsService,
+  ) {
+    this.inbox = new WebhookInbox(dataSource, options.clock ?? systemClock);
+    this.logger = options.logger ?? new Logger('KrPayments:webhooks');
+  }
+
+  async handle(gatewayName: string, parsed: ParsedWebhook, sourceIp?: string): Promise<WebhookOutcome> {
+    const gateway = this.gateways.get(gatewayName);
+    const entry = await this.inbox.record(gateway.name, parsed, sourceIp);
+    if (!entry.shouldProcess) return 'duplicate';
+    try {
+      const result = await this.process(gateway, parsed);
+      await this.inbox.finish(entry.event.id, result.status, { paymentId: result.paymentId, error: result.note });
+      if (result.status === WebhookEventStatus.REJECTED) {
+        this.logger.warn?.(`${gateway.name} webhook ${parsed.eventType} rejected: ${result.note ?? ''}`, 'KrPayments');
+        return 'rejected';
+      }
+      return result.status === WebhookEventStatus.PROCESSED ? 'processed' : 'ignored';
+    } catch (error) {
+      const message = scrubText(error instanceof Error ? error.message : String(error));
+      await this.inbox.finish(entry.event.id, WebhookEventStatus.FAILED, { error: message });
+      this.logger.error?.(`${gateway.name} webhook ${parsed.eventType} failed (will re-run on redelivery): ${message}`, 'KrPayments');
+      throw error;
+    }
+  }
+
+  private async process(gateway: PaymentGateway, parsed: ParsedWebhook): Promise<ProcessResult> {
+    switch (parsed.verification) {
+      case 'read-back':
+        return this.applyReadBack(gateway, parsed);
+      case 'payment-secret': {
+        const payment = await this.findPayment(gateway.name, parsed);
+        if (!payment) return { status: WebhookEventStatus.REJECTED, note: 'no payment for this orderId' };
+        if (!parsed.secret || !(await this.payments.verifyWebhookSecret(payment.id, parsed.secret))) {
+          return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'secret does not match the payment' };
+        }
+        return this.applyReadBack(gateway, parsed, payment);
+      }
+      case 'signature': {
+        if (parsed.truth) {
+          const payment = await this.findPayment(gateway.name, parsed);
+          if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this orderId' };
+          const applied = await this.payments.applyGatewayTruth(payment.id, parsed.truth, 'webhook');
+          return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
+        }
+        if (parsed.billingKey) {
+          const row = await this.payments.markBillingKeyDeletedByValue(gateway.name, parsed.billingKey);
+          return row
+            ? { status: WebhookEventStatus.PROCESSED }
+            : { status: WebhookEventStatus.IGNORED, note: 'unknown billing key' };
+        }
+        return { status: WebhookEventStatus.IGNORED, note: 'verified event with nothing to apply' };
+      }
+      case 'none':
+      default:
+        // Unsigned events that cannot be read back (e.g. Toss BILLING_DELETED) are kept for audit, never acted on:
+        // a forged one must not be able to disable a customer's subscription.
+        return { status: WebhookEventStatus.IGNORED, note: 'unverifiable event stored for audit' };
+    }
+  }
+
+  private async applyReadBack(gateway: PaymentGateway, parsed: ParsedWebhook, known?: Payment): Promise<ProcessResult> {
+    const payment = known ?? (await this.findPayment(gateway.name, parsed));
+    if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this delivery' };
+    // Unsigned body: trust only what the gateway tells us on a call we authenticate (toss.md §6.3).
+    const truth = await gateway.getPayment({
+      paymentKey: payment.gatewayPaymentKey ?? parsed.paymentKey ?? null,
+      orderId: payment.orderId,
+      amount: payment.amount,
+    });
+    const applied = await this.payments.applyGatewayTruth(payment.id, truth, 'webhook');
+    return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
+  }
+
+  private async findPayment(gateway: string, parsed: ParsedWebhook): Promise<Payment | null> {
+    try {
+      if (parsed.orderId) return await this.payments.getByOrderId(gateway, parsed.orderId);
+    } catch (error) {
+      if (!(error instanceof PaymentNotFoundError)) throw error;
+    }
+    if (parsed.paymentKey) {
+      return this.dataSource.manager.findOne(Payment, { where: { gateway, gatewayPaymentKey: parsed.paymentKey } });
+    }
+    return null;
+  }
+}

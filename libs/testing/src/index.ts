@@ -1,0 +1,6 @@
+/**
+ * nestjs-kr-payments/testing — gateway simulators and test helpers for your own e2e tests.
+ */
+export * from './clock';
+export * from './toss';
+export * from './postgres';

@@ -1,0 +1,118 @@
+import { Injectable, Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  PAYMENTS_ENTITIES,
+  PAYMENTS_MIGRATIONS,
+  PaymentsModule,
+  PaymentsService,
+  type PaymentsModuleOptions,
+} from 'nestjs-kr-payments';
+import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
+
+/** A fixed test key ring (never use outside tests). */
+export const TEST_ENCRYPTION = {
+  keys: { k1: Buffer.alloc(32, 7).toString('base64'), k2: Buffer.alloc(32, 9).toString('base64') },
+  activeKeyId: 'k1',
+};
+
+/** Collects every line any Nest logger call produces, so tests can assert secrets never reach logs. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private push(level: string, message: unknown, rest: unknown[]): void {
+    this.lines.push(`${level} ${stringify(message)} ${rest.map(stringify).join(' ')}`);
+  }
+  log(message: unknown, ...rest: unknown[]): void { this.push('log', message, rest); }
+  error(message: unknown, ...rest: unknown[]): void { this.push('error', message, rest); }
+  warn(message: unknown, ...rest: unknown[]): void { this.push('warn', message, rest); }
+  debug(message: unknown, ...rest: unknown[]): void { this.push('debug', message, rest); }
+  verbose(message: unknown, ...rest: unknown[]): void { this.push('verbose', message, rest); }
+  fatal(message: unknown, ...rest: unknown[]): void { this.push('fatal', message, rest); }
+  text(): string { return this.lines.join('\n'); }
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try { return JSON.stringify(value); } catch { return String(value); }
+}
+
+export type RegistrationStyle = 'forRoot' | 'useFactory' | 'useClass' | 'useExisting';
+
+export interface ShopApp {
+  app: INestApplication;
+  payments: PaymentsService;
+  dataSource: DataSource;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots a Nest app the way a user would: TypeORM on a fresh test database with the library's entities and
+ * migrations, PaymentsModule registered in the given style, listening on loopback (webhooks reach it).
+ */
+export async function bootPaymentsApp(
+  options: PaymentsModuleOptions,
+  style: RegistrationStyle = 'useFactory',
+  logger?: LoggerService,
+): Promise<ShopApp> {
+  const database = await createTestDatabase();
+
+  @Injectable()
+  class PaymentsOptionsFactory {
+    createPaymentsOptions(): PaymentsModuleOptions {
+      return options;
+    }
+  }
+  @Module({ providers: [PaymentsOptionsFactory], exports: [PaymentsOptionsFactory] })
+  class OptionsModule {}
+
+  const paymentsImport =
+    style === 'forRoot'
+      ? PaymentsModule.forRoot(options)
+      : style === 'useFactory'
+        ? PaymentsModule.forRootAsync({ useFactory: async () => options })
+        : style === 'useClass'
+          ? PaymentsModule.forRootAsync({ useClass: PaymentsOptionsFactory })
+          : PaymentsModule.forRootAsync({ imports: [OptionsModule], useExisting: PaymentsOptionsFactory });
+
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url: database.url,
+        entities: [...PAYMENTS_ENTITIES],
+        migrations: [...PAYMENTS_MIGRATIONS],
+        migrationsRun: true,
+        logging: false,
+        extra: { max: 40 },
+      }),
+      paymentsImport,
+    ],
+  })
+  class TestAppModule {}
+
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(TestAppModule, { rawBody: true, logger: logger ?? false, abortOnError: false });
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    payments: app.get(PaymentsService),
+    dataSource: app.get(DataSource),
+    url: `http://127.0.0.1:${address.port}`,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
