@@ -11,10 +11,14 @@ import {
 } from 'nestjs-kr-payments';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
 
+/** The shop's checkout return URLs (Toss successUrl / failUrl). */
+export const URLS = { returnUrl: 'https://shop.example/pay/success', failUrl: 'https://shop.example/pay/fail' };
+
 /** A fixed test key ring (never use outside tests). */
 export const TEST_ENCRYPTION = {
   keys: { k1: Buffer.alloc(32, 7).toString('base64'), k2: Buffer.alloc(32, 9).toString('base64') },
   activeKeyId: 'k1',
+  lookupKeyId: 'k1',
 };
 
 /** Collects every line any Nest logger call produces, so tests can assert secrets never reach logs. */
@@ -89,6 +93,7 @@ export async function bootPaymentsApp(
         migrationsRun: true,
         logging: false,
         extra: { max: 40 },
+        retryAttempts: 0,
       }),
       paymentsImport,
     ],
@@ -100,7 +105,8 @@ export async function bootPaymentsApp(
     app = await NestFactory.create(TestAppModule, { rawBody: true, logger: logger ?? false, abortOnError: false });
     await app.listen(0, '127.0.0.1');
   } catch (error) {
-    await database.drop();
+    // The database is left to the server teardown: TypeORM may still be running migrations on it when a
+    // PaymentsModule option fails validation, and dropping it under its feet only adds noise.
     throw error;
   }
   const address = app.getHttpServer().address() as { port: number };

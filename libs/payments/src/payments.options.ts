@@ -92,7 +92,14 @@ export function resolvePaymentsOptions(
   if (!options.encryption) {
     problems.push('encryption: required (keys + activeKeyId) to store billing keys and identity numbers encrypted');
   } else {
-    problems.push(...FieldCipher.validateOptions(options.encryption));
+    const cipherProblems = FieldCipher.validateOptions(options.encryption);
+    problems.push(...cipherProblems);
+    const { keys, lookupKey, lookupKeyId } = options.encryption;
+    if (cipherProblems.length === 0 && Object.keys(keys ?? {}).length > 1 && !lookupKey && !lookupKeyId) {
+      // Without a pinned lookup key the HMAC lookup columns would be derived from the active key and change at
+      // the first rotation, silently breaking lookups of existing rows.
+      problems.push('encryption.lookupKeyId: required once the key ring has more than one key (pin it to the first key id)');
+    }
   }
 
   const webhooks = options.webhooks ?? {};

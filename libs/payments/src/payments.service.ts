@@ -646,6 +646,10 @@ export class PaymentsService {
     return this.cipher.lookupHash(secret, 'payments.webhook_secret');
   }
 
+  async hasWebhookSecret(paymentId: string): Promise<boolean> {
+    return (await this.ledger.findWebhookSecretHash(paymentId)) !== null;
+  }
+
   /** Constant-time check of a webhook-carried secret against the one stored (hashed) for the payment. */
   async verifyWebhookSecret(paymentId: string, secret: string): Promise<boolean> {
     const stored = await this.ledger.findWebhookSecretHash(paymentId);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { systemClock } from '../domain/clock';
-import { PaymentNotFoundError } from '../domain/errors';
+import { PaymentNotFoundError, PaymentsError } from '../domain/errors';
 import { WebhookEventStatus } from '../domain/payment-status';
 import { Payment } from '../entities/payment.entity';
 import { GatewayRegistry } from '../gateways/gateway-registry';
@@ -11,6 +11,18 @@ import { PaymentsService } from '../payments.service';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import { WebhookInbox } from './webhook-inbox';
+
+/** A delivery that arrived before the state it refers to exists here; answered 5xx so the gateway retries. */
+export class WebhookNotReadyError extends PaymentsError {
+  constructor(gateway: string, paymentId: string) {
+    super('WEBHOOK_NOT_READY', `${gateway} webhook for payment ${paymentId} arrived before its secret was stored`, {
+      gateway,
+      paymentId,
+      retryable: true,
+      httpStatus: 503,
+    });
+  }
+}
 
 export type WebhookOutcome = 'processed' | 'ignored' | 'rejected' | 'duplicate';
 
@@ -67,6 +79,11 @@ export class WebhooksService {
       case 'payment-secret': {
         const payment = await this.findPayment(gateway.name, parsed);
         if (!payment) return { status: WebhookEventStatus.REJECTED, note: 'no payment for this orderId' };
+        if (!(await this.payments.hasWebhookSecret(payment.id))) {
+          // The callback can overtake the confirm answer that carries the secret (Toss sends DEPOSIT_CALLBACK the
+          // moment the account is issued). Fail this attempt so the gateway redelivers once the secret is stored.
+          throw new WebhookNotReadyError(gateway.name, payment.id);
+        }
         if (!parsed.secret || !(await this.payments.verifyWebhookSecret(payment.id, parsed.secret))) {
           return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'secret does not match the payment' };
         }
