@@ -1,0 +1,2 @@
+export { FieldCipher } from './field-cipher';
+export type { EncryptionOptions, EncryptedValue } from './field-cipher';
