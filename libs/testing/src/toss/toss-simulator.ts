@@ -1,0 +1,556 @@
+import { createHash, createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../clock';
+import { TOSS_ERRORS, TossApiError, tossError } from './toss-simulator.errors';
+import { type FaultMatch, type TossFault, TossFaultRegistry, pathMatches } from './toss-simulator.faults';
+import { formatKst, formatWebhookCreatedAt, newTraceId, newWebhookTransmissionId } from './toss-simulator.format';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, type IdempotencyTicket, TossIdempotencyStore } from './toss-simulator.idempotency';
+import { type PaymentRef, type PaymentWindowInput, TossSimulatorStore } from './toss-simulator.store';
+import { TossWebhookDispatcher, type WebhookDelivery } from './toss-simulator.webhooks';
+
+/** The docs' public test keys (toss.md §1.3): they work without an account. */
+export const TOSS_TEST_SECRET_KEY = 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R';
+export const TOSS_TEST_CLIENT_KEY = 'test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq';
+
+export interface TossSimulatorOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  /** Accepted secret keys; default [TOSS_TEST_SECRET_KEY]. `live_*` keys run in live mode (test headers ignored). */
+  secretKeys?: string[];
+  /** Client keys the simulated windows accept; default [TOSS_TEST_CLIENT_KEY]. */
+  clientKeys?: string[];
+  clock?: Clock;
+  /** Where PAYMENT_STATUS_CHANGED / DEPOSIT_CALLBACK / BILLING_DELETED go; unset → no webhooks. */
+  webhookUrl?: string;
+  /** Multiplies the retry schedule (1, 4, 16, … minutes); default 1/60000 (1 min → 1 ms). */
+  webhookTimeScale?: number;
+  /** Per-attempt timeout; default 10_000 (toss.md §6.1). */
+  webhookTimeoutMs?: number;
+  /** 64-hex 보안 키 used by `signPayoutWebhook`. */
+  payoutSecurityKey?: string;
+  /**
+   * How the 보안 키 becomes the HMAC key [U] (toss.md §6.3): its UTF-8 bytes (default; what public implementations
+   * do) or the 32 bytes it hex-decodes to.
+   */
+  payoutSecurityKeyEncoding?: 'utf8' | 'hex';
+  /**
+   * Idempotency replay of error answers (toss.md §1.4 [U]). 'business' (default): replay 2xx and 4xx except the
+   * retryable codes (PROVIDER_ERROR, CARD_PROCESSING_ERROR, FORBIDDEN_CONSECUTIVE_REQUEST, 409, 429);
+   * 'none': replay 2xx only. 5xx and transport faults are never stored.
+   */
+  replayErrors?: 'business' | 'none';
+  /** Stay PARTIAL_CANCELED when partial cancels drain the balance to 0 (toss.md §3.3); default false. */
+  partialCanceledAtZeroQuirk?: boolean;
+  /** Added to every response; default 0. */
+  latencyMs?: number;
+  /** Default 'tosspayments'. */
+  mid?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Parsed JSON body; the raw text when it was not JSON; undefined when empty. */
+  body: unknown;
+  rawBody: string;
+  at: Date;
+  /** HTTP status answered; 0 while unanswered or when the connection was dropped by a fault. */
+  status: number;
+}
+
+export interface SuccessUrlParams {
+  paymentKey: string;
+  orderId: string;
+  amount: number;
+  paymentType: 'NORMAL';
+}
+
+export type { TossFault } from './toss-simulator.faults';
+
+interface Answer {
+  status: number;
+  /** Serialized JSON, or '' for an empty body (DELETE billing). */
+  body: string;
+  errorCode?: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * An in-process fake of the Toss Payments core API v1 (toss.md), on plain `node:http` so it keeps up with a
+ * benchmark. JSON in/out on 127.0.0.1. See toss.md §11 for the checklist it implements.
+ */
+export class TossSimulator {
+  readonly url: string;
+  readonly clock: Clock;
+  readonly requests: RecordedRequest[] = [];
+
+  private readonly secretKeys: readonly string[];
+  private readonly latencyMs: number;
+  private readonly store: TossSimulatorStore;
+  private readonly idempotency: TossIdempotencyStore;
+  private readonly faults = new TossFaultRegistry();
+  private readonly webhooks: TossWebhookDispatcher;
+  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
+  private webhookUrl: string | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: TossSimulatorOptions,
+    port: number,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.clock = options.clock ?? systemClock;
+    this.secretKeys = options.secretKeys ?? [TOSS_TEST_SECRET_KEY];
+    this.latencyMs = options.latencyMs ?? 0;
+    this.setWebhookUrl(options.webhookUrl);
+    this.idempotency = new TossIdempotencyStore(this.clock, options.replayErrors ?? 'business');
+    this.webhooks = new TossWebhookDispatcher({
+      clock: this.clock,
+      timeScale: options.webhookTimeScale ?? 1 / 60_000,
+      timeoutMs: options.webhookTimeoutMs ?? 10_000,
+    });
+    this.store = new TossSimulatorStore({
+      clock: this.clock,
+      mid: options.mid ?? 'tosspayments',
+      clientKeys: options.clientKeys ?? [TOSS_TEST_CLIENT_KEY],
+      partialCanceledAtZeroQuirk: options.partialCanceledAtZeroQuirk ?? false,
+      events: {
+        paymentStatusChanged: (payment) =>
+          this.emitWebhook('PAYMENT_STATUS_CHANGED', {
+            eventType: 'PAYMENT_STATUS_CHANGED',
+            createdAt: formatWebhookCreatedAt(this.clock.now()),
+            data: payment,
+          }),
+        // DEPOSIT_CALLBACK is flat and has no eventType field (toss.md §6.2).
+        depositCallback: (body) =>
+          this.emitWebhook('DEPOSIT_CALLBACK', {
+            createdAt: formatWebhookCreatedAt(this.clock.now()),
+            secret: body.secret,
+            status: body.status,
+            transactionKey: body.transactionKey,
+            orderId: body.orderId,
+          }),
+        billingDeleted: (billingKey) =>
+          this.emitWebhook('BILLING_DELETED', {
+            eventType: 'BILLING_DELETED',
+            createdAt: formatWebhookCreatedAt(this.clock.now()),
+            data: { billingKey, reason: '삭제 API 요청' },
+          }),
+      },
+    });
+    server.on('request', (req, res) => this.receive(req, res));
+  }
+
+  static async start(options: TossSimulatorOptions = {}): Promise<TossSimulator> {
+    validateOptions(options);
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    return new TossSimulator(server, options, port);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.webhooks.stop();
+    for (const timer of this.delayedAnswers) clearTimeout(timer);
+    this.delayedAnswers.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  setWebhookUrl(url: string | undefined): void {
+    if (url !== undefined) assertHttpUrl(url, 'webhookUrl');
+    this.webhookUrl = url;
+  }
+
+  // ---- simulated browser windows ---------------------------------------------------------------------------
+
+  /**
+   * Simulates the payment window: creates an IN_PROGRESS payment (authenticated now) that must be confirmed
+   * within 10 minutes of the clock. Returns what the browser brings back to successUrl.
+   */
+  authenticatePayment(input: PaymentWindowInput): SuccessUrlParams {
+    const { paymentKey, orderId, amount } = this.store.authenticatePayment(input);
+    return { paymentKey, orderId, amount, paymentType: 'NORMAL' };
+  }
+
+  /** Simulates the billing-auth window: returns what successUrl gets ({ customerKey, authKey }). */
+  authenticateBilling(input: { customerKey: string; clientKey?: string; cardNumber?: string }): {
+    customerKey: string;
+    authKey: string;
+  } {
+    return this.store.authenticateBilling(input);
+  }
+
+  /** The buyer transfers the money: DONE, a ledger row, DEPOSIT_CALLBACK + PAYMENT_STATUS_CHANGED. */
+  deposit(ref: PaymentRef): void {
+    this.store.deposit(ref);
+  }
+
+  /** DONE → WAITING_FOR_DEPOSIT (+ webhooks). */
+  depositError(ref: PaymentRef): void {
+    this.store.depositError(ref);
+  }
+
+  /** expired = true, no webhook (toss.md §4.5). */
+  expireVirtualAccount(ref: PaymentRef): void {
+    this.store.expireVirtualAccount(ref);
+  }
+
+  // ---- fault injection -------------------------------------------------------------------------------------
+
+  /** The next `times` requests matching (method, path prefix or RegExp) get the fault. */
+  failNext(match: FaultMatch, fault: TossFault, times = 1): void {
+    this.faults.add(match, fault, times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- observation -----------------------------------------------------------------------------------------
+
+  /** Requests whose method matches and whose path starts with `path` (or matches the RegExp), in order. */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
+    const wanted = method.toUpperCase();
+    return this.requests.filter((r) => r.method === wanted && pathMatches(path, r.path));
+  }
+
+  get webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries;
+  }
+
+  /**
+   * Resolves once no webhook attempt is on the wire and no retry is due within `withinMs` real milliseconds
+   * (default 5000). With the default time scale the whole retry schedule (≈5.5 s) fits in a test.
+   */
+  async webhooksIdle(withinMs = 5000): Promise<void> {
+    while (!this.stopped && this.webhooks.busy(withinMs)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  getPayment(paymentKey: string): Record<string, unknown> | undefined {
+    return this.store.peekPayment(paymentKey);
+  }
+
+  /** Forgets all payments, billing keys, receipts, ledger rows, idempotency keys, requests, faults and webhooks. */
+  reset(): void {
+    this.store.reset();
+    this.idempotency.clear();
+    this.faults.clear();
+    this.requests.length = 0;
+    this.webhooks.cancelAll();
+    this.webhooks.clearHistory();
+  }
+
+  /**
+   * Signs a payout/seller webhook per toss.md §6.3: HMAC-SHA256 over `<raw body>:<transmission-time>` with the
+   * 보안 키. The header carries two slots as during a key rotation: the first is signed with a retired key (a
+   * value derived from the current one, which no verifier holds), the second with the current key, so a verifier
+   * must accept a match in *either* slot.
+   */
+  signPayoutWebhook(body: object, transmissionTime?: string): { headers: Record<string, string>; rawBody: string } {
+    const securityKey = this.options.payoutSecurityKey;
+    if (!securityKey) throw new Error('TossSimulator.signPayoutWebhook: start the simulator with payoutSecurityKey');
+    const time = transmissionTime ?? formatKst(this.clock.now());
+    const rawBody = JSON.stringify(body);
+    const encoding = this.options.payoutSecurityKeyEncoding ?? 'utf8';
+    const retiredKey = createHash('sha256').update(`retired:${securityKey}`).digest('hex');
+    const sign = (key: string) =>
+      createHmac('sha256', Buffer.from(key, encoding)).update(`${rawBody}:${time}`, 'utf8').digest('base64');
+    return {
+      rawBody,
+      headers: {
+        'content-type': 'application/json',
+        'tosspayments-webhook-transmission-time': time,
+        'tosspayments-webhook-transmission-retried-count': '0',
+        'tosspayments-webhook-transmission-id': newWebhookTransmissionId(),
+        'tosspayments-webhook-signature': `v1:${sign(retiredKey)},v1:${sign(securityKey)}`,
+      },
+    };
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------------------
+
+  private emitWebhook(eventType: string, body: unknown): void {
+    if (this.webhookUrl) this.webhooks.send(this.webhookUrl, eventType, body);
+  }
+
+  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.socket.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  }
+
+  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = value;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let body: unknown;
+    let bodyIsJson = true;
+    if (rawBody.length > 0) {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+        bodyIsJson = false;
+      }
+    }
+    const record: RecordedRequest = { method, path, query, headers, body, rawBody, at: this.clock.now(), status: 0 };
+    this.requests.push(record);
+
+    const fault = this.faults.take(method, path);
+    if (fault?.kind === 'drop-before-commit') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'error') {
+      // Applied before authentication: the gateway (or something in front of it) answered, nothing happened.
+      const message = fault.message ?? TOSS_ERRORS[fault.code]?.message ?? '요청을 처리할 수 없습니다.';
+      this.answer(req, res, record, { status: fault.status, body: JSON.stringify({ code: fault.code, message }) }, this.latencyMs);
+      return;
+    }
+
+    let ticket: IdempotencyTicket | undefined;
+    let answer: Answer;
+    try {
+      ({ answer, ticket } = this.execute(method, path, query, headers, body, bodyIsJson));
+    } catch (error) {
+      // Refused before any idempotency ticket was taken (auth, test code, key checks): nothing to store.
+      answer = errorAnswer(error, method, path);
+    }
+
+    if (fault?.kind === 'drop-after-commit') {
+      // The request was applied and its answer produced; only the wire lost it. Toss would have stored that
+      // answer under the Idempotency-Key, so a retry with the same key replays it.
+      ticket?.complete({ status: answer.status, body: answer.body }, answer.errorCode);
+      req.socket.destroy();
+      return;
+    }
+    const delayMs =
+      this.latencyMs + (fault?.kind === 'latency' || fault?.kind === 'hang-after-commit' ? fault.ms : 0);
+    this.answer(req, res, record, answer, delayMs, ticket);
+  }
+
+  /**
+   * Writes the answer after `delayMs`. The idempotency key stays "in flight" until then: the delay stands for
+   * the gateway's processing time, which is when Toss answers a duplicate with 409 (toss.md §1.4).
+   */
+  private answer(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: RecordedRequest,
+    answer: Answer,
+    delayMs: number,
+    ticket?: IdempotencyTicket,
+  ): void {
+    const write = () => {
+      ticket?.complete({ status: answer.status, body: answer.body }, answer.errorCode);
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
+      record.status = answer.status;
+      const headers: Record<string, string | number> = {
+        'x-tosspayments-trace-id': newTraceId(),
+        'content-length': Buffer.byteLength(answer.body),
+      };
+      if (answer.body.length > 0) headers['content-type'] = 'application/json';
+      res.writeHead(answer.status, headers);
+      res.end(answer.body);
+    };
+    if (delayMs <= 0) {
+      write();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.delayedAnswers.delete(timer);
+      write();
+    }, delayMs);
+    this.delayedAnswers.add(timer);
+  }
+
+  private execute(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    headers: Record<string, string>,
+    body: unknown,
+    bodyIsJson: boolean,
+  ): { answer: Answer; ticket?: IdempotencyTicket } {
+    const secretKey = this.authenticate(headers.authorization);
+    const liveMode = secretKey.startsWith('live_');
+
+    // toss.md §1.5: test keys only; ignored with live keys; an unknown code is itself an error.
+    const testCode = headers['tosspayments-test-code'];
+    if (testCode !== undefined && !liveMode) {
+      const definition = TOSS_ERRORS[testCode];
+      if (!definition) throw tossError('INVALID_TEST_CODE');
+      throw new TossApiError(definition.status, testCode, definition.message);
+    }
+
+    // toss.md §1.4: accepted on every POST, ignored on GET (and the other, naturally idempotent, methods).
+    let ticket: IdempotencyTicket | undefined;
+    const idempotencyKey = headers['idempotency-key'];
+    if (method === 'POST' && idempotencyKey) {
+      if (idempotencyKey.length > IDEMPOTENCY_KEY_MAX_LENGTH) throw tossError('INVALID_IDEMPOTENCY_KEY');
+      const lookup = this.idempotency.begin({ idempotencyKey, secretKey, path, method });
+      if (lookup.kind === 'in-flight') throw tossError('IDEMPOTENT_REQUEST_PROCESSING');
+      if (lookup.kind === 'replay') return { answer: { status: lookup.response.status, body: lookup.response.body } };
+      ticket = lookup.ticket;
+    }
+
+    try {
+      const result = this.route(method, path, query, body, bodyIsJson);
+      return { answer: { status: 200, body: result === undefined ? '' : JSON.stringify(result) }, ticket };
+    } catch (error) {
+      return { answer: errorAnswer(error, method, path), ticket };
+    }
+  }
+
+  /** toss.md §1.2: `Basic base64(secretKey + ":")`; the colon is mandatory. */
+  private authenticate(authorization: string | undefined): string {
+    const match = authorization ? /^Basic\s+(\S+)\s*$/i.exec(authorization) : null;
+    if (!match) throw tossError('UNAUTHORIZED_KEY');
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw tossError('INCORRECT_BASIC_AUTH_FORMAT');
+    const secretKey = decoded.slice(0, colon);
+    // A key copied with a UTF-8 BOM (base64 starting `77u/`, toss.md §1.2) does not match and is refused here.
+    if (!this.secretKeys.includes(secretKey)) throw tossError('UNAUTHORIZED_KEY');
+    return secretKey;
+  }
+
+  private route(method: string, path: string, query: Record<string, string>, rawBody: unknown, bodyIsJson: boolean): unknown {
+    const body = (): Record<string, unknown> => {
+      if (rawBody === undefined) return {};
+      if (!bodyIsJson || rawBody === null || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
+        throw tossError('INVALID_REQUEST', '요청 본문은 JSON 객체여야 합니다.');
+      }
+      return rawBody as Record<string, unknown>;
+    };
+    const param = (value: string): string => {
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        throw tossError('INVALID_REQUEST', '잘못된 경로 파라미터입니다.');
+      }
+    };
+    const only = (allowed: string) => {
+      if (method !== allowed) throw tossError('NOT_FOUND_HTTP_METHOD');
+    };
+    let m: RegExpExecArray | null;
+
+    if (path === '/v1/payments/confirm' && method === 'POST') return this.store.confirm(body());
+    if ((m = /^\/v1\/payments\/orders\/([^/]+)$/.exec(path))) {
+      only('GET');
+      return this.store.getPaymentByOrderId(param(m[1]));
+    }
+    if ((m = /^\/v1\/payments\/([^/]+)\/cancel$/.exec(path))) {
+      only('POST');
+      return this.store.cancel(param(m[1]), body());
+    }
+    if ((m = /^\/v1\/payments\/([^/]+)$/.exec(path))) {
+      only('GET');
+      return this.store.getPayment(param(m[1]));
+    }
+    if (path === '/v1/virtual-accounts') {
+      only('POST');
+      return this.store.issueVirtualAccount(body());
+    }
+    if (path === '/v1/billing/authorizations/issue') {
+      only('POST');
+      return this.store.issueBillingKey(body());
+    }
+    if ((m = /^\/v1\/billing\/([^/]+)$/.exec(path)) && m[1] !== 'authorizations') {
+      const billingKey = param(m[1]);
+      if (method === 'DELETE') {
+        this.store.deleteBilling(billingKey);
+        return undefined; // toss.md §3.6 (d): 200 with an empty body
+      }
+      only('POST');
+      return this.store.chargeBilling(billingKey, body());
+    }
+    if (path === '/v1/cash-receipts') {
+      if (method === 'GET') return this.store.listCashReceipts(query);
+      only('POST');
+      return this.store.issueCashReceipt(body());
+    }
+    if ((m = /^\/v1\/cash-receipts\/([^/]+)\/cancel$/.exec(path))) {
+      only('POST');
+      return this.store.cancelCashReceipt(param(m[1]), body());
+    }
+    if (path === '/v1/transactions') {
+      only('GET');
+      return this.store.listTransactions(query);
+    }
+    throw tossError('NOT_FOUND');
+  }
+}
+
+function errorAnswer(error: unknown, method: string, path: string): Answer {
+  if (!(error instanceof TossApiError)) {
+    // A simulator bug must show up in the test output; it is answered like a Toss internal error (500).
+    console.error('TossSimulator: unexpected error while handling', method, path, error);
+  }
+  const apiError = error instanceof TossApiError ? error : tossError('FAILED_INTERNAL_SYSTEM_PROCESSING');
+  return { status: apiError.status, body: JSON.stringify(apiError.toBody()), errorCode: apiError.code };
+}
+
+function validateOptions(options: TossSimulatorOptions): void {
+  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl');
+  if (options.payoutSecurityKey !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.payoutSecurityKey)) {
+    throw new Error('TossSimulator: payoutSecurityKey must be 64 hex characters');
+  }
+  if (options.webhookTimeScale !== undefined && !(options.webhookTimeScale >= 0)) {
+    throw new Error('TossSimulator: webhookTimeScale must be a non-negative number');
+  }
+  if (options.latencyMs !== undefined && !(options.latencyMs >= 0)) {
+    throw new Error('TossSimulator: latencyMs must be a non-negative number');
+  }
+  for (const key of options.secretKeys ?? []) {
+    if (!/^(test|live)_/.test(key)) throw new Error('TossSimulator: secret keys must start with test_ or live_');
+  }
+}
+
+function assertHttpUrl(value: string, field: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`TossSimulator: ${field} is not a valid URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`TossSimulator: ${field} must be an http(s) URL`);
+  }
+}
