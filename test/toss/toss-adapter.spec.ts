@@ -382,7 +382,8 @@ describe('TossGateway against the Toss simulator', () => {
       extra: { issueServerSide: true, bank: '20', validHours: 24 },
     });
     expect(checkout.kind).toBe('server');
-    const truth = checkout.fields['truth'] as unknown as GatewayPaymentTruth;
+    const truth = checkout.truth as GatewayPaymentTruth;
+    expect(checkout.fields).not.toHaveProperty('truth');
     expect(checkout.paymentKey).toBe(truth.paymentKey);
     expect(truth).toMatchObject({ status: 'WAITING_FOR_DEPOSIT', orderId, totalAmount: 20_000, balanceAmount: 20_000 });
     expect(truth.webhookSecret).toEqual(expect.any(String));
@@ -910,9 +911,9 @@ describe('TossGatewayOptions validation', () => {
   });
 
   it('rejects mixed modes without quoting the keys', () => {
-    const { crossErrors } = validate({ secretKey: 'live_sk_secretValue1', clientKey: 'test_ck_abc123' });
+    const { crossErrors } = validate({ secretKey: 'live_sk_hidden1', clientKey: 'test_ck_abc123' });
     expect(crossErrors).toContain('gateways.toss.clientKey: is a test_ key but secretKey is a live_ key; use keys of the same mode');
-    expect(crossErrors.join('\n')).not.toContain('secretValue1');
+    expect(crossErrors.join('\n')).not.toContain('hidden1');
   });
 
   it('names the bad field', () => {

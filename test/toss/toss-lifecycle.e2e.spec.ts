@@ -329,6 +329,29 @@ describe('Toss payments lifecycle', () => {
     expect(JSON.stringify(depositEvents.map((e) => e.payload))).not.toContain((deposit?.body as { secret: string }).secret);
   });
 
+  it('server-issued virtual account: prepare applies the gateway truth and never hands the secret to the browser', async () => {
+    const orderId = nextOrderId();
+    const { payment, checkout } = await shop.payments.prepare({
+      ...URLS,
+      gateway: 'toss',
+      orderId,
+      amount: 18_000,
+      orderName: '서버 발급 가상계좌',
+      method: 'VIRTUAL_ACCOUNT',
+      extra: { issueServerSide: true, bank: '20', customerName: '김토스', validHours: 24 },
+    });
+    expect(checkout.kind).toBe('server');
+    expect(payment.status).toBe(PaymentStatus.WAITING_FOR_DEPOSIT);
+    const secret = (sim.getPayment(payment.gatewayPaymentKey as string) as { secret: string }).secret;
+    expect(secret).toBeTruthy();
+    expect(JSON.stringify(checkout)).not.toContain(secret);
+    expect(JSON.stringify(payment)).not.toContain(secret);
+    await sim.webhooksIdle();
+    sim.deposit({ orderId });
+    await sim.webhooksIdle();
+    expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 18_000 });
+  });
+
   it('a forged DEPOSIT_CALLBACK secret is rejected and changes nothing', async () => {
     const orderId = nextOrderId();
     const { payment } = await shop.payments.prepare({ ...URLS, gateway: 'toss', orderId, amount: 11_000, orderName: 'forged', method: 'VIRTUAL_ACCOUNT' });

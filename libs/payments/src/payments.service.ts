@@ -125,11 +125,16 @@ export class PaymentsService {
       await this.undoPrepare(payment, error);
       throw error;
     }
+    const { truth, ...browserCheckout } = checkout;
+    if (truth) {
+      // The gateway already created the payment (server-issued virtual account): apply it like any other truth.
+      return { payment: await this.apply(payment, truth, 'confirm'), checkout: browserCheckout };
+    }
     if (checkout.paymentKey) {
       await this.dataSource.manager.update(Payment, { id: payment.id }, { gatewayPaymentKey: checkout.paymentKey });
       payment.gatewayPaymentKey = checkout.paymentKey;
     }
-    return { payment, checkout };
+    return { payment, checkout: browserCheckout };
   }
 
   /**

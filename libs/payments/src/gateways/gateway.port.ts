@@ -81,6 +81,11 @@ export interface CheckoutParams {
    * the payment row as `gatewayPaymentKey` when `paymentKey` is set.
    */
   paymentKey?: string;
+  /**
+   * When prepare already created the payment at the gateway (a server-issued virtual account), its truth. The core
+   * applies it and strips it before returning the checkout: it may carry `webhookSecret`.
+   */
+  truth?: GatewayPaymentTruth;
 }
 
 /** The prepared payment as the core stored it: what approval is checked against. */

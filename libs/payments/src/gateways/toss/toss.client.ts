@@ -1,0 +1,299 @@
+import { tossBasicAuthorization } from './toss.crypto';
+import { tossErrorFromResponse, type TossErrorContext } from './toss.errors';
+import type {
+  TossBilling,
+  TossBillingCardBody,
+  TossBillingChargeBody,
+  TossBillingIssueBody,
+  TossCancelBody,
+  TossCashReceipt,
+  TossCashReceiptCancelBody,
+  TossCashReceiptIssueBody,
+  TossCashReceiptPage,
+  TossConfirmBody,
+  TossPayment,
+  TossTransaction,
+  TossVirtualAccountBody,
+} from './toss.types';
+
+/**
+ * The slice of the shared GatewayHttpClient (gateways/http) this client uses. Declared structurally so the wire
+ * layer depends on the request/response contract only, and tests can hand in the real client.
+ */
+export interface TossHttpRequest {
+  operation: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** May hold `{name}` placeholders filled from `pathParams`: the HTTP client logs `billingKey` values redacted. */
+  path: string;
+  pathParams?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  json?: unknown;
+  readTimeoutMs?: number;
+}
+
+export interface TossHttpResponse<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  body: T;
+  scrubbedBody: unknown;
+  durationMs: number;
+}
+
+export interface TossHttpTransport {
+  request<T>(request: TossHttpRequest): Promise<TossHttpResponse<T>>;
+}
+
+/** A successful call: the typed wire object and the same body scrubbed of secrets (for `raw` columns). */
+export interface TossResult<T> {
+  body: T;
+  scrubbed: unknown;
+}
+
+/**
+ * Keys the HTTP layer must drop from logs and from `scrubbedBody`: the VA webhook `secret` (toss.md §6.3), billing
+ * keys and one-time auth keys, card data, identity numbers (cash receipt / billing card registration), buyer bank
+ * account numbers (refund accounts) and 3DS values.
+ */
+export const TOSS_SENSITIVE_KEYS: readonly string[] = [
+  'secret',
+  'billingKey',
+  'authKey',
+  'cardNumber',
+  'cardPassword',
+  'cardExpirationYear',
+  'cardExpirationMonth',
+  'customerIdentityNumber',
+  'registrationNumber',
+  'accountNumber',
+  'cavv',
+  'xid',
+];
+
+export interface TossClientConfig {
+  secretKey: string;
+  readMs: number;
+  /** Billing charge and transactions can take up to 60 s (toss.md §1.7). */
+  slowReadMs: number;
+  acceptLanguage?: string;
+}
+
+/**
+ * Wire calls to Toss core API v1 (toss.md §3): one method per endpoint, typed wire objects in and out, Basic auth
+ * and Idempotency-Key headers. Non-2xx answers become typed errors through the code table (toss.errors.ts);
+ * transport failures surface as the HTTP client's GatewayUnavailableError. No mapping to canonical types here.
+ */
+export class TossClient {
+  private readonly authorization: string;
+
+  constructor(
+    private readonly http: TossHttpTransport,
+    private readonly config: TossClientConfig,
+  ) {
+    this.authorization = tossBasicAuthorization(config.secretKey);
+  }
+
+  /** POST /v1/payments/confirm (toss.md §3.1). */
+  confirmPayment(body: TossConfirmBody, idempotencyKey: string): Promise<TossResult<TossPayment>> {
+    return this.call<TossPayment>(
+      { operation: 'confirm', method: 'POST', path: '/v1/payments/confirm', json: body, idempotencyKey },
+      { resource: 'payment', reference: body.orderId },
+    );
+  }
+
+  /** GET /v1/payments/{paymentKey} (toss.md §3.2). */
+  getPaymentByKey(paymentKey: string): Promise<TossResult<TossPayment>> {
+    return this.call<TossPayment>(
+      { operation: 'getPayment', method: 'GET', path: '/v1/payments/{paymentKey}', pathParams: { paymentKey } },
+      { resource: 'payment', reference: paymentKey },
+    );
+  }
+
+  /** GET /v1/payments/orders/{orderId} (toss.md §3.2; note `/orders/`). */
+  getPaymentByOrderId(orderId: string): Promise<TossResult<TossPayment>> {
+    return this.call<TossPayment>(
+      { operation: 'getPaymentByOrderId', method: 'GET', path: '/v1/payments/orders/{orderId}', pathParams: { orderId } },
+      { resource: 'payment', reference: orderId },
+    );
+  }
+
+  /** POST /v1/payments/{paymentKey}/cancel (toss.md §3.3). */
+  cancelPayment(paymentKey: string, body: TossCancelBody, idempotencyKey: string): Promise<TossResult<TossPayment>> {
+    return this.call<TossPayment>(
+      {
+        operation: 'cancel',
+        method: 'POST',
+        path: '/v1/payments/{paymentKey}/cancel',
+        pathParams: { paymentKey },
+        json: body,
+        idempotencyKey,
+      },
+      { resource: 'payment', reference: paymentKey },
+    );
+  }
+
+  /** POST /v1/virtual-accounts (toss.md §3.5). */
+  issueVirtualAccount(body: TossVirtualAccountBody, idempotencyKey: string): Promise<TossResult<TossPayment>> {
+    return this.call<TossPayment>(
+      { operation: 'issueVirtualAccount', method: 'POST', path: '/v1/virtual-accounts', json: body, idempotencyKey },
+      { resource: 'payment', reference: body.orderId },
+    );
+  }
+
+  /** POST /v1/billing/authorizations/issue (toss.md §3.6a). */
+  issueBillingKeyFromAuthKey(body: TossBillingIssueBody, idempotencyKey: string): Promise<TossResult<TossBilling>> {
+    return this.call<TossBilling>(
+      {
+        operation: 'issueBillingKey',
+        method: 'POST',
+        path: '/v1/billing/authorizations/issue',
+        json: body,
+        idempotencyKey,
+      },
+      { resource: 'billing_key', reference: 'authKey issue' },
+    );
+  }
+
+  /** POST /v1/billing/authorizations/card (toss.md §3.6b). */
+  issueBillingKeyFromCard(body: TossBillingCardBody, idempotencyKey: string): Promise<TossResult<TossBilling>> {
+    return this.call<TossBilling>(
+      {
+        operation: 'issueBillingKeyFromCard',
+        method: 'POST',
+        path: '/v1/billing/authorizations/card',
+        json: body,
+        idempotencyKey,
+      },
+      { resource: 'billing_key', reference: 'card issue' },
+    );
+  }
+
+  /** POST /v1/billing/{billingKey} (toss.md §3.6c); slow endpoint, up to 60 s. */
+  chargeBillingKey(
+    billingKey: string,
+    body: TossBillingChargeBody,
+    idempotencyKey: string,
+  ): Promise<TossResult<TossPayment>> {
+    return this.call<TossPayment>(
+      {
+        operation: 'chargeBillingKey',
+        method: 'POST',
+        path: '/v1/billing/{billingKey}',
+        pathParams: { billingKey },
+        json: body,
+        idempotencyKey,
+        readTimeoutMs: this.config.slowReadMs,
+      },
+      // The reference is the orderId: billing keys never go into error messages.
+      { resource: 'billing_key', reference: `charge ${body.orderId}` },
+    );
+  }
+
+  /**
+   * DELETE /v1/billing/{billingKey} (toss.md §3.6d): 200 with an empty body. Returns the status and body of any
+   * answer, error or not: whether "not found" means "already gone" is the gateway's decision.
+   */
+  deleteBillingKey(billingKey: string): Promise<{ status: number; body: unknown }> {
+    return this.send<unknown>({
+      operation: 'deleteBillingKey',
+      method: 'DELETE',
+      path: '/v1/billing/{billingKey}',
+      pathParams: { billingKey },
+    });
+  }
+
+  /** POST /v1/cash-receipts (toss.md §3.7). */
+  issueCashReceipt(body: TossCashReceiptIssueBody, idempotencyKey: string): Promise<TossResult<TossCashReceipt>> {
+    return this.call<TossCashReceipt>(
+      { operation: 'issueCashReceipt', method: 'POST', path: '/v1/cash-receipts', json: body, idempotencyKey },
+      { resource: 'cash_receipt', reference: body.orderId },
+    );
+  }
+
+  /** POST /v1/cash-receipts/{receiptKey}/cancel (toss.md §3.7). */
+  cancelCashReceipt(
+    receiptKey: string,
+    body: TossCashReceiptCancelBody,
+    idempotencyKey: string,
+  ): Promise<TossResult<TossCashReceipt>> {
+    return this.call<TossCashReceipt>(
+      {
+        operation: 'cancelCashReceipt',
+        method: 'POST',
+        path: '/v1/cash-receipts/{receiptKey}/cancel',
+        pathParams: { receiptKey },
+        json: body,
+        idempotencyKey,
+      },
+      { resource: 'cash_receipt', reference: receiptKey },
+    );
+  }
+
+  /** GET /v1/cash-receipts?requestDate=yyyy-MM-dd&cursor=&limit= (toss.md §3.7). */
+  listCashReceipts(query: {
+    requestDate: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<TossResult<TossCashReceiptPage>> {
+    return this.call<TossCashReceiptPage>(
+      {
+        operation: 'listCashReceipts',
+        method: 'GET',
+        path: '/v1/cash-receipts',
+        query: { requestDate: query.requestDate, cursor: query.cursor, limit: query.limit },
+      },
+      { resource: 'cash_receipt', reference: query.requestDate },
+    );
+  }
+
+  /** GET /v1/transactions (toss.md §3.8): a bare JSON array; slow endpoint, up to 60 s. */
+  listTransactions(query: {
+    startDate: string;
+    endDate: string;
+    startingAfter?: string;
+    limit: number;
+  }): Promise<TossResult<TossTransaction[]>> {
+    return this.call<TossTransaction[]>(
+      {
+        operation: 'listTransactions',
+        method: 'GET',
+        path: '/v1/transactions',
+        query: {
+          startDate: query.startDate,
+          endDate: query.endDate,
+          startingAfter: query.startingAfter,
+          limit: query.limit,
+        },
+        readTimeoutMs: this.config.slowReadMs,
+      },
+      { resource: 'transaction', reference: `${query.startDate}..${query.endDate}` },
+    );
+  }
+
+  private async call<T>(
+    request: Omit<TossHttpRequest, 'headers'> & { idempotencyKey?: string },
+    errorContext: Omit<TossErrorContext, 'operation'>,
+  ): Promise<TossResult<T>> {
+    const response = await this.send<T>(request);
+    if (response.status < 200 || response.status >= 300) {
+      throw tossErrorFromResponse(response.status, response.body, { ...errorContext, operation: request.operation });
+    }
+    return { body: response.body, scrubbed: response.scrubbedBody };
+  }
+
+  private send<T>(request: Omit<TossHttpRequest, 'headers'> & { idempotencyKey?: string }): Promise<TossHttpResponse<T>> {
+    const headers: Record<string, string> = { Authorization: this.authorization, Accept: 'application/json' };
+    if (request.json !== undefined) headers['Content-Type'] = 'application/json';
+    // Idempotency-Key is honoured on every POST and ignored on GET (toss.md §1.4); we only send it where it counts.
+    if (request.idempotencyKey !== undefined) headers['Idempotency-Key'] = request.idempotencyKey;
+    if (this.config.acceptLanguage) headers['Accept-Language'] = this.config.acceptLanguage;
+
+    const { idempotencyKey: _idempotencyKey, ...wireRequest } = request;
+    return this.http.request<T>({
+      ...wireRequest,
+      headers,
+      readTimeoutMs: wireRequest.readTimeoutMs ?? this.config.readMs,
+    });
+  }
+}

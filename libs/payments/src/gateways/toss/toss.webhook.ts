@@ -1,0 +1,197 @@
+import { InvalidInputError, SignatureMismatchError } from '../../domain/errors';
+import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import { scrub } from '../http/scrub';
+import { fingerprint, verifyPayoutSignature, type PayoutKeyEncoding } from './toss.crypto';
+import { TOSS_SENSITIVE_KEYS } from './toss.client';
+
+/** Webhook headers (toss.md §6.1). */
+export const TOSS_WEBHOOK_HEADERS = {
+  transmissionTime: 'tosspayments-webhook-transmission-time',
+  retriedCount: 'tosspayments-webhook-transmission-retried-count',
+  transmissionId: 'tosspayments-webhook-transmission-id',
+  signature: 'tosspayments-webhook-signature',
+} as const;
+
+/** Events signed with the payout 보안 키 (toss.md §6.3). */
+const SIGNED_EVENT_TYPES = new Set(['payout.changed', 'seller.changed']);
+
+export interface TossWebhookVerificationOptions {
+  payoutSecurityKeys: readonly string[];
+  payoutKeyEncoding: PayoutKeyEncoding;
+  payoutToleranceSec: number;
+}
+
+/**
+ * Parses (and, where Toss signs, verifies) one delivery (toss.md §6):
+ * - PAYMENT_STATUS_CHANGED is unsigned: 'read-back', the core trusts only a fresh GET of `paymentKey` (§6.3).
+ * - DEPOSIT_CALLBACK is flat, has no eventType, and carries the VA `secret`: 'payment-secret' (§6.2/§6.3).
+ * - BILLING_DELETED is unsigned and cannot be read back: 'none'.
+ * - payout.changed / seller.changed: HMAC checked here, else SignatureMismatchError: 'signature'.
+ * - anything else (CANCEL_STATUS_CHANGED, BrandPay events, future events): 'none', stored for audit.
+ * Dedupe keys are built from the event's own content so a retry (same body) maps to the same key.
+ */
+export function parseTossWebhook(
+  request: RawWebhookRequest,
+  verification: TossWebhookVerificationOptions,
+  now: Date,
+): ParsedWebhook {
+  const body = readJsonObject(request);
+  const payload = scrubTossPayload(body);
+  const eventType = body['eventType'];
+
+  if (eventType === undefined) {
+    if (isDepositCallback(body)) {
+      // DEPOSIT_CALLBACK has no eventType (toss.md §6.2); the secret is compared by the core, timing-safe.
+      return {
+        dedupeKey: `toss:DEPOSIT_CALLBACK:${body.orderId}:${body.status}:${body.transactionKey}`,
+        eventType: 'DEPOSIT_CALLBACK',
+        orderId: body.orderId,
+        paymentKey: null,
+        verification: 'payment-secret',
+        secret: body.secret,
+        payload,
+      };
+    }
+    throw new InvalidInputError('body', 'not a Toss webhook: no eventType and not a DEPOSIT_CALLBACK body');
+  }
+  if (typeof eventType !== 'string' || eventType.length === 0) {
+    throw new InvalidInputError('body.eventType', 'must be a non-empty string');
+  }
+
+  if (SIGNED_EVENT_TYPES.has(eventType)) {
+    const result = verifyPayoutSignature({
+      rawBody: request.rawBody,
+      signatureHeader: header(request.headers, TOSS_WEBHOOK_HEADERS.signature),
+      transmissionTime: header(request.headers, TOSS_WEBHOOK_HEADERS.transmissionTime),
+      securityKeys: verification.payoutSecurityKeys,
+      keyEncoding: verification.payoutKeyEncoding,
+      toleranceSec: verification.payoutToleranceSec,
+      now,
+    });
+    if (!result.valid) {
+      throw new SignatureMismatchError('toss', `${eventType} webhook (${result.reason})`);
+    }
+    const eventId = stringField(body, 'eventId');
+    return {
+      dedupeKey: `toss:${eventType}:${eventId ?? transmissionIdOrDigest(request)}`,
+      eventType,
+      verification: 'signature',
+      truth: null,
+      payload,
+    };
+  }
+
+  const data = body['data'];
+  if (eventType === 'PAYMENT_STATUS_CHANGED') {
+    const paymentKey = isRecord(data) ? stringField(data, 'paymentKey') : undefined;
+    const orderId = isRecord(data) ? stringField(data, 'orderId') : undefined;
+    const status = isRecord(data) ? stringField(data, 'status') : undefined;
+    if (!isRecord(data) || !paymentKey || !orderId || !status) {
+      throw new InvalidInputError('body.data', 'PAYMENT_STATUS_CHANGED needs data.paymentKey, data.orderId and data.status');
+    }
+    const lastTransactionKey = stringField(data, 'lastTransactionKey') ?? '';
+    return {
+      dedupeKey: `toss:PAYMENT_STATUS_CHANGED:${paymentKey}:${status}:${lastTransactionKey}`,
+      eventType,
+      orderId,
+      paymentKey,
+      verification: 'read-back',
+      payload,
+    };
+  }
+
+  if (eventType === 'BILLING_DELETED') {
+    const billingKey = isRecord(data) ? stringField(data, 'billingKey') : undefined;
+    if (!billingKey) throw new InvalidInputError('body.data.billingKey', 'BILLING_DELETED needs data.billingKey');
+    return {
+      // A billing key is deleted once; its fingerprint (never the key itself) makes the stored dedupe key.
+      dedupeKey: `toss:BILLING_DELETED:${fingerprint(billingKey)}`,
+      eventType,
+      billingKey,
+      verification: 'none',
+      payload,
+    };
+  }
+
+  const transactionKey = isRecord(data) ? stringField(data, 'transactionKey') : undefined;
+  const cancelStatus = isRecord(data) ? stringField(data, 'cancelStatus') : undefined;
+  return {
+    dedupeKey:
+      eventType === 'CANCEL_STATUS_CHANGED' && transactionKey
+        ? `toss:CANCEL_STATUS_CHANGED:${transactionKey}:${cancelStatus ?? ''}`
+        : `toss:${eventType}:${transmissionIdOrDigest(request)}`,
+    eventType,
+    paymentKey: isRecord(data) ? (stringField(data, 'paymentKey') ?? null) : null,
+    orderId: isRecord(data) ? (stringField(data, 'orderId') ?? null) : null,
+    verification: 'none',
+    payload,
+  };
+}
+
+/**
+ * Toss counts only HTTP 200 within 10 s as delivered and retries anything else up to 7 times (toss.md §6.1).
+ * Accepted deliveries (including duplicates and ignored events) get 200 with an empty body. A rejected one (secret or
+ * signature does not match, nothing to apply it to) gets 401: a forger learns nothing new, and a genuine delivery that
+ * arrived before its payment exists here is redelivered later by Toss's retry schedule.
+ */
+export function tossWebhookReply(outcome: 'accepted' | 'rejected'): WebhookReply {
+  return { status: outcome === 'accepted' ? 200 : 401, body: '', contentType: 'application/json' };
+}
+
+/**
+ * Scrubbed copy for the inbox row / `raw`: the shared scrubber (sensitive keys redacted, full card numbers replaced)
+ * with the Toss-specific keys (VA `secret`, billingKey, ...) added.
+ */
+export function scrubTossPayload<T>(value: T): unknown {
+  return scrub(value, TOSS_SENSITIVE_KEYS);
+}
+
+function readJsonObject(request: RawWebhookRequest): Record<string, unknown> {
+  // The raw bytes are what Toss signed and sent; the framework's parsed body is only a fallback.
+  if (request.rawBody && request.rawBody.length > 0) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.rawBody.toString('utf8'));
+    } catch {
+      throw new InvalidInputError('body', 'not valid JSON');
+    }
+    if (!isRecord(parsed)) throw new InvalidInputError('body', 'must be a JSON object');
+    return parsed;
+  }
+  if (isRecord(request.body)) return request.body;
+  throw new InvalidInputError('body', 'empty webhook body');
+}
+
+function isDepositCallback(
+  body: Record<string, unknown>,
+): body is { secret: string; status: string; transactionKey: string; orderId: string } {
+  return (
+    typeof body['secret'] === 'string' &&
+    body['secret'].length > 0 &&
+    typeof body['status'] === 'string' &&
+    typeof body['transactionKey'] === 'string' &&
+    typeof body['orderId'] === 'string'
+  );
+}
+
+function transmissionIdOrDigest(request: RawWebhookRequest): string {
+  return header(request.headers, TOSS_WEBHOOK_HEADERS.transmissionId) ?? fingerprint(request.rawBody.toString('utf8'));
+}
+
+function header(headers: RawWebhookRequest['headers'], name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== name) continue;
+    if (Array.isArray(value)) return value.join(',');
+    return value;
+  }
+  return undefined;
+}
+
+function stringField(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
