@@ -225,6 +225,33 @@ describe('Toss payments lifecycle', () => {
     }
   });
 
+  it('syncStuckPayments resolves UNKNOWN payments and UNKNOWN cancels in one pass', async () => {
+    sim.setWebhookUrl(undefined);
+    try {
+      const orderId = nextOrderId();
+      const { payment } = await shop.payments.prepare({ ...URLS, gateway: 'toss', orderId, amount: 6_000, orderName: 'repair' });
+      const window = sim.authenticatePayment({ orderId, amount: 6_000, orderName: 'repair' });
+      sim.failNext({ method: 'POST', path: '/v1/payments/confirm' }, { kind: 'drop-after-commit' });
+      await expect(shop.payments.confirm({ gateway: 'toss', orderId, amount: 6_000, paymentKey: window.paymentKey })).rejects.toBeInstanceOf(
+        PaymentOutcomeUnknownError,
+      );
+      const paid = await paidCardPayment(9_000);
+      sim.failNext({ method: 'POST', path: /\/cancel$/ }, { kind: 'drop-after-commit' });
+      await expect(shop.payments.cancel({ paymentId: paid.id, amount: 4_000, reason: 'lost' })).rejects.toBeInstanceOf(PaymentOutcomeUnknownError);
+
+      const results = await shop.payments.syncStuckPayments({ olderThanMs: -1_000 });
+      expect(results).toEqual(
+        expect.arrayContaining([
+          { paymentId: payment.id, status: PaymentStatus.PAID },
+          { paymentId: paid.id, status: PaymentStatus.PARTIALLY_CANCELED },
+        ]),
+      );
+      expect(await shop.payments.get(paid.id)).toMatchObject({ canceledAmount: 4_000, pendingCancelAmount: 0, balanceAmount: 5_000 });
+    } finally {
+      sim.setWebhookUrl(`${shop.url}/payments/webhooks/toss`);
+    }
+  });
+
   it('a hard decline → FAILED with the gateway code', async () => {
     const orderId = nextOrderId();
     const { payment } = await shop.payments.prepare({ ...URLS, gateway: 'toss', orderId, amount: 5_000, orderName: 'decline' });

@@ -83,27 +83,16 @@ export class PaymentsService {
     const gateway = this.gateways.get(dto.gateway);
     const taxFreeAmount = dto.taxFreeAmount ?? 0;
     if (taxFreeAmount > dto.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
-    const payment = this.dataSource.manager.create(Payment, {
-      id: newId(),
+    const payment = this.newReadyPayment({
       gateway: gateway.name,
       orderId: dto.orderId ?? newOrderId(),
-      gatewayPaymentKey: null,
       type: 'NORMAL',
       method: dto.method ?? null,
-      status: PaymentStatus.READY,
-      currency: 'KRW',
       amount: dto.amount,
-      balanceAmount: dto.amount,
-      canceledAmount: 0,
-      pendingCancelAmount: 0,
       taxFreeAmount,
-      vat: null,
       orderName: dto.orderName,
-      customerKey: dto.customer?.customerKey ?? null,
-      customerName: dto.customer?.name ?? null,
-      customerEmail: dto.customer?.email ?? null,
-      customerPhone: dto.customer?.phone ?? null,
-      metadata: dto.metadata ?? null,
+      customer: dto.customer,
+      metadata: dto.metadata,
     });
     await this.insertPayment(payment);
 
@@ -199,6 +188,38 @@ export class PaymentsService {
       amount: payment.amount,
     });
     return this.apply(payment, truth, 'sync');
+  }
+
+  /**
+   * Repair job: re-reads every payment whose outcome we do not know — UNKNOWN, IN_PROGRESS for longer than
+   * `olderThanMs` (the process died mid-call), or holding an UNKNOWN cancel — and applies the gateway's truth.
+   * An IN_PROGRESS payment the gateway never approved becomes UNKNOWN, so a confirm retry may re-approve it.
+   * Safe to run on every replica at once: every write is a compare-and-set or goes through `apply`.
+   */
+  async syncStuckPayments(options: { olderThanMs?: number; limit?: number } = {}): Promise<Array<{ paymentId: string; status?: PaymentStatus; error?: string }>> {
+    const olderThan = new Date(this.clock.now().getTime() - (options.olderThanMs ?? 60_000));
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT DISTINCT p.id, p.updated_at FROM payments p
+        LEFT JOIN payment_cancels c ON c.payment_id = p.id AND c.status IN ('UNKNOWN', 'PENDING') AND c.updated_at < $2
+        WHERE (p.status = 'UNKNOWN' OR (p.status = 'IN_PROGRESS' AND p.updated_at < $2) OR c.id IS NOT NULL)
+          AND p.gateway = ANY($1)
+        ORDER BY p.updated_at ASC LIMIT $3`,
+      [this.gateways.names(), olderThan, options.limit ?? 100],
+    );
+    const results: Array<{ paymentId: string; status?: PaymentStatus; error?: string }> = [];
+    for (const { id } of rows) {
+      try {
+        let payment = await this.sync(id);
+        if (payment.status === PaymentStatus.IN_PROGRESS && payment.updatedAt < olderThan) {
+          await this.ledger.recordFailure(id, [PaymentStatus.IN_PROGRESS], PaymentStatus.UNKNOWN, 'STUCK_IN_PROGRESS', 'approval never completed; confirm again to retry');
+          payment = await this.ledger.findById(id);
+        }
+        results.push({ paymentId: id, status: payment.status });
+      } catch (error) {
+        results.push({ paymentId: id, error: error instanceof PaymentsError ? error.code : error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return results;
   }
 
   /** Applies a gateway truth obtained elsewhere (webhooks, reconciliation). */
@@ -363,28 +384,17 @@ export class PaymentsService {
     const orderId =
       dto.orderId ?? (dto.idempotencyKey ? derivedOrderId('bill', dto.billingKeyId, dto.idempotencyKey) : newOrderId('bill'));
 
-    let payment = this.dataSource.manager.create(Payment, {
-      id: newId(),
+    let payment = this.newReadyPayment({
       gateway: gateway.name,
       orderId,
-      gatewayPaymentKey: null,
       type: 'BILLING',
       method: billingKey.row.method,
-      status: PaymentStatus.READY,
-      currency: 'KRW',
       amount: dto.amount,
-      balanceAmount: dto.amount,
-      canceledAmount: 0,
-      pendingCancelAmount: 0,
       taxFreeAmount,
-      vat: null,
       orderName: dto.orderName,
-      customerKey: billingKey.row.customerKey,
-      customerName: dto.customer?.name ?? null,
-      customerEmail: dto.customer?.email ?? null,
-      customerPhone: dto.customer?.phone ?? null,
+      customer: { ...dto.customer, customerKey: billingKey.row.customerKey },
+      metadata: dto.metadata,
       billingKeyId: billingKey.row.id,
-      metadata: dto.metadata ?? null,
     });
     try {
       await this.insertPayment(payment);
@@ -663,6 +673,44 @@ export class PaymentsService {
     const given = Buffer.from(this.webhookSecretHash(secret), 'hex');
     const expected = Buffer.from(stored, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** A READY row: nothing canceled, the whole amount as balance. */
+  private newReadyPayment(input: {
+    gateway: string;
+    orderId: string;
+    type: Payment['type'];
+    method: string | null;
+    amount: number;
+    taxFreeAmount: number;
+    orderName: string;
+    customer?: { customerKey?: string; name?: string; email?: string; phone?: string };
+    metadata?: Record<string, unknown>;
+    billingKeyId?: string;
+  }): Payment {
+    return this.dataSource.manager.create(Payment, {
+      id: newId(),
+      gateway: input.gateway,
+      orderId: input.orderId,
+      gatewayPaymentKey: null,
+      type: input.type,
+      method: input.method,
+      status: PaymentStatus.READY,
+      currency: 'KRW',
+      amount: input.amount,
+      balanceAmount: input.amount,
+      canceledAmount: 0,
+      pendingCancelAmount: 0,
+      taxFreeAmount: input.taxFreeAmount,
+      vat: null,
+      orderName: input.orderName,
+      customerKey: input.customer?.customerKey ?? null,
+      customerName: input.customer?.name ?? null,
+      customerEmail: input.customer?.email ?? null,
+      customerPhone: input.customer?.phone ?? null,
+      billingKeyId: input.billingKeyId ?? null,
+      metadata: input.metadata ?? null,
+    });
   }
 
   private async insertPayment(payment: Payment): Promise<void> {
