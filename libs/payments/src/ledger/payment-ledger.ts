@@ -183,7 +183,12 @@ export class PaymentLedger {
         throw new AmountMismatchError(payment.amount, truth.totalAmount, { paymentId, gateway: payment.gateway });
       }
 
-      const cancels = await manager.find(PaymentCancel, { where: { paymentId }, order: { createdAt: 'ASC' } });
+      // Hot path (a plain confirm): nothing canceled, nothing pending, no gateway cancels → no cancel rows to read.
+      const mayHaveCancels =
+        payment.canceledAmount > 0 || payment.pendingCancelAmount > 0 || truth.cancels.length > 0 || !!options.settleCancel;
+      const cancels = mayHaveCancels
+        ? await manager.find(PaymentCancel, { where: { paymentId }, order: { createdAt: 'ASC' } })
+        : [];
       const changedCancels = this.settleCancels(payment, cancels, truth, options);
       if (changedCancels.length > 0) await manager.save(changedCancels);
 
@@ -230,11 +235,31 @@ export class PaymentLedger {
       payment.receiptUrl = truth.receiptUrl ?? payment.receiptUrl;
       if (options.billingKeyId) payment.billingKeyId = options.billingKeyId;
       payment.raw = truth.raw ?? payment.raw;
-      const saved = await manager.save(payment);
-      if (options.webhookSecretHash) {
-        await manager.update(Payment, { id: paymentId }, { webhookSecretHash: options.webhookSecretHash });
-      }
-      return saved;
+      payment.version += 1;
+      // An explicit UPDATE of the row we hold locked (save() would re-select it to diff).
+      await manager.update(Payment, { id: paymentId }, {
+        status: payment.status,
+        canceledAmount: payment.canceledAmount,
+        pendingCancelAmount: payment.pendingCancelAmount,
+        balanceAmount: payment.balanceAmount,
+        gatewayPaymentKey: payment.gatewayPaymentKey,
+        method: payment.method,
+        approvedAt: payment.approvedAt,
+        vat: payment.vat,
+        virtualAccountBankCode: payment.virtualAccountBankCode,
+        virtualAccountNumber: payment.virtualAccountNumber,
+        virtualAccountHolderName: payment.virtualAccountHolderName,
+        virtualAccountDueDate: payment.virtualAccountDueDate,
+        failureCode: payment.failureCode,
+        failureMessage: payment.failureMessage,
+        lastTransactionKey: payment.lastTransactionKey,
+        receiptUrl: payment.receiptUrl,
+        billingKeyId: payment.billingKeyId,
+        raw: payment.raw as object,
+        version: payment.version,
+        ...(options.webhookSecretHash ? { webhookSecretHash: options.webhookSecretHash } : {}),
+      });
+      return payment;
     });
   }
 
