@@ -1,7 +1,7 @@
-import { InitialSchema1795457335841 } from './1795457335841-InitialSchema';
+import { InitialSchema1795458255848 } from './1795458255848-InitialSchema';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
  * Generated with `npm run migration:generate -- migrations/<Name>`; `npm run migration:check` proves no drift.
  */
-export const PAYMENTS_MIGRATIONS = [InitialSchema1795457335841] as const;
+export const PAYMENTS_MIGRATIONS = [InitialSchema1795458255848] as const;

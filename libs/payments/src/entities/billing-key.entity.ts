@@ -10,7 +10,7 @@ import { TimestampColumn } from './columns';
 @Index('uq_billing_keys_gateway_hash', ['gateway', 'billingKeyHash'], { unique: true })
 @Index('ix_billing_keys_customer', ['gateway', 'customerKey'])
 export class BillingKey {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @PrimaryColumn({ type: 'uuid' })
   id: string;
 
   @Column({ type: 'varchar', length: 32 })

@@ -12,7 +12,7 @@ import { MoneyColumn, TimestampColumn } from './columns';
 @Index('ix_cash_receipts_receipt_key', ['gateway', 'receiptKey'])
 @Index('ix_cash_receipts_identity_hash', ['identityNumberHash'])
 export class CashReceipt {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @PrimaryColumn({ type: 'uuid' })
   id: string;
 
   @Column({ type: 'varchar', length: 32 })

@@ -11,7 +11,7 @@ import type { Payment } from './payment.entity';
 @Index('uq_payment_cancels_idempotency', ['paymentId', 'idempotencyKey'], { unique: true })
 @Index('ix_payment_cancels_transaction_key', ['transactionKey'])
 export class PaymentCancel {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @PrimaryColumn({ type: 'uuid' })
   id: string;
 
   @Column({ name: 'payment_id', type: 'uuid' })

@@ -11,7 +11,7 @@ import { TimestampColumn } from './columns';
 @Index('uq_webhook_events_dedupe', ['gateway', 'dedupeKey'], { unique: true })
 @Index('ix_webhook_events_status', ['status', 'receivedAt'])
 export class WebhookEvent {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @PrimaryColumn({ type: 'uuid' })
   id: string;
 
   @Column({ type: 'varchar', length: 32 })
