@@ -625,7 +625,7 @@ export class PaymentsService {
       const code = error instanceof PaymentsError ? (error.gatewayCode ?? error.code) : 'OUTCOME_UNKNOWN';
       const message = error instanceof Error ? error.message : String(error);
       await this.ledger.recordFailure(payment.id, from, PaymentStatus.UNKNOWN, code, message);
-      this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}) is UNKNOWN: ${code}`, 'KrPayments');
+      this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}) is UNKNOWN: ${code}`);
     }
   }
 

@@ -201,9 +201,7 @@ export class PaymentLedger {
       const canceled = Math.max(payment.canceledAmount, gatewayCanceled, doneSum);
       if (doneSum !== canceled) {
         this.logger.warn?.(
-          `payment ${paymentId}: cancel rows sum to ${doneSum} but ${payment.gateway} reports ${gatewayCanceled} canceled; reconciliation will flag it`,
-          'KrPayments',
-        );
+          `payment ${paymentId}: cancel rows sum to ${doneSum} but ${payment.gateway} reports ${gatewayCanceled} canceled; reconciliation will flag it`);
       }
 
       const target = this.targetStatus(payment.status, truth.status, canceled, payment.amount);

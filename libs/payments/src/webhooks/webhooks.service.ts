@@ -60,14 +60,18 @@ export class WebhooksService {
       const result = await this.process(gateway, parsed);
       await this.inbox.finish(entry.event.id, result.status, { paymentId: result.paymentId, error: result.note });
       if (result.status === WebhookEventStatus.REJECTED) {
-        this.logger.warn?.(`${gateway.name} webhook ${parsed.eventType} rejected: ${result.note ?? ''}`, 'KrPayments');
+        this.logger.warn?.(`${gateway.name} webhook ${parsed.eventType} rejected: ${result.note ?? ''}`);
         return 'rejected';
       }
       return result.status === WebhookEventStatus.PROCESSED ? 'processed' : 'ignored';
     } catch (error) {
       const message = scrubText(error instanceof Error ? error.message : String(error));
       await this.inbox.finish(entry.event.id, WebhookEventStatus.FAILED, { error: message });
-      this.logger.error?.(`${gateway.name} webhook ${parsed.eventType} failed (will re-run on redelivery): ${message}`, 'KrPayments');
+      if (error instanceof WebhookNotReadyError) {
+        this.logger.warn?.(`${gateway.name} webhook ${parsed.eventType} arrived early; answered 503 for redelivery`);
+        throw error;
+      }
+      this.logger.error?.(`${gateway.name} webhook ${parsed.eventType} failed (will re-run on redelivery): ${message}`);
       throw error;
     }
   }

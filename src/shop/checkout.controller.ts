@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CancelDto, PaymentsService, PrepareDto, type CheckoutParams } from 'nestjs-kr-payments';
+import { BodyWithPath } from './body-with-path.decorator';
+import { ConfirmCheckoutDto } from './shop.dto';
+import { UuidParamPipe } from './shop.validation';
+import { toCancelView, toOrderView, type CancelView, type OrderView } from './shop.views';
+
+/**
+ * One-time payments: prepare → (buyer in the gateway's window) → confirm, then refunds and lookups.
+ * Every amount is integer KRW. The library decides every status; this controller only translates HTTP.
+ */
+@Controller()
+export class CheckoutController {
+  constructor(private readonly payments: PaymentsService) {}
+
+  /**
+   * Stores a READY payment and returns what the front end passes to the gateway's SDK (Toss:
+   * `requestPayment(fields)`). A real shop computes `amount` from its own cart instead of trusting the client;
+   * this example has no catalogue, so it takes the library's PrepareDto as it is.
+   */
+  @Post('checkout')
+  async checkout(@Body() body: PrepareDto): Promise<{ order: OrderView; checkout: CheckoutParams }> {
+    // `checkout` is already safe for the browser: the library strips server-only data (a VA's webhook secret).
+    const { payment, checkout } = await this.payments.prepare(body);
+    return { order: toOrderView(payment), checkout };
+  }
+
+  /**
+   * Toss's successUrl page posts its query here (toss.md §3.1). Retries are safe: a second confirm of the same
+   * order returns the stored payment and never reaches Toss again (compare-and-set on READY).
+   */
+  @Post('checkout/confirm')
+  @HttpCode(200)
+  async confirm(@Body() body: ConfirmCheckoutDto): Promise<OrderView> {
+    const payment = await this.payments.confirm({
+      gateway: 'toss',
+      orderId: body.orderId,
+      amount: body.amount,
+      paymentKey: body.paymentKey,
+    });
+    return toOrderView(payment);
+  }
+
+  @Get('orders/:paymentId')
+  async order(@Param('paymentId', UuidParamPipe) paymentId: string): Promise<OrderView> {
+    const [payment, cancels] = await Promise.all([this.payments.get(paymentId), this.payments.listCancels(paymentId)]);
+    return toOrderView(payment, cancels);
+  }
+
+  /** Full (no amount) or partial refund; the amount is reserved atomically, so refunds never exceed what was paid. */
+  @Post('orders/:paymentId/cancel')
+  @HttpCode(200)
+  async cancel(
+    @BodyWithPath({ fromPath: ['paymentId'], refused: ['gateway', 'orderId'] }) input: CancelDto,
+  ): Promise<{ cancel: CancelView; order: OrderView }> {
+    const cancel = await this.payments.cancel(input);
+    const payment = await this.payments.get(cancel.paymentId);
+    return { cancel: toCancelView(cancel), order: toOrderView(payment) };
+  }
+
+  /** Re-reads the payment at the gateway: how an UNKNOWN payment (lost answer) is resolved. */
+  @Post('orders/:paymentId/sync')
+  @HttpCode(200)
+  async sync(@Param('paymentId', UuidParamPipe) paymentId: string): Promise<OrderView> {
+    return toOrderView(await this.payments.sync(paymentId));
+  }
+}

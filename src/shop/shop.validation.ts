@@ -1,0 +1,33 @@
+import { Injectable, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { flattenValidationErrors, InvalidInputError } from 'nestjs-kr-payments';
+
+/**
+ * The shop's body validation: unknown fields are refused (not silently dropped), and the first problem becomes an
+ * `InvalidInputError` naming the field (`customer.email`, `amount` ...), which PaymentsExceptionFilter answers with
+ * 400 and the same body as the library's own input errors.
+ */
+export function createShopValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    // BodyWithPath hands over body + route ids: validate that against the library DTO too.
+    validateCustomDecorators: true,
+    exceptionFactory: (errors) => {
+      const [first] = flattenValidationErrors(errors);
+      return first ? new InvalidInputError(first.field, first.problems.join('; ')) : new InvalidInputError('body', 'is invalid');
+    },
+  });
+}
+
+/**
+ * Route ids are uuids; anything else is a 400 naming the parameter, never a database error about uuid syntax.
+ */
+@Injectable()
+export class UuidParamPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    if (!isUUID(value)) throw new InvalidInputError(metadata.data ?? 'id', 'must be a UUID');
+    return value;
+  }
+}
