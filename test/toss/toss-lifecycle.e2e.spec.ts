@@ -34,6 +34,7 @@ describe('Toss payments lifecycle', () => {
             clientKey: TOSS_TEST_CLIENT_KEY,
             baseUrl: sim.url,
             timeouts: { connectMs: 1_000, readMs: 1_500 },
+            logBodies: true, // the log-scrubbing test below reads the bodies too
           },
         },
         encryption: TEST_ENCRYPTION,

@@ -626,12 +626,23 @@ describe('GatewayHttpClient: mTLS', () => {
 });
 
 describe('GatewayHttpClient: logging never leaks secrets', () => {
-  it('logs one debug line per call and scrubbed bodies at verbose; no secret, card number or billing key anywhere', async () => {
+  it('does not serialise bodies at all unless logBodies is set', async () => {
+    const server = await startServer((_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ ok: true }));
+    });
+    const { client, logger } = makeClient({ baseUrl: server.url });
+    await client.request({ operation: 'confirm', method: 'POST', path: '/v1/payments/confirm', json: { amount: 1000 } });
+    expect(logger.at('verbose')).toEqual([]);
+    expect(logger.at('debug')).toHaveLength(1);
+  });
+
+  it('logs one debug line per call and (with logBodies) scrubbed bodies at verbose; no secret, card number or billing key anywhere', async () => {
     const server = await startServer((_req, res) => {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ billingKey: BILLING_KEY, card: { number: '43301234****123*' }, note: `card ${VISA}` }));
     });
-    const { client, logger } = makeClient({ baseUrl: server.url, defaultHeaders: { Authorization: BASIC } });
+    const { client, logger } = makeClient({ baseUrl: server.url, defaultHeaders: { Authorization: BASIC }, logBodies: true });
 
     const response = await client.request({
       operation: 'billingCharge',

@@ -27,9 +27,15 @@ import { MAX_KRW_AMOUNT } from './domain/money';
  */
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
 const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
+/**
+ * Customer keys and idempotency keys: printable ASCII without spaces here; each gateway narrows its own charset
+ * (Toss customerKey `A-Z a-z 0-9 - _ = . @`, toss.md §2) in its adapter.
+ */
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+const PRINTABLE_ASCII_MESSAGE = 'must be printable ASCII without spaces';
 
 export class CustomerDto {
-  @IsOptional() @IsString() @MinLength(2) @MaxLength(300) @Matches(/^[A-Za-z0-9\-_=.@]+$/, { message: 'must use only A-Z a-z 0-9 - _ = . @' })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(300) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   customerKey?: string;
 
   @IsOptional() @IsString() @MaxLength(100)
@@ -134,7 +140,7 @@ export class CancelDto {
   refundAccount?: RefundAccountDto;
 
   /** A retried cancel with the same key returns the first cancel instead of refunding twice. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   idempotencyKey?: string;
 }
 
@@ -159,7 +165,7 @@ export class IssueBillingKeyDto {
   @IsString() @IsNotEmpty() @MaxLength(32)
   gateway: string;
 
-  @IsString() @MinLength(2) @MaxLength(300) @Matches(/^[A-Za-z0-9\-_=.@]+$/, { message: 'must use only A-Z a-z 0-9 - _ = . @' })
+  @IsString() @MinLength(1) @MaxLength(300) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   customerKey: string;
 
   @IsOptional() @IsString() @MinLength(1) @MaxLength(300)
@@ -189,7 +195,7 @@ export class ChargeBillingKeyDto {
   taxFreeAmount?: number;
 
   /** Same key → same orderId and the same outbound idempotency key: a retried cycle never charges twice. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   idempotencyKey?: string;
 
   @IsOptional() @ValidateNested() @Type(() => CustomerDto)

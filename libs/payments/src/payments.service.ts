@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type LoggerService } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { FieldCipher } from './crypto/field-cipher';
+import { approvalOutcome } from './domain/approval-outcome';
 import { systemClock, type PaymentsClock } from './domain/clock';
 import {
   AmountMismatchError,
   CancelAmountExceedsBalanceError,
   DuplicateOrderError,
-  GatewayConfigurationError,
-  GatewayDeclinedError,
   GatewayUnavailableError,
   InvalidInputError,
   InvalidPaymentStateError,
@@ -595,8 +595,7 @@ export class PaymentsService {
     try {
       truth = await call();
     } catch (error) {
-      await this.settleApprovalError(payment, gateway, error);
-      throw this.approvalError(payment, gateway, error);
+      throw await this.settleApprovalError(payment, gateway, error);
     }
     try {
       return await this.apply(payment, truth, source, { billingKeyId });
@@ -610,32 +609,14 @@ export class PaymentsService {
     }
   }
 
-  private async settleApprovalError(payment: Payment, gateway: PaymentGateway, error: unknown): Promise<void> {
-    const from = [PaymentStatus.IN_PROGRESS];
-    if (error instanceof GatewayDeclinedError) {
-      await this.ledger.recordFailure(payment.id, from, PaymentStatus.FAILED, error.gatewayCode ?? error.code, error.gatewayMessage ?? error.message);
-    } else if (error instanceof GatewayUnavailableError && !error.requestSent) {
-      await this.ledger.recordFailure(payment.id, from, PaymentStatus.READY, 'NOT_SENT', error.message);
-    } else if (error instanceof GatewayConfigurationError) {
-      await this.ledger.recordFailure(payment.id, from, PaymentStatus.READY, error.gatewayCode ?? error.code, error.gatewayMessage ?? error.message);
-    } else if (error instanceof PaymentsError && error.httpStatus < 500 && !(error instanceof GatewayUnavailableError)) {
-      // The gateway answered and refused the request (bad request, not found, expired session): a definitive no.
-      await this.ledger.recordFailure(payment.id, from, PaymentStatus.FAILED, error.gatewayCode ?? error.code, error.gatewayMessage ?? error.message);
-    } else {
-      const code = error instanceof PaymentsError ? (error.gatewayCode ?? error.code) : 'OUTCOME_UNKNOWN';
-      const message = error instanceof Error ? error.message : String(error);
-      await this.ledger.recordFailure(payment.id, from, PaymentStatus.UNKNOWN, code, message);
-      this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}) is UNKNOWN: ${code}`);
-    }
-  }
-
-  private approvalError(payment: Payment, gateway: PaymentGateway, error: unknown): unknown {
-    const unknownOutcome =
-      (error instanceof GatewayUnavailableError && error.requestSent) || !(error instanceof PaymentsError) ||
-      (error instanceof PaymentsError && error.httpStatus >= 500 && !(error instanceof GatewayConfigurationError));
-    if (!unknownOutcome) return error;
+  /** Moves the IN_PROGRESS row where `approvalOutcome` says and returns the error the caller should see. */
+  private async settleApprovalError(payment: Payment, gateway: PaymentGateway, error: unknown): Promise<unknown> {
+    const outcome = approvalOutcome(error);
+    await this.ledger.recordFailure(payment.id, [PaymentStatus.IN_PROGRESS], outcome.status, outcome.code, outcome.message);
+    if (outcome.status !== PaymentStatus.UNKNOWN) return error;
+    this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}) is UNKNOWN: ${outcome.code}`);
     const pe = error instanceof PaymentsError ? error : undefined;
-    return new PaymentOutcomeUnknownError(payment.id, gateway.name, pe?.gatewayCode ?? pe?.code ?? 'no answer', {
+    return new PaymentOutcomeUnknownError(payment.id, gateway.name, outcome.code, {
       cause: error,
       gatewayCode: pe?.gatewayCode,
       gatewayMessage: pe?.gatewayMessage,
@@ -661,18 +642,17 @@ export class PaymentsService {
     return this.cipher.lookupHash(secret, 'payments.webhook_secret');
   }
 
-  async hasWebhookSecret(paymentId: string): Promise<boolean> {
-    return (await this.ledger.findWebhookSecretHash(paymentId)) !== null;
-  }
-
-  /** Constant-time check of a webhook-carried secret against the one stored (hashed) for the payment. */
-  async verifyWebhookSecret(paymentId: string, secret: string): Promise<boolean> {
+  /**
+   * Constant-time check of a webhook-carried secret against the keyed hash stored for the payment (one query).
+   * 'missing' = we do not hold a secret for it (yet): the callback may have overtaken the answer that carries it.
+   */
+  async checkWebhookSecret(paymentId: string, secret: string | null | undefined): Promise<'match' | 'mismatch' | 'missing'> {
     const stored = await this.ledger.findWebhookSecretHash(paymentId);
-    if (!stored) return false;
-    const { timingSafeEqual } = await import('node:crypto');
+    if (!stored) return 'missing';
+    if (!secret) return 'mismatch';
     const given = Buffer.from(this.webhookSecretHash(secret), 'hex');
     const expected = Buffer.from(stored, 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? 'match' : 'mismatch';
   }
 
   /** A READY row: nothing canceled, the whole amount as balance. */

@@ -1,3 +1,4 @@
+export * from './approval-outcome';
 export * from './clock';
 export * from './errors';
 export * from './ids';

@@ -83,12 +83,13 @@ export class WebhooksService {
       case 'payment-secret': {
         const payment = await this.findPayment(gateway.name, parsed);
         if (!payment) return { status: WebhookEventStatus.REJECTED, note: 'no payment for this orderId' };
-        if (!(await this.payments.hasWebhookSecret(payment.id))) {
+        const secretCheck = await this.payments.checkWebhookSecret(payment.id, parsed.secret);
+        if (secretCheck === 'missing') {
           // The callback can overtake the confirm answer that carries the secret (Toss sends DEPOSIT_CALLBACK the
           // moment the account is issued). Fail this attempt so the gateway redelivers once the secret is stored.
           throw new WebhookNotReadyError(gateway.name, payment.id);
         }
-        if (!parsed.secret || !(await this.payments.verifyWebhookSecret(payment.id, parsed.secret))) {
+        if (secretCheck === 'mismatch') {
           return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'secret does not match the payment' };
         }
         return this.applyReadBack(gateway, parsed, payment);

@@ -15,7 +15,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayUnavailableError } from '../../domain/errors';
-import { REDACTED, normalizeKey, scrub, scrubHeaders, scrubText, SENSITIVE_KEYS } from './scrub';
+import { REDACTED, Scrubber, scrubText } from './scrub';
 
 export interface HttpTimeouts {
   /** TCP connect + TLS handshake. */
@@ -52,6 +52,11 @@ export interface GatewayHttpClientOptions {
   sensitiveKeys?: Iterable<string>;
   /** Pool size per origin. Default 32. */
   connections?: number;
+  /**
+   * Log scrubbed request/response bodies and headers at `verbose`. Default false: serialising bodies costs CPU on
+   * every call, and most production log pipelines should not carry payment bodies even scrubbed.
+   */
+  logBodies?: boolean;
 }
 
 export interface GatewayHttpRequest {
@@ -256,8 +261,8 @@ export class GatewayHttpClient {
   private readonly defaultHeaders: Record<string, string>;
   private readonly logger: LoggerService;
   private readonly logContext: string;
-  private readonly sensitiveKeys: ReadonlySet<string>;
-  private readonly extraSensitiveKeys: string[];
+  private readonly scrubber: Scrubber;
+  private readonly logBodies: boolean;
   private readonly connections: number;
   private agent: Agent;
   /** Dispatchers replaced by `updateTls`, finishing their in-flight calls. */
@@ -296,8 +301,8 @@ export class GatewayHttpClient {
     this.defaultHeaders = lowerCaseHeaders(options.defaultHeaders ?? {});
     this.logContext = `KrPayments:${options.gateway}`;
     this.logger = options.logger ?? new Logger(this.logContext);
-    this.extraSensitiveKeys = [...(options.sensitiveKeys ?? [])];
-    this.sensitiveKeys = new Set([...SENSITIVE_KEYS, ...this.extraSensitiveKeys.map(normalizeKey)]);
+    this.scrubber = new Scrubber(options.sensitiveKeys);
+    this.logBodies = options.logBodies ?? false;
 
     if (options.tls) validateTls(options.tls, options.gateway);
     if (options.tls && !this.isHttps) {
@@ -333,11 +338,14 @@ export class GatewayHttpClient {
       throw this.unavailable(req, callLabel, 'request aborted before it was sent', 'ABORT_ERR', false, elapsed());
     }
 
-    this.logger.verbose?.(
-      `${req.operation}: ${callLabel} -> headers=${JSON.stringify(scrubHeaders(headers, this.extraSensitiveKeys))}` +
-        (body.logged !== undefined ? ` body=${truncateForLog(JSON.stringify(body.logged))}` : ''),
-      this.logContext,
-    );
+    if (this.logBodies) {
+      const logged = req.json !== undefined ? req.json : req.form;
+      this.logger.verbose?.(
+        `${req.operation}: ${callLabel} -> headers=${JSON.stringify(this.scrubber.scrubHeaders(headers))}` +
+          (logged !== undefined ? ` body=${truncateForLog(JSON.stringify(this.scrubber.scrub(logged)))}` : ''),
+        this.logContext,
+      );
+    }
 
     const state: DispatchState = { dispatched: false };
     let status: number;
@@ -365,15 +373,17 @@ export class GatewayHttpClient {
     const durationMs = elapsed();
     const parsed = parseBody(text);
     const scrubbedBody =
-      typeof parsed === 'string' ? scrubText(parsed, this.extraSensitiveKeys) : scrub(parsed, this.extraSensitiveKeys);
+      typeof parsed === 'string' ? this.scrubber.scrubText(parsed) : this.scrubber.scrub(parsed);
 
     const line = `${callLabel} -> ${status} in ${durationMs}ms (${req.operation})`;
     if (status >= 500) this.logger.warn(line, this.logContext);
     else this.logger.debug?.(line, this.logContext);
-    this.logger.verbose?.(
-      `${req.operation}: ${callLabel} <- ${status} body=${truncateForLog(JSON.stringify(scrubbedBody) ?? 'null')}`,
-      this.logContext,
-    );
+    if (this.logBodies) {
+      this.logger.verbose?.(
+        `${req.operation}: ${callLabel} <- ${status} body=${truncateForLog(JSON.stringify(scrubbedBody) ?? 'null')}`,
+        this.logContext,
+      );
+    }
 
     return { status, headers: responseHeaders, text, body: parsed as T, scrubbedBody, durationMs };
   }
@@ -455,7 +465,7 @@ export class GatewayHttpClient {
           missing.push(name);
           return '';
         }
-        if (redact && this.sensitiveKeys.has(normalizeKey(name))) return REDACTED;
+        if (redact && this.scrubber.isSensitiveKey(name)) return REDACTED;
         return encodeURIComponent(String(params[name]));
       };
       wirePath = req.path.replace(/\{([A-Za-z0-9_]+)\}/g, fill(false));
@@ -474,11 +484,11 @@ export class GatewayHttpClient {
     const separator = wirePath.includes('?') ? '&' : '?';
     wirePath = this.basePath + wirePath + (queryString ? separator + queryString : '');
     // The query is logged through scrubText so `signData=...` and similar never reach a log line.
-    logPath = scrubText(logPath + (queryString ? separator + queryString : ''), this.extraSensitiveKeys);
+    logPath = this.scrubber.scrubText(logPath + (queryString ? separator + queryString : ''));
     return { wirePath, logPath };
   }
 
-  private buildBody(req: GatewayHttpRequest): { payload?: string; contentType?: string; logged?: unknown } {
+  private buildBody(req: GatewayHttpRequest): { payload?: string; contentType?: string } {
     const hasJson = req.json !== undefined;
     const hasForm = req.form !== undefined;
     if (hasJson && hasForm) {
@@ -491,14 +501,12 @@ export class GatewayHttpClient {
       return {
         payload: JSON.stringify(req.json),
         contentType: 'application/json; charset=utf-8',
-        logged: scrub(req.json, this.extraSensitiveKeys),
       };
     }
     if (hasForm) {
       return {
         payload: new URLSearchParams(req.form).toString(),
         contentType: 'application/x-www-form-urlencoded; charset=utf-8',
-        logged: scrub(req.form, this.extraSensitiveKeys),
       };
     }
     return {};
@@ -512,7 +520,7 @@ export class GatewayHttpClient {
     requestSent: boolean,
     durationMs: number,
   ): GatewayUnavailableError {
-    const reason = scrubText(`${req.operation} ${callLabel}: ${what}`, this.extraSensitiveKeys);
+    const reason = this.scrubber.scrubText(`${req.operation} ${callLabel}: ${what}`);
     this.logger.warn(
       `${callLabel} failed after ${durationMs}ms (${requestSent ? 'outcome unknown' : 'not sent'}; ${code}): ${reason}`,
       this.logContext,

@@ -218,6 +218,29 @@ export function scrub<T = unknown>(value: T, extraKeys?: Iterable<string>): unkn
   return scrubNode(value, buildKeySet(extraKeys), [], 0);
 }
 
+/**
+ * The three scrubbers bound to one precompiled key set: what a long-lived caller (the HTTP client, an adapter)
+ * holds, so the set is not rebuilt on every request.
+ */
+export class Scrubber {
+  private readonly keys: ReadonlySet<string>;
+  constructor(extraKeys?: Iterable<string>) {
+    this.keys = buildKeySet(extraKeys);
+  }
+  scrub(value: unknown): unknown {
+    return scrubNode(value, this.keys, [], 0);
+  }
+  scrubText(text: string): string {
+    return scrubTextWith(text, this.keys);
+  }
+  scrubHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+    return scrubHeadersWith(headers, this.keys);
+  }
+  isSensitiveKey(key: string): boolean {
+    return this.keys.has(normalizeKey(key));
+  }
+}
+
 const KEY_VALUE_KEYS_PATTERN = /([A-Za-z][A-Za-z0-9_-]*)(=)([^&\s;,]*)/g;
 const JSON_PAIR_PATTERN = /"([A-Za-z][A-Za-z0-9_-]*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)/g;
 
@@ -229,8 +252,11 @@ const JSON_PAIR_PATTERN = /"([A-Za-z][A-Za-z0-9_-]*)"(\s*:\s*)("(?:[^"\\]|\\.)*"
  * - full card numbers.
  */
 export function scrubText(text: string, extraKeys?: Iterable<string>): string {
+  return scrubTextWith(text, buildKeySet(extraKeys));
+}
+
+function scrubTextWith(text: string, keys: ReadonlySet<string>): string {
   if (typeof text !== 'string' || text.length === 0) return text;
-  const keys = buildKeySet(extraKeys);
   let out = text.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`);
   out = out.replace(/\b(?:test|live)_(?:sk|gsk|ak)_[A-Za-z0-9_-]+/g, REDACTED);
   out = out.replace(KEY_VALUE_KEYS_PATTERN, (whole, key: string, eq: string, value: string) =>
@@ -255,13 +281,16 @@ export function scrubHeaders(
   headers: Record<string, string | string[] | undefined>,
   extraKeys?: Iterable<string>,
 ): Record<string, string> {
-  const keys = buildKeySet(extraKeys);
+  return scrubHeadersWith(headers, buildKeySet(extraKeys));
+}
+
+function scrubHeadersWith(headers: Record<string, string | string[] | undefined>, keys: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers ?? {})) {
     if (raw === undefined || raw === null) continue;
     const lower = name.toLowerCase();
     const value = Array.isArray(raw) ? raw.join(', ') : String(raw);
-    out[lower] = keys.has(normalizeKey(lower)) ? REDACTED : scrubText(value, extraKeys);
+    out[lower] = keys.has(normalizeKey(lower)) ? REDACTED : scrubTextWith(value, keys);
   }
   return out;
 }

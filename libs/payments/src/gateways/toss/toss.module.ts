@@ -53,6 +53,7 @@ export function createTossGateway(options: TossGatewayOptions, context: GatewayC
     timeouts: { connectMs: resolved.timeouts.connectMs, readMs: resolved.timeouts.readMs },
     logger: context.logger,
     sensitiveKeys: [...TOSS_SENSITIVE_KEYS],
+    logBodies: resolved.logBodies,
   });
   const client = new TossClient(http, {
     secretKey: resolved.secretKey,

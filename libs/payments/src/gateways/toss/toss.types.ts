@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -368,6 +369,11 @@ export class TossGatewayOptions {
   @IsString()
   @MaxLength(35)
   acceptLanguage?: string;
+
+  /** Log scrubbed request/response bodies at `verbose` (default false; see GatewayHttpClientOptions.logBodies). */
+  @IsOptional()
+  @IsBoolean()
+  logBodies?: boolean;
 }
 
 /** Options with every default filled in; what the adapter actually runs with. */
@@ -378,6 +384,7 @@ export interface ResolvedTossOptions {
   timeouts: { connectMs: number; readMs: number; slowReadMs: number };
   webhook: { payoutSecurityKeys: string[]; payoutKeyEncoding: 'utf8' | 'hex'; payoutToleranceSec: number };
   acceptLanguage?: string;
+  logBodies: boolean;
 }
 
 export function resolveTossOptions(options: TossGatewayOptions): ResolvedTossOptions {
@@ -396,5 +403,6 @@ export function resolveTossOptions(options: TossGatewayOptions): ResolvedTossOpt
       payoutToleranceSec: options.webhook?.payoutToleranceSec ?? TOSS_DEFAULT_PAYOUT_TOLERANCE_SEC,
     },
     acceptLanguage: options.acceptLanguage,
+    logBodies: options.logBodies ?? false,
   };
 }
