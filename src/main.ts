@@ -138,7 +138,7 @@ async function summary(ctx: DemoContext, app: INestApplication, orders: OrderVie
     const current = await ctx.shop.expect<OrderView>('GET', `/orders/${order.paymentId}`, 200);
     const { orderName, type, method, status, amount, canceledAmount } = current.body;
     const refunded = canceledAmount > 0 ? `, refunded ${krw(canceledAmount)}` : '';
-    // `method` is the gateway's own word (Toss: 카드, 가상계좌), so it goes last where its width does not matter.
+    // `method` is the canonical PaymentMethod (CARD, VIRTUAL_ACCOUNT ...), whichever gateway took the payment.
     ctx.report.info('order', `${orderName.padEnd(26)} ${status.padEnd(20)} ${krw(amount).padStart(12)}${refunded} (${type}, ${method ?? '?'})`);
   }
 

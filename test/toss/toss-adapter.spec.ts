@@ -214,7 +214,7 @@ describe('TossGateway against the Toss simulator', () => {
       totalAmount: 15_000,
       balanceAmount: 15_000,
       vat: 1_364, // toss.md §2: 15,000 -> 13,636 / 1,364
-      method: '카드',
+      method: 'CARD',
       currency: 'KRW',
       cancels: [],
       webhookSecret: null,
@@ -440,7 +440,7 @@ describe('TossGateway against the Toss simulator', () => {
     const customerKey = `cust_${newOrderId()}`;
     const auth = sim.authenticateBilling({ customerKey });
     const billing = await gateway.issueBillingKey({ customerKey, authKey: auth.authKey, idempotencyKey: `bk:${customerKey}` });
-    expect(billing).toMatchObject({ customerKey, method: '카드' });
+    expect(billing).toMatchObject({ customerKey, method: 'CARD' });
     expect(billing.billingKey).toEqual(expect.any(String));
     expect(billing.card?.maskedNumber).toMatch(/\*{4}/);
     expect(billing.authenticatedAt).toBeInstanceOf(Date);
@@ -658,7 +658,7 @@ describe('TossGateway mapping of the toss.md §9 bodies', () => {
       balanceAmount: 1000,
       taxFreeAmount: 0,
       vat: 91,
-      method: '카드',
+      method: 'CARD',
       approvedAt: new Date('2024-02-13T03:18:14Z'),
       currency: 'KRW',
       card: {
@@ -825,7 +825,7 @@ describe('TossGateway mapping of the toss.md §9 bodies', () => {
     expect(billing).toMatchObject({
       billingKey: 'Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=',
       customerKey: 'cust_ABC123',
-      method: '카드',
+      method: 'CARD',
       authenticatedAt: new Date('2021-01-01T01:00:00Z'),
       card: { issuerCode: '61', acquirerCode: '31', maskedNumber: '43301234****123*', cardType: '신용' },
     });

@@ -89,6 +89,7 @@ describe('Toss payments lifecycle', () => {
 
     expect(paid).toMatchObject({ status: PaymentStatus.PAID, amount: 10_000, balanceAmount: 10_000, canceledAmount: 0, vat: 909 });
     expect(paid.gatewayPaymentKey).toBe(window.paymentKey);
+    expect(paid.method).toBe('CARD'); // canonical, not Toss's '카드'
     expect(paid.approvedAt).toBeInstanceOf(Date);
     const confirms = sim.requestsTo('POST', '/v1/payments/confirm').slice(before);
     expect(confirms).toHaveLength(1);
@@ -327,6 +328,7 @@ describe('Toss payments lifecycle', () => {
     const window = sim.authenticatePayment({ orderId, amount: 25_000, orderName: '가상계좌 주문', method: 'VIRTUAL_ACCOUNT', customerName: '김토스' });
     const waiting = await shop.payments.confirm({ gateway: 'toss', orderId, amount: 25_000, paymentKey: window.paymentKey });
     expect(waiting.status).toBe(PaymentStatus.WAITING_FOR_DEPOSIT);
+    expect(waiting.method).toBe('VIRTUAL_ACCOUNT');
     expect(waiting.virtualAccountNumber).toBeTruthy();
     expect(waiting.virtualAccountBankCode).toBeTruthy();
     await sim.webhooksIdle();

@@ -30,6 +30,20 @@ export type GatewayPaymentStatus =
   | 'FAILED'
   | 'EXPIRED';
 
+/**
+ * Canonical payment methods. Adapters map their gateway's vocabulary onto these (Toss answers `카드`, `가상계좌` ...)
+ * so `payments.method` holds one vocabulary whoever wrote it; a method an adapter does not know is passed through
+ * unchanged rather than lost.
+ */
+export type PaymentMethod =
+  | 'CARD'
+  | 'VIRTUAL_ACCOUNT'
+  | 'TRANSFER'
+  | 'MOBILE_PHONE'
+  | 'EASY_PAY'
+  | 'GIFT_CERTIFICATE'
+  | (string & {});
+
 export interface CustomerInfo {
   /** Merchant-side customer id (Toss customerKey, Apps-in-Toss userKey ...). */
   customerKey?: string;
@@ -164,7 +178,8 @@ export interface GatewayPaymentTruth {
   balanceAmount: number;
   taxFreeAmount?: number;
   vat?: number;
-  method?: string | null;
+  /** Canonical (`PaymentMethod`), not the gateway's own literal. */
+  method?: PaymentMethod | null;
   approvedAt?: Date | null;
   currency?: string;
   card?: CardInfo | null;

@@ -32,6 +32,7 @@ import type {
   NetCancelRequest,
   ParsedWebhook,
   PaymentGateway,
+  PaymentMethod,
   PaymentLookup,
   PreparedPayment,
   PrepareRequest,
@@ -62,6 +63,34 @@ const CASH_RECEIPT_PAGE_LIMIT = 10_000; // toss.md §3.7 (max)
 /** Upper bound on pages walked by one lookup, so a gateway that never stops paging cannot spin us forever. */
 const MAX_PAGES = 10_000;
 const KST_OFFSET_MS = 9 * 60 * 60 * 1000; // Asia/Seoul has no DST: always UTC+9
+
+/**
+ * Toss method literals → canonical `PaymentMethod` (toss.md §4.1: Korean by default, English names with
+ * `Accept-Language: en-US`). The three gift-certificate kinds fold into GIFT_CERTIFICATE; `raw` keeps the original.
+ */
+const TOSS_METHODS: Readonly<Record<string, PaymentMethod>> = {
+  카드: 'CARD',
+  CARD: 'CARD',
+  가상계좌: 'VIRTUAL_ACCOUNT',
+  VIRTUAL_ACCOUNT: 'VIRTUAL_ACCOUNT',
+  간편결제: 'EASY_PAY',
+  EASY_PAY: 'EASY_PAY',
+  휴대폰: 'MOBILE_PHONE',
+  MOBILE_PHONE: 'MOBILE_PHONE',
+  계좌이체: 'TRANSFER',
+  TRANSFER: 'TRANSFER',
+  문화상품권: 'GIFT_CERTIFICATE',
+  도서문화상품권: 'GIFT_CERTIFICATE',
+  게임문화상품권: 'GIFT_CERTIFICATE',
+  CULTURE_GIFT_CERTIFICATE: 'GIFT_CERTIFICATE',
+  BOOK_GIFT_CERTIFICATE: 'GIFT_CERTIFICATE',
+  GAME_GIFT_CERTIFICATE: 'GIFT_CERTIFICATE',
+};
+
+export function canonicalTossMethod(method: string | null | undefined): PaymentMethod | null {
+  if (method === null || method === undefined || method === '') return null;
+  return TOSS_METHODS[method] ?? method;
+}
 
 /** Payment methods `requestPayment({ method })` accepts (Toss JS SDK v2). */
 const SDK_METHODS = new Set([
@@ -348,7 +377,7 @@ export class TossGateway implements PaymentGateway {
     return {
       billingKey: billing.billingKey,
       customerKey: typeof billing.customerKey === 'string' ? billing.customerKey : request.customerKey,
-      method: billing.method ?? undefined,
+      method: canonicalTossMethod(billing.method) ?? undefined,
       card: mapCard(billing.card),
       authenticatedAt: parseTossDate(billing.authenticatedAt),
       raw: result.scrubbed,
@@ -512,7 +541,7 @@ export class TossGateway implements PaymentGateway {
       kind: isCancel ? 'CANCEL' : 'APPROVAL',
       amount: Math.abs(amount),
       status: this.mapStatus(row.status, { balanceAmount: null, cancelCount: 0 }),
-      method: row.method ?? null,
+      method: canonicalTossMethod(row.method),
       transactedAt,
       raw: scrubbed,
     };
@@ -553,7 +582,7 @@ export class TossGateway implements PaymentGateway {
       balanceAmount,
       taxFreeAmount: optionalAmount(payment.taxFreeAmount),
       vat: optionalAmount(payment.vat),
-      method: payment.method ?? null,
+      method: canonicalTossMethod(payment.method),
       approvedAt: parseTossDate(payment.approvedAt),
       currency: payment.currency,
       card: mapCard(payment.card),
