@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TossSimulator } from 'nestjs-kr-payments/testing';
 import type { BillingKeyView, CancelView, CashReceiptView, OrderView } from '../shop/shop.views';
-import { DemoFailure, expectEqual, type ShopClient, type ShopErrorBody } from './demo-client';
-import { type DemoReport, krw, type StepLine } from './demo-report';
+import { DemoFailure, expectEqual, type ShopErrorBody } from './demo-client';
+import { krw } from './demo-report';
+import { type CheckoutResponse, type DemoStepContext, expectOrder, expectRefused, step } from './demo-steps';
 
 /**
  * The flows `npm run demo` walks through, each over HTTP against the shop's own REST API, with the Toss simulator
@@ -10,46 +11,14 @@ import { type DemoReport, krw, type StepLine } from './demo-report';
  * (HTTP status, payment status, amounts, and where it matters the requests Toss received) and fails the demo
  * otherwise.
  */
-export interface DemoContext {
-  shop: ShopClient;
+export interface DemoContext extends DemoStepContext {
   sim: TossSimulator;
-  report: DemoReport;
   /** The Toss client key the shop hands to the browser (checked by the simulated windows). */
   clientKey: string;
 }
 
-interface CheckoutResponse {
-  order: OrderView;
-  checkout: { gateway: string; kind: string; fields: Record<string, unknown> };
-}
-
 /** The shop front end's success page. The simulated window does not navigate there: it returns what it would get. */
 const RETURN_URL = 'https://shop.example.com/checkout/success';
-
-/** Runs one step: prints ✓ with its outcome line, or ✗ with the reason and rethrows (the demo stops there). */
-async function step<T>(ctx: DemoContext, label: string, run: () => Promise<[T, Omit<StepLine, 'label'>]>): Promise<T> {
-  try {
-    const [value, line] = await run();
-    ctx.report.ok({ label, ...line });
-    return value;
-  } catch (error) {
-    ctx.report.failed(label, error);
-    throw error;
-  }
-}
-
-function expectOrder(order: OrderView, expected: Partial<OrderView>): void {
-  for (const [key, value] of Object.entries(expected)) {
-    expectEqual(order[key as keyof OrderView], value as never, `order.${key}`);
-  }
-}
-
-function expectRefused(body: unknown, code: string, field: string | null): ShopErrorBody {
-  const error = body as ShopErrorBody;
-  expectEqual(error.code, code, 'error.code');
-  expectEqual(error.field, field, 'error.field');
-  return error;
-}
 
 /** How many requests Toss received on `path` for this order (the body names the orderId). */
 function tossRequestsFor(sim: TossSimulator, path: string | RegExp, orderId: string): number {

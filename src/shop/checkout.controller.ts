@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { CancelDto, PaymentsService, PrepareDto, type CheckoutParams } from 'nestjs-kr-payments';
 import { BodyWithPath } from './body-with-path.decorator';
 import { ConfirmCheckoutDto } from './shop.dto';
-import { UuidParamPipe } from './shop.validation';
+import { GatewayParamPipe, UuidParamPipe } from './shop.validation';
 import { toCancelView, toOrderView, type CancelView, type OrderView } from './shop.views';
 
 /**
@@ -26,19 +26,33 @@ export class CheckoutController {
   }
 
   /**
-   * Toss's successUrl page posts its query here (toss.md §3.1). Retries are safe: a second confirm of the same
-   * order returns the stored payment and never reaches Toss again (compare-and-set on READY).
+   * Toss's successUrl page (and an Apps-in-Toss mini-app after checkoutPayment) posts here as JSON. Retries are safe:
+   * a second confirm of the same order returns the stored payment and never reaches the gateway again
+   * (compare-and-set on READY).
    */
   @Post('checkout/confirm')
   @HttpCode(200)
   async confirm(@Body() body: ConfirmCheckoutDto): Promise<OrderView> {
     const payment = await this.payments.confirm({
-      gateway: 'toss',
+      gateway: body.gateway ?? 'toss',
       orderId: body.orderId,
       amount: body.amount,
       paymentKey: body.paymentKey,
+      payToken: body.payToken,
     });
     return toOrderView(payment);
+  }
+
+  /**
+   * The returnUrl of redirect-form gateways (NicePay, KISPG): the payment window POSTs its result here
+   * (form-urlencoded, the gateway's own field names). The library verifies the gateway's signature/hash and the
+   * amount against the prepared payment before approving. A real shop would redirect the browser to an order page;
+   * this example answers the order as JSON.
+   */
+  @Post('checkout/:gateway/return')
+  @HttpCode(200)
+  async returnUrl(@Param('gateway', GatewayParamPipe) gateway: string, @Body() body: Record<string, unknown>): Promise<OrderView> {
+    return toOrderView(await this.payments.confirmReturn(gateway, body));
   }
 
   @Get('orders/:paymentId')

@@ -9,18 +9,29 @@ import { MAX_KRW_AMOUNT, ORDER_ID_PATTERN } from 'nestjs-kr-payments';
 const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
 
 /**
- * What Toss appends to successUrl (toss.md §3.1: `paymentType`, `orderId`, `paymentKey`, `amount`), which the
- * success page posts here as JSON. The amount is compared with the prepared one before Toss is called.
+ * The JSON confirm of gateways whose window hands the front end a key: Toss (what it appends to successUrl,
+ * toss.md §3.1: `paymentType`, `orderId`, `paymentKey`, `amount`) and Apps-in-Toss (`payToken` after
+ * checkoutPayment succeeded). The amount is compared with the prepared one before the gateway is called.
+ * NicePay and KISPG POST their result to returnUrl instead: `POST /checkout/:gateway/return`.
  */
 export class ConfirmCheckoutDto {
+  /** Default 'toss' (the first gateway this shop supported). */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(32)
+  gateway?: string;
+
   @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId: string;
 
   @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
   amount: number;
 
-  @IsString() @MinLength(1) @MaxLength(200)
-  paymentKey: string;
+  /** Toss paymentKey. */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  paymentKey?: string;
+
+  /** Apps-in-Toss payToken. */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  payToken?: string;
 
   /** Sent along by success pages that forward the whole query; not needed for the approval. */
   @IsOptional() @IsIn(['NORMAL', 'BRANDPAY', 'KEYIN'])

@@ -31,3 +31,12 @@ export class UuidParamPipe implements PipeTransform<string, string> {
     return value;
   }
 }
+
+/** Gateway names in routes (`toss`, `nicepay`, `kispg`, `appsInToss`): letters only, so nothing odd reaches a log line. */
+@Injectable()
+export class GatewayParamPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    if (!/^[A-Za-z]{2,32}$/.test(value)) throw new InvalidInputError(metadata.data ?? 'gateway', 'must be a gateway name');
+    return value;
+  }
+}

@@ -6,6 +6,7 @@ import type { PaymentsClock } from './domain/clock';
 import { PaymentsConfigurationError } from './domain/errors';
 import { flattenValidationErrors } from './domain/validation';
 import type { GatewayDefinition } from './gateways/gateway.definition';
+import { SourceAllowlist } from './webhooks/source-allowlist';
 
 /** Options of `PaymentsModule.forRoot` / `forRootAsync` (DESIGN.md §2). */
 export interface PaymentsModuleOptions {
@@ -26,7 +27,8 @@ export interface WebhooksOptions {
   /** Register the webhook controller at all. Default true. */
   enabled?: boolean;
   /**
-   * Source-IP allowlists per gateway (e.g. toss.md §1.7). A gateway without an entry accepts any source.
+   * Source-IP allowlists per gateway: addresses or CIDR blocks (e.g. toss.md §1.7). Overrides the gateway's own default
+   * list (NicePay and KISPG ship their documented sources; `[]` turns it off). Without either, any source is accepted.
    * Requires a correct `trust proxy` setting in the app when behind a load balancer.
    */
   ipAllowlist?: Record<string, string[]>;
@@ -110,7 +112,9 @@ export function resolvePaymentsOptions(
   const ipAllowlist = webhooks.ipAllowlist ?? {};
   for (const [name, ips] of Object.entries(ipAllowlist)) {
     if (!Array.isArray(ips) || ips.some((ip) => typeof ip !== 'string' || ip.length === 0)) {
-      problems.push(`webhooks.ipAllowlist.${name}: must be an array of IP addresses`);
+      problems.push(`webhooks.ipAllowlist.${name}: must be an array of IP addresses or CIDR blocks`);
+    } else {
+      problems.push(...SourceAllowlist.problems(ips).map((p) => `webhooks.ipAllowlist.${name}: ${p}`));
     }
   }
 

@@ -13,6 +13,7 @@ import {
   InvalidPaymentStateError,
   NotFoundError,
   OrderMismatchError,
+  PaymentNetCanceledError,
   PaymentOutcomeUnknownError,
   PaymentsError,
   UnsupportedOperationError,
@@ -30,7 +31,9 @@ import type {
   CheckoutParams,
   GatewayPaymentTruth,
   PaymentGateway,
+  PaymentLookup,
   PreparedPayment,
+  UnknownApprovalResolution,
 } from './gateways/gateway.port';
 import { PaymentLedger } from './ledger/payment-ledger';
 import {
@@ -163,6 +166,27 @@ export class PaymentsService {
     );
   }
 
+  /**
+   * Confirms from what a payment window POSTed to the merchant's returnUrl (NicePay, KISPG), in the gateway's own
+   * field names. The gateway maps the body (orderId, amount, its signature fields) and `confirm` checks it against
+   * the prepared payment as usual. Redirect-form returnUrl routes lose session cookies (SameSite, nicepay.md §8.14),
+   * so everything needed is in the body: this route can be stateless.
+   */
+  async confirmReturn(gatewayName: string, body: Record<string, unknown>): Promise<Payment> {
+    const gateway = this.gateways.get(gatewayName);
+    if (!gateway.confirmInputFromReturn) throw new UnsupportedOperationError(gateway.name, 'confirmReturn');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInputError('body', 'must be the returnUrl POST fields');
+    const input = gateway.confirmInputFromReturn(body);
+    return this.confirm({
+      gateway: gateway.name,
+      orderId: input.orderId,
+      amount: input.amount,
+      paymentKey: input.paymentKey,
+      payToken: input.payToken,
+      authResult: input.authResult,
+    });
+  }
+
   async get(paymentId: string): Promise<Payment> {
     return this.ledger.findById(paymentId);
   }
@@ -182,12 +206,37 @@ export class PaymentsService {
   async sync(paymentId: string): Promise<Payment> {
     const payment = await this.ledger.findById(paymentId);
     const gateway = this.gateways.get(payment.gateway);
-    const truth = await gateway.getPayment({
-      paymentKey: payment.gatewayPaymentKey,
-      orderId: payment.orderId,
-      amount: payment.amount,
-    });
+    if (payment.status === PaymentStatus.UNKNOWN && gateway.resolveUnknownApproval) {
+      return this.resolveUnknownApproval(payment, gateway);
+    }
+    const truth = await gateway.getPayment(this.toLookup(payment));
     return this.apply(payment, truth, 'sync');
+  }
+
+  /**
+   * An UNKNOWN approval at a gateway with a policy for lost answers (NicePay: net-cancel within the hour, or query
+   * first). Applies what the gateway did and records it on the row (`failureCode` NET_CANCELED when it reversed the
+   * approval), so the next reader knows why a payment the buyer saw succeed is canceled.
+   */
+  private async resolveUnknownApproval(payment: Payment, gateway: PaymentGateway): Promise<Payment> {
+    const resolve = gateway.resolveUnknownApproval as NonNullable<PaymentGateway['resolveUnknownApproval']>;
+    const resolution: UnknownApprovalResolution = await resolve.call(gateway, {
+      prepared: this.toPrepared(payment),
+      paymentKey: payment.gatewayPaymentKey,
+      approvalSentAt: payment.updatedAt,
+      idempotencyKey: idempotencyKeys.netCancel(payment.id),
+    });
+    const applied = await this.apply(payment, resolution.truth, 'sync');
+    if (resolution.action === 'net-cancel' && applied.status === PaymentStatus.CANCELED) {
+      const message = `${gateway.name} approval answer was lost; net-canceled per policy`;
+      await this.ledger.compareAndSetStatus(applied.id, [PaymentStatus.CANCELED], PaymentStatus.CANCELED, {
+        failureCode: 'NET_CANCELED',
+        failureMessage: message,
+      });
+      this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}): ${message}`);
+      return this.ledger.findById(applied.id);
+    }
+    return applied;
   }
 
   /**
@@ -595,7 +644,10 @@ export class PaymentsService {
     try {
       truth = await call();
     } catch (error) {
-      throw await this.settleApprovalError(payment, gateway, error);
+      const settled = await this.settleApprovalError(payment, gateway, error);
+      // The lost answer was resolved on the spot (the gateway's query showed the approval): that is the answer.
+      if (settled instanceof ResolvedApproval) return settled.payment;
+      throw settled;
     }
     try {
       return await this.apply(payment, truth, source, { billingKeyId });
@@ -616,11 +668,25 @@ export class PaymentsService {
     if (outcome.status !== PaymentStatus.UNKNOWN) return error;
     this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}) is UNKNOWN: ${outcome.code}`);
     const pe = error instanceof PaymentsError ? error : undefined;
-    return new PaymentOutcomeUnknownError(payment.id, gateway.name, outcome.code, {
+    const unknownError = new PaymentOutcomeUnknownError(payment.id, gateway.name, outcome.code, {
       cause: error,
       gatewayCode: pe?.gatewayCode,
       gatewayMessage: pe?.gatewayMessage,
     });
+    if (!gateway.resolveUnknownApproval) return unknownError;
+    // The gateway has a policy for lost answers (NicePay: net-cancel at once, nicepay.md §3.4). Best effort: if this
+    // fails too, the payment stays UNKNOWN and `sync` / `syncStuckPayments` run the same resolution later.
+    try {
+      const resolved = await this.resolveUnknownApproval(await this.ledger.findById(payment.id), gateway);
+      if (resolved.status === PaymentStatus.CANCELED && resolved.failureCode === 'NET_CANCELED') {
+        return new PaymentNetCanceledError(payment.id, gateway.name, { cause: error });
+      }
+      if (resolved.status !== PaymentStatus.UNKNOWN) return new ResolvedApproval(resolved);
+    } catch (resolutionError) {
+      const reason = resolutionError instanceof Error ? resolutionError.message : String(resolutionError);
+      this.logger.warn?.(`payment ${payment.id}: resolving the lost ${gateway.name} approval failed, stays UNKNOWN: ${reason}`);
+    }
+    return unknownError;
   }
 
   private async apply(
@@ -737,6 +803,15 @@ export class PaymentsService {
     return { row, secret };
   }
 
+  private toLookup(payment: Payment): PaymentLookup {
+    return {
+      paymentKey: payment.gatewayPaymentKey,
+      orderId: payment.orderId,
+      amount: payment.amount,
+      customerKey: payment.customerKey,
+    };
+  }
+
   private toPrepared(payment: Payment): PreparedPayment {
     return {
       paymentId: payment.id,
@@ -746,6 +821,7 @@ export class PaymentsService {
       taxFreeAmount: payment.taxFreeAmount,
       orderName: payment.orderName,
       gatewayPaymentKey: payment.gatewayPaymentKey,
+      method: payment.method,
       customer: {
         customerKey: payment.customerKey ?? undefined,
         name: payment.customerName ?? undefined,
@@ -755,6 +831,11 @@ export class PaymentsService {
       metadata: payment.metadata,
     };
   }
+}
+
+/** A lost approval answer that `resolveUnknownApproval` settled at once (not an error: carries the payment). */
+class ResolvedApproval {
+  constructor(readonly payment: Payment) {}
 }
 
 function isUniqueViolation(error: unknown): boolean {

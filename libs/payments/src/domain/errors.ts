@@ -203,6 +203,22 @@ export class PaymentOutcomeUnknownError extends PaymentsError {
   }
 }
 
+/**
+ * The approval's answer was lost and the gateway's policy reversed it (NicePay net-cancel, nicepay.md §3.4): no money
+ * moved, the payment is CANCELED, and the buyer has to pay again under a new order.
+ */
+export class PaymentNetCanceledError extends PaymentsError {
+  constructor(paymentId: string, gateway: string, details: PaymentsErrorDetails = {}) {
+    super('PAYMENT_NET_CANCELED', `payment ${paymentId}: ${gateway} approval answer was lost and the approval was net-canceled; start a new payment`, {
+      httpStatus: 409,
+      ...details,
+      paymentId,
+      gateway,
+      retryable: false,
+    });
+  }
+}
+
 export class SignatureMismatchError extends PaymentsError {
   constructor(gateway: string, what: string, details: PaymentsErrorDetails = {}) {
     super('SIGNATURE_MISMATCH', `${gateway}: ${what} signature does not verify`, {

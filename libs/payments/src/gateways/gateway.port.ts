@@ -112,6 +112,8 @@ export interface PreparedPayment {
   orderName: string;
   /** Gateway key stored at prepare time (Apps-in-Toss payToken) or from an earlier attempt. */
   gatewayPaymentKey?: string | null;
+  /** Canonical method on the row (`PaymentMethod`), once known: KISPG's cancel must name the payMethod. */
+  method?: string | null;
   customer?: CustomerInfo;
   metadata?: Record<string, unknown> | null;
 }
@@ -199,6 +201,8 @@ export interface PaymentLookup {
   orderId: string;
   /** Some gateways (KISPG) need the original amount to build the query hash. */
   amount: number;
+  /** The payment's customerKey: Apps-in-Toss needs the buyer's `x-toss-user-key` on every call. */
+  customerKey?: string | null;
 }
 
 export interface CancelRequest {
@@ -228,6 +232,31 @@ export interface NetCancelRequest {
   prepared: PreparedPayment;
   paymentKey?: string | null;
   idempotencyKey: string;
+}
+
+/**
+ * An approval whose answer was lost (the payment is UNKNOWN). Gateways with a policy for this (NicePay: net-cancel
+ * within 1 hour, or query first — nicepay.md §3.4) implement `resolveUnknownApproval`; the others are read back
+ * with `getPayment`.
+ */
+export interface UnknownApprovalRequest {
+  prepared: PreparedPayment;
+  /** Gateway key known so far (NicePay tid, Apps-in-Toss payToken), if any. */
+  paymentKey?: string | null;
+  /** When the approval whose answer was lost was sent (the row's last status change). Net-cancel windows count from it. */
+  approvalSentAt: Date;
+  /** `net-cancel:<paymentId>`. */
+  idempotencyKey: string;
+}
+
+export interface UnknownApprovalResolution {
+  /** What the adapter did: read the gateway's record ('query'), or reversed the approval ('net-cancel'). */
+  action: 'query' | 'net-cancel';
+  /**
+   * The payment as the gateway now has it. After a net-cancel: CANCELED with the reversing cancel in `cancels`
+   * (or READY/IN_PROGRESS when the gateway never approved it). The core applies it and records `action`.
+   */
+  truth: GatewayPaymentTruth;
 }
 
 export interface BillingKeyIssueRequest {
@@ -380,6 +409,22 @@ export interface PaymentGateway {
   getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth>;
   cancel(request: CancelRequest): Promise<CancelResult>;
   netCancel(request: NetCancelRequest): Promise<GatewayPaymentTruth>;
+  /**
+   * Optional. Resolves an UNKNOWN approval per the gateway's policy (called right after the answer is lost, and
+   * again by `sync` / `syncStuckPayments` while the payment stays UNKNOWN). Absent: the core calls `getPayment`.
+   */
+  resolveUnknownApproval?(request: UnknownApprovalRequest): Promise<UnknownApprovalResolution>;
+  /**
+   * Optional. Maps the body the payment window POSTs to the merchant's returnUrl (NicePay, KISPG) onto a
+   * ConfirmInput (orderId and amount taken from the gateway's own field names), for `PaymentsService.confirmReturn`.
+   * Throws InvalidInputError naming the missing field; never calls the network.
+   */
+  confirmInputFromReturn?(body: Record<string, unknown>): ConfirmInput;
+  /**
+   * Optional. Where this gateway's webhooks may come from, per its own options (IPs or CIDR blocks; e.g. NicePay
+   * 121.133.126.86/87). `webhooks.ipAllowlist[<gateway>]` in the module options overrides it; empty = any source.
+   */
+  readonly webhookAllowedSources?: readonly string[];
 
   issueBillingKey(request: BillingKeyIssueRequest): Promise<BillingKeyTruth>;
   chargeBillingKey(request: BillingChargeRequest): Promise<GatewayPaymentTruth>;

@@ -13,6 +13,9 @@ import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { ParsedWebhook } from '../gateways/gateway.port';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import { normaliseIp, SourceAllowlist } from './source-allowlist';
+
+export { normaliseIp } from './source-allowlist';
 
 /** Where the guard leaves the parsed delivery for the controller. */
 export const PARSED_WEBHOOK = Symbol('KR_PAYMENTS_PARSED_WEBHOOK');
@@ -40,6 +43,16 @@ export class WebhookGuard implements CanActivate {
     @Inject(PAYMENTS_RESOLVED_OPTIONS) private readonly options: ResolvedPaymentsOptions,
   ) {}
 
+  private readonly compiled = new Map<string, { entries: readonly string[]; list: SourceAllowlist }>();
+
+  private allowed(gateway: string, entries: readonly string[]): SourceAllowlist {
+    const cached = this.compiled.get(gateway);
+    if (cached && cached.entries === entries) return cached.list;
+    const list = new SourceAllowlist(entries);
+    this.compiled.set(gateway, { entries, list });
+    return list;
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WebhookHttpRequest>();
     const name = request.params.gateway;
@@ -50,8 +63,9 @@ export class WebhookGuard implements CanActivate {
     if (!gateway.capabilities.webhooks) throw new NotFoundException();
 
     const sourceIp = normaliseIp(request.ip ?? request.socket?.remoteAddress);
-    const allowlist = this.options.webhooks.ipAllowlist[name];
-    if (allowlist && allowlist.length > 0 && !allowlist.map(normaliseIp).includes(sourceIp)) {
+    // The module option overrides the gateway's own default list (NicePay / KISPG ship their documented sources).
+    const allowlist = this.options.webhooks.ipAllowlist[name] ?? gateway.webhookAllowedSources;
+    if (allowlist && allowlist.length > 0 && !this.allowed(name, allowlist).matches(sourceIp)) {
       throw new ForbiddenException(`source ${sourceIp ?? 'unknown'} is not allowed for ${name} webhooks`);
     }
 
@@ -71,10 +85,4 @@ export class WebhookGuard implements CanActivate {
     }
     return true;
   }
-}
-
-/** '::ffff:127.0.0.1' and '127.0.0.1' are the same source. */
-export function normaliseIp(ip: string | undefined): string | undefined {
-  if (!ip) return undefined;
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

@@ -98,6 +98,15 @@ export class WebhooksService {
         if (parsed.truth) {
           const payment = await this.findPayment(gateway.name, parsed);
           if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this orderId' };
+          if (parsed.truth.totalAmount !== payment.amount || parsed.truth.orderId !== payment.orderId) {
+            // Signed by the gateway but not about the payment we hold (nicepay.md §6 step 2: compare the amount
+            // with your order). Never applied; kept for audit.
+            return {
+              status: WebhookEventStatus.REJECTED,
+              paymentId: payment.id,
+              note: `amount ${parsed.truth.totalAmount} / order ${parsed.truth.orderId} do not match the payment (${payment.amount} / ${payment.orderId})`,
+            };
+          }
           const applied = await this.payments.applyGatewayTruth(payment.id, parsed.truth, 'webhook');
           return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
         }
@@ -125,6 +134,7 @@ export class WebhooksService {
       paymentKey: payment.gatewayPaymentKey ?? parsed.paymentKey ?? null,
       orderId: payment.orderId,
       amount: payment.amount,
+      customerKey: payment.customerKey,
     });
     const applied = await this.payments.applyGatewayTruth(payment.id, truth, 'webhook');
     return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
