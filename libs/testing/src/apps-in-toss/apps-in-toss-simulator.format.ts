@@ -1,0 +1,72 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Korea Standard Time has no daylight saving: a fixed +09:00 offset. */
+const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/**
+ * `yyyy-MM-dd HH:mm:ss` in KST, no offset: `approvalTime` of execute and refund (apps-in-toss.md §4.2, §10 shows
+ * `"2025-04-17 12:32:10"`). The format of `regTs`/`createdTs`/`paidTs` is not documented [U] (§4.4); the simulator
+ * uses the same one there.
+ */
+export function formatKstDateTime(date: Date): string {
+  const shifted = new Date(date.getTime() + KST_OFFSET_MS);
+  return (
+    `${shifted.getUTCFullYear()}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())} ` +
+    `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}:${pad(shifted.getUTCSeconds())}`
+  );
+}
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Opaque random identifiers; the modulo bias is irrelevant for test identifiers. */
+export function randomString(length: number, alphabet = BASE62): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
+  return out;
+}
+
+/** 22 base62 characters like the documented `O1NZck9XME8ureeVJVJP67` (apps-in-toss.md §4.1, §10). */
+export const newPayToken = (): string => randomString(22);
+/** `transactionId` is a UUID in the §10 sample (`45a77cf4-5577-4d5c-8827-4d4dd328bf12`). */
+export const newTransactionId = (): string => randomUUID();
+export const newRefundNo = (): string => randomString(20, '0123456789');
+export const newCashReceiptMgtKey = (): string => randomString(20, '0123456789');
+export const newCardAuthorizationNo = (): string => randomString(8, '0123456789');
+
+/** orderNo: ≤ 50 chars of digits, letters and `_-:.^@`; the seed guide also lists `~` [U] (apps-in-toss.md §4.1, §9). */
+export const ORDER_NO_PATTERN = /^[0-9A-Za-z_\-:.^@]{1,50}$/;
+export const ORDER_NO_WITH_TILDE_PATTERN = /^[0-9A-Za-z_\-:.^@~]{1,50}$/;
+
+/**
+ * Refund reason: Hangul (syllables and jamo), digits, letters and `_ - : . ^ @ ( ) [ ] # / ! % ? &`, ≤ 55
+ * (apps-in-toss.md §4.3). The list names no space; whether Toss accepts one is [U], hence a separate pattern.
+ */
+const REASON_SYMBOLS = '_\\-:.^@()\\[\\]#/!%?&';
+const HANGUL = '\\uAC00-\\uD7A3\\u1100-\\u11FF\\u3130-\\u318F';
+export const REFUND_REASON_PATTERN = new RegExp(`^[${HANGUL}0-9A-Za-z${REASON_SYMBOLS}]{1,55}$`, 'u');
+export const REFUND_REASON_WITH_SPACE_PATTERN = new RegExp(`^[${HANGUL}0-9A-Za-z${REASON_SYMBOLS} ]{1,55}$`, 'u');
+
+/** "Integer, Max Length 7" (apps-in-toss.md §4.1): a JSON number, integral, at most 7 digits. */
+export const MAX_AMOUNT = 9_999_999;
+export const isAmount = (value: unknown, minimum: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum && value <= MAX_AMOUNT;
+
+/** VAT Toss computes when the merchant leaves it out: taxable ÷ 11 rounded up (apps-in-toss.md §4.1). */
+export const vatOfTaxable = (taxable: number): number => (taxable <= 0 ? 0 : Math.floor((taxable + 10) / 11));
+
+/** Card companies (apps-in-toss.md §4.6). */
+export const CARD_COMPANIES: Readonly<Record<number, string>> = {
+  1: '신한',
+  2: '현대',
+  3: '삼성',
+  4: '국민',
+  5: '롯데',
+  6: '하나',
+  7: '우리',
+  8: '농협',
+  9: '씨티',
+  10: '비씨',
+};

@@ -1,0 +1,438 @@
+import https from 'node:https';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { type Clock, systemClock } from '../clock';
+import {
+  type AppsInTossFault,
+  type AppsInTossFaultMatch,
+  AppsInTossFaultRegistry,
+  type NormalizedFault,
+  pathMatches,
+} from './apps-in-toss-simulator.faults';
+import {
+  APPS_IN_TOSS_ERROR_CODES,
+  AppsInTossApiError,
+  AppsInTossSimulatorStore,
+  type PayMethod,
+} from './apps-in-toss-simulator.store';
+import { type TestPki, createTestPki } from './test-pki';
+
+/** The documented sample userKey (apps-in-toss.md §3: `userKey` int64, e.g. `443731104`), as the header string. */
+export const APPS_IN_TOSS_TEST_USER_KEY = '443731104';
+
+/** The pay partner API's path prefix (apps-in-toss.md §4). */
+export const APPS_IN_TOSS_PAY_PATH = '/api-partner/v1/apps-in-toss/pay';
+
+export interface AppsInTossSimulatorOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1 (the server certificate also covers ::1 and localhost). */
+  host?: string;
+  clock?: Clock;
+  /** The test CA, server and client certificates; generated (a fresh CA) when absent. */
+  pki?: TestPki;
+  /**
+   * Default true: the TLS handshake refuses a client without a certificate signed by `pki.caCert`, as Toss does
+   * (apps-in-toss.md §1.2). false: such clients get through (and are recorded with their certificate or null).
+   */
+  requireClientCertificate?: boolean;
+  /**
+   * Default false. true: every `isTestPayment: true` execute fails, mirroring "the sandbox test key can create
+   * payments but cannot approve them" (apps-in-toss.md §5). The code Toss answers is unknown [U].
+   */
+  sandboxRejectsExecute?: boolean;
+  /** The errorCode of that refusal; default EXECUTE_PAY_NOT_APPROVED (§9). */
+  sandboxRejectCode?: string;
+  /** Default true. false: every pay call answers FAIL COMMON_INVALID_API_KEY (no TossPay key in the console, §2). */
+  merchantKeyConfigured?: boolean;
+  /** Default false: `~` is refused in orderNo; the seed guide lists it, the newer docs do not (§4.1) [U]. */
+  allowTildeInOrderNo?: boolean;
+  /** Default true (guide: reason is required; the reference says optional, §4.3) [U]. */
+  refundReasonRequired?: boolean;
+  /** Default false: the documented reason charset lists no space (§4.3) [U]. */
+  refundReasonAllowsSpace?: boolean;
+  /** A second execute of a completed payment: 'fail' (default, §4.5 recommendation) or 'replay' the first answer [U]. */
+  executeTwice?: 'fail' | 'replay';
+  /** Added to every response; default 0. */
+  latencyMs?: number;
+}
+
+export interface PresentedClientCertificate {
+  subjectCN: string | null;
+  /** `AB:CD:…` SHA-256 fingerprint of the certificate the client presented. */
+  fingerprint256: string;
+  /** Whether it chained to the simulator's CA (always true when requireClientCertificate is on). */
+  authorized: boolean;
+}
+
+export interface AppsInTossRecordedRequest {
+  method: string;
+  path: string;
+  /** Lower-cased header names, including `x-toss-user-key` when sent. */
+  headers: Record<string, string>;
+  /** Parsed JSON body; the raw text when it was not JSON; undefined when empty. */
+  body: unknown;
+  rawBody: string;
+  /** The certificate presented in the TLS handshake of this request's connection, or null. */
+  clientCertificate: PresentedClientCertificate | null;
+  at: Date;
+  /** HTTP status answered; 0 while unanswered or when the connection was dropped by a fault. */
+  status: number;
+}
+
+export type { AppsInTossFault, AppsInTossFaultMatch } from './apps-in-toss-simulator.faults';
+
+interface Answer {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const ENDPOINTS = ['make-payment', 'execute-payment', 'refund-payment', 'get-payment-status'] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+
+/**
+ * An in-process fake of the Apps-in-Toss TossPay partner API (apps-in-toss.md §4, §9) behind real mTLS: an
+ * `https` server that demands a client certificate from its test CA, so a client that forgets to present one
+ * fails at the TLS layer exactly as at `pay-apps-in-toss-api.toss.im`. JSON envelopes (§2) on 127.0.0.1.
+ */
+export class AppsInTossSimulator {
+  readonly url: string;
+  readonly pki: TestPki;
+  readonly clock: Clock;
+  readonly requests: AppsInTossRecordedRequest[] = [];
+  private readonly handshakeCounts = { verified: 0, rejected: 0, unverified: 0 };
+
+  private readonly store: AppsInTossSimulatorStore;
+  private readonly faults = new AppsInTossFaultRegistry();
+  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
+  private readonly latencyMs: number;
+  private stopped = false;
+
+  private constructor(
+    private readonly server: https.Server,
+    options: AppsInTossSimulatorOptions,
+    pki: TestPki,
+    host: string,
+    port: number,
+  ) {
+    this.pki = pki;
+    this.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.clock = options.clock ?? systemClock;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.store = new AppsInTossSimulatorStore({
+      clock: this.clock,
+      merchantKeyConfigured: options.merchantKeyConfigured ?? true,
+      allowTildeInOrderNo: options.allowTildeInOrderNo ?? false,
+      sandboxRejectsExecute: options.sandboxRejectsExecute ?? false,
+      sandboxRejectCode: options.sandboxRejectCode ?? APPS_IN_TOSS_ERROR_CODES.EXECUTE_PAY_NOT_APPROVED,
+      refundReasonRequired: options.refundReasonRequired ?? true,
+      refundReasonAllowsSpace: options.refundReasonAllowsSpace ?? false,
+      executeTwice: options.executeTwice ?? 'fail',
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.authorized) this.handshakeCounts.verified += 1;
+      else this.handshakeCounts.unverified += 1;
+    });
+    // Refused at the TLS layer: no certificate, or one that does not chain to the CA (requireClientCertificate).
+    server.on('tlsClientError', () => {
+      this.handshakeCounts.rejected += 1;
+    });
+    server.on('request', (req, res) => this.receive(req, res));
+  }
+
+  static async start(options: AppsInTossSimulatorOptions = {}): Promise<AppsInTossSimulator> {
+    validateOptions(options);
+    const pki = options.pki ?? (await createTestPki());
+    const host = options.host ?? '127.0.0.1';
+    const server = https.createServer({
+      key: pki.serverKey,
+      cert: pki.serverCert,
+      ca: pki.caCert,
+      requestCert: true,
+      rejectUnauthorized: options.requireClientCertificate ?? true,
+      minVersion: 'TLSv1.2',
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    return new AppsInTossSimulator(server, options, pki, host, port);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.delayedAnswers) clearTimeout(timer);
+    this.delayedAnswers.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Forgets payments, requests, faults, handshake counts and the bank-maintenance switch. */
+  reset(): void {
+    this.store.reset();
+    this.faults.clear();
+    this.requests.length = 0;
+    this.handshakeCounts.verified = 0;
+    this.handshakeCounts.rejected = 0;
+    this.handshakeCounts.unverified = 0;
+  }
+
+  /**
+   * TLS handshakes so far: `verified` completed with a CA-signed client certificate, `rejected` refused at the TLS
+   * layer, `unverified` completed without a verified certificate (only with requireClientCertificate: false).
+   */
+  get handshakes(): { verified: number; rejected: number; unverified: number } {
+    return { ...this.handshakeCounts };
+  }
+
+  /** What a client needs to reach this simulator over mTLS (undici `connect` / https.Agent options). */
+  clientTlsOptions(): { ca: string; cert: string; key: string } {
+    return { ca: this.pki.caCert, cert: this.pki.clientCert, key: this.pki.clientKey };
+  }
+
+  // ---- buyer / back-office hooks (apps-in-toss.md §9 "Test hooks") ---------------------------------------------
+
+  /** The buyer completes checkoutPayment in the Toss app: PAY_STANDBY → PAY_APPROVED. */
+  authenticate(payToken: string, options?: { payMethod?: PayMethod; discountedAmount?: number }): void {
+    this.store.authenticate(payToken, options);
+  }
+
+  /** The buyer closed the window (or the approval lapsed): → PAY_CANCEL. */
+  cancelWindow(payToken: string): void {
+    this.store.cancelWindow(payToken);
+  }
+
+  /** PAY_COMPLETE → SETTLEMENT_COMPLETE; REFUND_SUCCESS → SETTLEMENT_REFUND_COMPLETE. */
+  settle(payToken: string): void {
+    this.store.settle(payToken);
+  }
+
+  /** While on, TOSS_MONEY make (TOSS_MONEY only), execute and refund answer FAIL COMMON_BREAK_TIME_OF_BANK (§2). */
+  setBankMaintenance(on: boolean): void {
+    this.store.bankMaintenance = on;
+  }
+
+  getPayment(payToken: string): Record<string, unknown> | undefined {
+    return this.store.peek(payToken);
+  }
+
+  // ---- fault injection ------------------------------------------------------------------------------------------
+
+  /** The next `times` requests whose path starts with `match.path` (or matches the RegExp) get the fault. */
+  failNext(match: AppsInTossFaultMatch, fault: AppsInTossFault, times = 1): void {
+    this.faults.add(match, fault, times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- observation ----------------------------------------------------------------------------------------------
+
+  /** Requests whose path starts with `path` (or matches the RegExp), in arrival order. */
+  requestsTo(path: string | RegExp): AppsInTossRecordedRequest[] {
+    return this.requests.filter((request) => pathMatches(path, request.path));
+  }
+
+  // ---- HTTP -----------------------------------------------------------------------------------------------------
+
+  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.socket.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  }
+
+  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let body: unknown;
+    let bodyIsJson = true;
+    if (rawBody.length > 0) {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+        bodyIsJson = false;
+      }
+    }
+    const record: AppsInTossRecordedRequest = {
+      method,
+      path,
+      headers,
+      body,
+      rawBody,
+      clientCertificate: presentedCertificate(req.socket as TLSSocket),
+      at: this.clock.now(),
+      status: 0,
+    };
+    this.requests.push(record);
+
+    const fault = this.faults.take(path);
+    const apply = () => this.handle(method, path, headers, body, bodyIsJson);
+    const answerWith = (answer: Answer, extraDelayMs = 0) => this.answer(req, res, record, answer, this.latencyMs + extraDelayMs);
+    if (!fault) {
+      answerWith(apply());
+      return;
+    }
+    this.applyFault(fault, req, apply, answerWith);
+  }
+
+  private applyFault(
+    fault: NormalizedFault,
+    req: http.IncomingMessage,
+    apply: () => Answer,
+    answerWith: (answer: Answer, extraDelayMs?: number) => void,
+  ): void {
+    switch (fault.kind) {
+      case 'drop-before-commit':
+        req.socket.destroy();
+        return;
+      case 'fail':
+        answerWith(jsonAnswer(fault.status ?? 400, failEnvelope(fault.errorCode, fault.reason ?? '요청에 실패했습니다.')));
+        return;
+      case 'envelope': {
+        if (fault.commit) apply();
+        const errorCode = fault.errorCode ?? fault.resultType;
+        answerWith(
+          jsonAnswer(fault.status ?? 200, { resultType: fault.resultType, error: { errorCode, reason: fault.reason ?? '요청 처리 중 오류가 발생했습니다.' } }),
+        );
+        return;
+      }
+      case 'wrong-content-type':
+        answerWith({
+          status: 200,
+          contentType: 'text/html; charset=utf-8',
+          body: '<!DOCTYPE html><html><head><title>Service Temporarily Unavailable</title></head><body><h1>503</h1></body></html>',
+        });
+        return;
+      case 'drop-after-commit':
+        // Applied (the money moved); only the wire lost the answer.
+        apply();
+        req.socket.destroy();
+        return;
+      case 'hang-after-commit':
+      case 'latency':
+        answerWith(apply(), fault.ms);
+        return;
+    }
+  }
+
+  private handle(method: string, path: string, headers: Record<string, string>, body: unknown, bodyIsJson: boolean): Answer {
+    try {
+      const endpoint = endpointOf(path);
+      if (!endpoint || method !== 'POST') throw new AppsInTossApiError(404, APPS_IN_TOSS_ERROR_CODES.NOT_FOUND, '존재하지 않는 API 입니다.');
+      // §4: every pay call names the buyer; header names are case-insensitive (Node lower-cases them).
+      const userKey = (headers['x-toss-user-key'] ?? '').trim();
+      if (userKey.length === 0) {
+        throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, 'x-toss-user-key 헤더가 필요합니다.');
+      }
+      if (!bodyIsJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, '요청 본문은 JSON 객체여야 합니다.');
+      }
+      const fields = body as Record<string, unknown>;
+      const success = this.dispatch(endpoint, userKey, fields);
+      return jsonAnswer(200, { resultType: 'SUCCESS', success });
+    } catch (error) {
+      if (error instanceof AppsInTossApiError) return jsonAnswer(error.status, error.toBody());
+      // A simulator bug must show up in the test output; it is answered like a gateway internal error.
+      console.error('AppsInTossSimulator: unexpected error while handling', method, path, error);
+      return jsonAnswer(500, { resultType: 'INTERNAL_ERROR', error: { errorCode: 'INTERNAL_ERROR', reason: '내부 오류입니다.' } });
+    }
+  }
+
+  private dispatch(endpoint: Endpoint, userKey: string, body: Record<string, unknown>): Record<string, unknown> {
+    switch (endpoint) {
+      case 'make-payment':
+        return this.store.makePayment(userKey, body);
+      case 'execute-payment':
+        return this.store.executePayment(userKey, body);
+      case 'refund-payment':
+        return this.store.refundPayment(userKey, body);
+      case 'get-payment-status':
+        return this.store.getPaymentStatus(userKey, body);
+    }
+  }
+
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, record: AppsInTossRecordedRequest, answer: Answer, delayMs: number): void {
+    const write = () => {
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); whatever was applied stands
+      record.status = answer.status;
+      res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+      res.end(answer.body);
+    };
+    if (delayMs <= 0) {
+      write();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.delayedAnswers.delete(timer);
+      write();
+    }, delayMs);
+    this.delayedAnswers.add(timer);
+  }
+}
+
+function endpointOf(path: string): Endpoint | undefined {
+  if (!path.startsWith(`${APPS_IN_TOSS_PAY_PATH}/`)) return undefined;
+  const name = path.slice(APPS_IN_TOSS_PAY_PATH.length + 1);
+  return (ENDPOINTS as readonly string[]).includes(name) ? (name as Endpoint) : undefined;
+}
+
+function jsonAnswer(status: number, body: unknown): Answer {
+  return { status, body: JSON.stringify(body), contentType: JSON_CONTENT_TYPE };
+}
+
+function failEnvelope(errorCode: string, reason: string) {
+  return { resultType: 'FAIL', error: { errorCode, reason } };
+}
+
+function presentedCertificate(socket: TLSSocket): PresentedClientCertificate | null {
+  if (typeof socket.getPeerCertificate !== 'function') return null;
+  const certificate = socket.getPeerCertificate();
+  if (!certificate || Object.keys(certificate).length === 0 || !certificate.fingerprint256) return null;
+  const commonName = certificate.subject?.CN;
+  return {
+    subjectCN: Array.isArray(commonName) ? commonName.join(',') : (commonName ?? null),
+    fingerprint256: certificate.fingerprint256,
+    authorized: socket.authorized,
+  };
+}
+
+function validateOptions(options: AppsInTossSimulatorOptions): void {
+  if (options.latencyMs !== undefined && !(options.latencyMs >= 0)) {
+    throw new Error('AppsInTossSimulator: latencyMs must be a non-negative number');
+  }
+  if (options.sandboxRejectCode !== undefined && !/^[A-Z0-9_]{1,100}$/.test(options.sandboxRejectCode)) {
+    throw new Error('AppsInTossSimulator: sandboxRejectCode must be an upper-case error code');
+  }
+  if (options.executeTwice !== undefined && options.executeTwice !== 'fail' && options.executeTwice !== 'replay') {
+    throw new Error("AppsInTossSimulator: executeTwice must be 'fail' or 'replay'");
+  }
+}
