@@ -148,6 +148,24 @@ export class PaymentLedger {
     });
   }
 
+  /**
+   * The adapter refused the cancel's input before anything was sent (a reason outside the gateway's charset ...):
+   * bad input changes nothing, so the reservation row is removed rather than kept as FAILED.
+   */
+  async discardCancel(cancelId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const cancel = await manager
+        .createQueryBuilder(PaymentCancel, 'c')
+        .setLock('pessimistic_write')
+        .where('c.id = :id', { id: cancelId })
+        .getOne();
+      if (!cancel || cancel.status !== CancelStatus.PENDING) return;
+      await this.lockPayment(manager, cancel.paymentId);
+      await manager.delete(PaymentCancel, { id: cancelId, status: CancelStatus.PENDING });
+      await this.recomputeCancelTotals(manager, cancel.paymentId);
+    });
+  }
+
   /** The cancel's answer was lost: keep the reservation until `sync` learns what happened. */
   async markCancelUnknown(cancelId: string, reason: string): Promise<void> {
     await this.dataSource
@@ -199,7 +217,8 @@ export class PaymentLedger {
       // Canceled amounts only grow: a stale truth (older response, late webhook) cannot un-cancel money.
       const gatewayCanceled = truth.totalAmount - truth.balanceAmount;
       const canceled = Math.max(payment.canceledAmount, gatewayCanceled, doneSum);
-      if (doneSum !== canceled) {
+      // A difference covered by in-flight cancels is a cancel the gateway reported before our call returned.
+      if (doneSum > canceled || doneSum + pendingSum < canceled) {
         this.logger.warn?.(
           `payment ${paymentId}: cancel rows sum to ${doneSum} but ${payment.gateway} reports ${gatewayCanceled} canceled; reconciliation will flag it`);
       }
@@ -299,6 +318,17 @@ export class PaymentLedger {
         row.failureMessage = null;
         changed.add(row);
         known.add(gatewayCancel.transactionKey);
+        // A webhook / sync that read this cancel back before our call returned may have recorded it as a gateway
+        // cancel of its own (older rows, or a PENDING row that had gone stale). It is the same money: keep our row,
+        // retire the provisional one so the cancel is counted once.
+        for (const duplicate of cancels) {
+          if (duplicate !== row && duplicate.status === CancelStatus.DONE && duplicate.transactionKey === gatewayCancel.transactionKey && duplicate.idempotencyKey.startsWith('gateway:')) {
+            duplicate.status = CancelStatus.FAILED;
+            duplicate.failureCode = 'DUPLICATE_OF_CANCEL';
+            duplicate.failureMessage = `same gateway cancel as ${row.id}; counted there`;
+            changed.add(duplicate);
+          }
+        }
       }
     }
 
@@ -309,6 +339,14 @@ export class PaymentLedger {
     for (const gatewayCancel of truth.cancels) {
       if (gatewayCancel.status !== 'DONE' || known.has(gatewayCancel.transactionKey)) continue;
       const match = cancels.find((c) => isLost(c) && !changed.has(c) && c.amount === gatewayCancel.amount);
+      const inFlight = cancels.find((c) => c.status === CancelStatus.PENDING && !isLost(c) && !changed.has(c) && c.amount === gatewayCancel.amount);
+      if (!match && inFlight) {
+        // Our own cancel of this amount is still on the wire and the gateway already reports one (a cancel webhook
+        // read back before the answer arrived, kispg.md §9). Leave it to that call to settle: recording it here
+        // as a gateway cancel would count the same money twice. Its reservation keeps the balance safe meanwhile,
+        // and if the call dies the row goes stale and is matched as lost.
+        continue;
+      }
       if (match) {
         match.status = CancelStatus.DONE;
         match.transactionKey = gatewayCancel.transactionKey;
