@@ -366,7 +366,11 @@ export class PaymentsService {
           gatewayMessage: error.gatewayMessage,
         });
       }
-      if (error instanceof PaymentsError && !(error instanceof AmountMismatchError) && !(error instanceof OrderMismatchError)) {
+      if (error instanceof InvalidInputError || error instanceof UnsupportedOperationError) {
+        // The adapter refused the input before sending anything (a reason outside the gateway's charset, a partial
+        // refund it cannot do): no trace, like any other bad input.
+        await this.ledger.discardCancel(cancel.id);
+      } else if (error instanceof PaymentsError && !(error instanceof AmountMismatchError) && !(error instanceof OrderMismatchError)) {
         await this.ledger.failCancel(cancel.id, error.gatewayCode ?? error.code, error.gatewayMessage ?? error.message);
       }
       throw error;
