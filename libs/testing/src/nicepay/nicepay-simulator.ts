@@ -1,0 +1,520 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../clock';
+import { type FaultMatch, pathMatches } from '../toss/toss-simulator.faults';
+import type { RecordedRequest } from '../toss/toss-simulator';
+import { NICEPAY_ERRORS, NicePayApiError, nicepayError } from './nicepay-simulator.errors';
+import { type NicePayFault, NicePayFaultRegistry } from './nicepay-simulator.faults';
+import { formatNiceDate, kstCompact12, randomDigits, sha256Hex } from './nicepay-simulator.format';
+import { type NicePayKey, NicePaySimulatorStore, type NicePayWindowInput } from './nicepay-simulator.store';
+import { NicePayWebhookDispatcher, type NicePayWebhookDelivery } from './nicepay-simulator.webhooks';
+
+/** The sandbox Server-approval key of every official server-auth sample (nicepay.md §1.2, §1.3). */
+export const NICEPAY_TEST_CLIENT_ID = 'S2_af4543a0be4d49a98122e01ec2059a56';
+export const NICEPAY_TEST_SECRET_KEY = '9eb85607103646da9f9c02b128f2e5ee';
+
+export interface NicePaySimulatorOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  clock?: Clock;
+  /** Accepted keys; default the test key, Basic auth, Server-approval model. */
+  keys?: Array<{ clientId: string; secretKey: string; authType?: 'basic' | 'token'; model?: 'server' | 'client' }>;
+  /** Where 결제통보 goes (nicepay.md §6); unset → no webhooks. */
+  webhookUrl?: string;
+  /** Gap between webhook attempts; default 60_000 ("1분 간격", nicepay.md §6). */
+  webhookRetryIntervalMs?: number;
+  /**
+   * Webhook attempts in all, the first included; default 10. The manual's "1분 간격으로 10회 재전송" is read as ten
+   * deliveries in all [U]; pass 11 for "the first + 10 re-sends".
+   */
+  webhookMaxAttempts?: number;
+  /** Multiplies the retry interval (tests use e.g. 0.001: 1 minute → 60 ms); default 1. */
+  webhookTimeScale?: number;
+  /** Per-attempt timeout; default 15_000 (the merchant must answer within 15 s, [E26] nicepay.md §6). */
+  webhookTimeoutMs?: number;
+  /** Added to every response; default 0. */
+  latencyMs?: number;
+  /** The sandbox refuses any `cancelAmt` with U128 (nicepay.md §8.3); default false (production behaviour). */
+  sandboxRejectsPartialCancel?: boolean;
+  /** How long after an approval net-cancel is accepted; default 1 hour (nicepay.md §3.4). Later → 2020. */
+  netCancelWindowMs?: number;
+  /** Access-token lifetime; default 30 minutes (nicepay.md §1.4). */
+  tokenTtlMs?: number;
+  /** Clock time until a requested cash receipt shows `issued` (NTS issues it the next day, §3.10 [U]); default 1 day. */
+  cashReceiptIssueDelayMs?: number;
+  /** Deposit deadline of an issued virtual account; default 7 days (requestPay default D+7, nicepay.md §5.1). */
+  vbankValidMs?: number;
+  /** The 10-character MID at the start of every tid/bid (nicepay.md §7.6); default `nictest00m`. */
+  mid?: string;
+}
+
+export type NicePayRecordedRequest = RecordedRequest;
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MINUTE_MS = 60_000;
+
+/**
+ * An in-process fake of NicePay's Start API (`/v1`, nicepay.md), on plain `node:http`: JSON in/out on loopback,
+ * Basic and Bearer auth, the Server-approval payment window, approve / cancel / net-cancel / inquiry, billing,
+ * cash receipts, and signed 결제통보 webhooks. nicepay.md §9 is the checklist it implements.
+ */
+export class NicePaySimulator {
+  readonly url: string;
+  readonly clock: Clock;
+  readonly requests: NicePayRecordedRequest[] = [];
+
+  private readonly keys: readonly NicePayKey[];
+  private readonly latencyMs: number;
+  private readonly store: NicePaySimulatorStore;
+  private readonly faults = new NicePayFaultRegistry();
+  private readonly webhooks: NicePayWebhookDispatcher;
+  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
+  private webhookUrl: string | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    options: NicePaySimulatorOptions,
+    host: string,
+    port: number,
+  ) {
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.clock = options.clock ?? systemClock;
+    this.keys = (options.keys ?? [{ clientId: NICEPAY_TEST_CLIENT_ID, secretKey: NICEPAY_TEST_SECRET_KEY }]).map((key) => ({
+      clientId: key.clientId,
+      secretKey: key.secretKey,
+      authType: key.authType ?? 'basic',
+      model: key.model ?? 'server',
+    }));
+    this.latencyMs = options.latencyMs ?? 0;
+    this.setWebhookUrl(options.webhookUrl);
+    this.webhooks = new NicePayWebhookDispatcher({
+      clock: this.clock,
+      intervalMs: options.webhookRetryIntervalMs ?? MINUTE_MS,
+      timeScale: options.webhookTimeScale ?? 1,
+      maxAttempts: options.webhookMaxAttempts ?? 10,
+      timeoutMs: options.webhookTimeoutMs ?? 15_000,
+    });
+    this.store = new NicePaySimulatorStore({
+      clock: this.clock,
+      mid: options.mid ?? 'nictest00m',
+      keys: this.keys,
+      sandboxRejectsPartialCancel: options.sandboxRejectsPartialCancel ?? false,
+      netCancelWindowMs: options.netCancelWindowMs ?? 60 * MINUTE_MS,
+      tokenTtlMs: options.tokenTtlMs ?? 30 * MINUTE_MS,
+      cashReceiptIssueDelayMs: options.cashReceiptIssueDelayMs ?? 24 * 60 * MINUTE_MS,
+      vbankValidMs: options.vbankValidMs ?? 7 * 24 * 60 * MINUTE_MS,
+      events: {
+        paymentEvent: (body, eventType) => {
+          if (this.webhookUrl) this.webhooks.send(this.webhookUrl, eventType, body);
+        },
+      },
+    });
+    server.on('request', (req, res) => this.receive(req, res));
+  }
+
+  static async start(options: NicePaySimulatorOptions = {}): Promise<NicePaySimulator> {
+    validateOptions(options);
+    const host = options.host ?? '127.0.0.1';
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    return new NicePaySimulator(server, options, host, port);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.webhooks.stop();
+    for (const timer of this.delayedAnswers) clearTimeout(timer);
+    this.delayedAnswers.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  setWebhookUrl(url: string | undefined): void {
+    if (url !== undefined) assertHttpUrl(url, 'webhookUrl');
+    this.webhookUrl = url;
+  }
+
+  /** Forgets payments, auth records, billing keys, receipts, tokens, requests, faults and webhooks. */
+  reset(): void {
+    this.store.reset();
+    this.faults.clear();
+    this.requests.length = 0;
+    this.webhooks.cancelAll();
+    this.webhooks.clearHistory();
+  }
+
+  // ---- simulated browser window (nicepay.md §5) -----------------------------------------------------------------
+
+  /**
+   * The JS-SDK payment window (Server-approval model): what the browser POSTs to returnUrl — exactly the §5.2
+   * fields, all strings, with signature = sha256(authToken + clientId + amount + SK). Throws for an unknown or
+   * Client-approval clientId, an unknown method, or requestPay params NicePay's SDK refuses (§5.1).
+   */
+  authenticate(input: NicePayWindowInput): Record<string, string> {
+    return this.store.authenticate(input);
+  }
+
+  /** The window failed or the buyer closed it: authResultCode ≠ 0000 (default I002), no tid, no signature. */
+  authenticateFailure(input: { clientId: string; orderId: string; amount: number; code?: string; message?: string }): Record<string, string> {
+    return this.store.authenticateFailure(input);
+  }
+
+  /** The buyer pays into an issued virtual account: ready → paid, webhook sent. Throws unless the tid is a ready vbank. */
+  deposit(tid: string): void {
+    this.store.deposit(tid);
+  }
+
+  // ---- fault injection ------------------------------------------------------------------------------------------
+
+  /** The next `times` requests matching (method, path prefix or RegExp) get the fault. */
+  failNext(match: FaultMatch, fault: NicePayFault, times = 1): void {
+    this.faults.add(match, fault, times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- observation ----------------------------------------------------------------------------------------------
+
+  /** Requests whose method matches and whose path starts with `path` (or matches the RegExp), in order. */
+  requestsTo(method: string, path: string | RegExp): NicePayRecordedRequest[] {
+    const wanted = method.toUpperCase();
+    return this.requests.filter((r) => r.method === wanted && pathMatches(path, r.path));
+  }
+
+  get webhookDeliveries(): NicePayWebhookDelivery[] {
+    return this.webhooks.deliveries;
+  }
+
+  /** Resolves once no webhook attempt is on the wire and no retry is due within `withinMs` real ms (default 5000). */
+  async webhooksIdle(withinMs = 5000): Promise<void> {
+    while (!this.stopped && this.webhooks.busy(withinMs)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /**
+   * The dashboard's "TEST 호출" (nicepay.md §6, issue nicepay-manual#15): `status`/`payMethod`/`resultMsg` empty and a
+   * signature no merchant secret key verifies. One attempt, no re-sends; resolves when it was answered (or failed).
+   */
+  sendTestWebhook(): Promise<void> {
+    const url = this.webhookUrl;
+    if (!url) return Promise.reject(new Error('NicePaySimulator.sendTestWebhook: no webhookUrl set'));
+    const now = this.clock.now();
+    const body = {
+      tid: `UTWEBHOOKm0501${kstCompact12(now)}${randomDigits(4)}`,
+      orderId: `${formatNiceDate(now).replace(/\D/g, '').slice(0, 14)}${randomDigits(4)}`,
+      ediDate: formatNiceDate(now),
+      amount: 10000,
+      // Signed with a key that is not the merchant's (the #15 behaviour): verification must fail.
+      signature: sha256Hex(randomBytes(32).toString('hex')),
+      resultCode: '0000',
+      resultMsg: '',
+      status: '',
+      payMethod: '',
+    };
+    return new Promise<void>((resolve) => this.webhooks.send(url, 'test', body, { maxAttempts: 1, onSettled: () => resolve() }));
+  }
+
+  /** The stored payment (tid, status, amounts, cancels, …) or undefined; a copy. */
+  getPayment(tid: string): Record<string, unknown> | undefined {
+    return this.store.peekPayment(tid);
+  }
+
+  /** How many distinct access tokens were minted (for Bearer caching tests). */
+  issuedTokens(): number {
+    return this.store.issuedTokens();
+  }
+
+  // ---- HTTP -----------------------------------------------------------------------------------------------------
+
+  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.socket.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  }
+
+  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = value;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let body: unknown;
+    let bodyIsJson = true;
+    if (rawBody.length > 0) {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+        bodyIsJson = false;
+      }
+    }
+    const record: NicePayRecordedRequest = { method, path, query, headers, body, rawBody, at: this.clock.now(), status: 0 };
+    this.requests.push(record);
+
+    const fault = this.faults.take(method, path);
+    if (fault?.kind === 'drop-before-commit') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'error') {
+      // Answered before authentication: NicePay (or something in front of it) refused, nothing happened.
+      const resultMsg = fault.resultMsg ?? NICEPAY_ERRORS[fault.resultCode]?.message ?? '기타오류가 발생하였습니다.';
+      this.answer(req, res, record, { status: fault.status ?? 200, body: JSON.stringify({ resultCode: fault.resultCode, resultMsg }) }, this.latencyMs);
+      return;
+    }
+
+    let answer: Answer;
+    try {
+      answer = { status: 200, body: JSON.stringify(this.route(method, path, query, headers, body, bodyIsJson)) };
+    } catch (error) {
+      answer = errorAnswer(error, method, path);
+    }
+    if (fault?.kind === 'drop-after-commit') {
+      req.socket.destroy();
+      return;
+    }
+    const delayMs = this.latencyMs + (fault?.kind === 'latency' || fault?.kind === 'hang-after-commit' ? fault.ms : 0);
+    this.answer(req, res, record, answer, delayMs);
+  }
+
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, record: NicePayRecordedRequest, answer: Answer, delayMs: number): void {
+    const write = () => {
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
+      record.status = answer.status;
+      res.writeHead(answer.status, {
+        'content-type': 'application/json;charset=utf-8',
+        'content-length': Buffer.byteLength(answer.body),
+      });
+      res.end(answer.body);
+    };
+    if (delayMs <= 0) {
+      write();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.delayedAnswers.delete(timer);
+      write();
+    }, delayMs);
+    this.delayedAnswers.add(timer);
+  }
+
+  private route(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    headers: Record<string, string>,
+    rawBody: unknown,
+    bodyIsJson: boolean,
+  ): unknown {
+    const body = (): Record<string, unknown> => {
+      if (rawBody === undefined) return {};
+      if (!bodyIsJson || rawBody === null || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
+        throw nicepayError('U131', '요청 본문은 JSON 객체여야 합니다.');
+      }
+      return rawBody as Record<string, unknown>;
+    };
+    const param = (value: string): string => {
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        throw nicepayError('U131', '잘못된 경로 파라미터입니다.');
+      }
+    };
+    const only = (allowed: string) => {
+      if (method !== allowed) throw nicepayError('U308');
+    };
+
+    if (path === '/v1/access-token') {
+      only('POST');
+      return this.store.issueToken(this.tokenRequestKey(headers.authorization));
+    }
+    const key = this.businessKey(headers.authorization);
+    let m: RegExpExecArray | null;
+
+    if (path === '/v1/payments/netcancel') {
+      only('POST');
+      return this.store.netCancel(key, body());
+    }
+    if ((m = /^\/v1\/payments\/find\/([^/]+)$/.exec(path))) {
+      only('GET');
+      return this.store.findByOrderId(key, param(m[1]), query);
+    }
+    if ((m = /^\/v1\/payments\/([^/]+)\/cancel$/.exec(path))) {
+      only('POST');
+      return this.store.cancel(key, param(m[1]), body());
+    }
+    if ((m = /^\/v1\/payments\/([^/]+)$/.exec(path))) {
+      if (method === 'GET') return this.store.getByTid(key, param(m[1]), query);
+      only('POST');
+      return this.store.approve(key, param(m[1]), body());
+    }
+    if ((m = /^\/v1\/check-amount\/([^/]+)$/.exec(path))) {
+      only('POST');
+      return this.store.checkAmount(key, param(m[1]), body());
+    }
+    if (path === '/v1/subscribe/regist') {
+      only('POST');
+      return this.store.registBilling(key, body());
+    }
+    if ((m = /^\/v1\/subscribe\/([^/]+)\/payments$/.exec(path))) {
+      only('POST');
+      return this.store.chargeBilling(key, param(m[1]), body());
+    }
+    if ((m = /^\/v1\/subscribe\/([^/]+)\/expire$/.exec(path))) {
+      only('POST');
+      return this.store.expireBilling(key, param(m[1]), body());
+    }
+    // The manual writes `/v1/receipt/`; both spellings are served (nicepay.md §3.10).
+    if (path === '/v1/receipt' || path === '/v1/receipt/') {
+      only('POST');
+      return this.store.issueReceipt(key, body());
+    }
+    if ((m = /^\/v1\/receipt\/([^/]+)\/cancel$/.exec(path))) {
+      only('POST');
+      return this.store.cancelReceipt(key, param(m[1]), body());
+    }
+    if ((m = /^\/v1\/receipt\/([^/]+)$/.exec(path))) {
+      only('GET');
+      return this.store.getReceipt(key, param(m[1]), query);
+    }
+    throw nicepayError('U108');
+  }
+
+  /**
+   * `POST /v1/access-token` takes Basic only (nicepay.md §1.4, [E26] codes): 401 U304 without Basic credentials or
+   * a colon, U101 for bad base64, U117 for an empty secret key, U116 for an unknown pair; 403 U103 when the key was
+   * issued for Basic auth and so cannot issue tokens.
+   */
+  private tokenRequestKey(authorization: string | undefined): NicePayKey {
+    const credentials = parseBasic(authorization);
+    if (credentials === 'not-basic') throw nicepayError('U304');
+    if (credentials === 'bad-base64') throw nicepayError('U101');
+    if (credentials === 'no-colon') throw nicepayError('U304');
+    if (credentials.secretKey === '') throw nicepayError('U117');
+    const key = this.keys.find((k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey);
+    if (!key) throw nicepayError('U116');
+    if (key.authType !== 'token') throw nicepayError('U103');
+    return key;
+  }
+
+  /**
+   * Business APIs: `Basic base64(clientId:secretKey)` or `Bearer <accessToken>` (nicepay.md §1.3, §1.4). Any
+   * failure is 401 U104 [E26]; a Token-type key presenting Basic is refused with U103 (§8.13).
+   */
+  private businessKey(authorization: string | undefined): NicePayKey {
+    const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+    if (bearer) {
+      const key = this.store.keyForToken(bearer[1]);
+      if (!key) throw nicepayError('U104');
+      return key;
+    }
+    const credentials = parseBasic(authorization);
+    if (typeof credentials === 'string') throw nicepayError('U104');
+    const key = this.keys.find((k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey);
+    if (!key) throw nicepayError('U104');
+    if (key.authType === 'token') throw nicepayError('U103');
+    return key;
+  }
+}
+
+function parseBasic(authorization: string | undefined): { clientId: string; secretKey: string } | 'not-basic' | 'bad-base64' | 'no-colon' {
+  const match = authorization ? /^Basic\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (!match) return 'not-basic';
+  // Plain standard base64 with padding (nicepay.md §1.3); Buffer.from would silently skip bad characters.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(match[1]) || match[1].length % 4 !== 0) return 'bad-base64';
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return 'no-colon';
+  return { clientId: decoded.slice(0, colon), secretKey: decoded.slice(colon + 1) };
+}
+
+function errorAnswer(error: unknown, method: string, path: string): Answer {
+  if (!(error instanceof NicePayApiError)) {
+    // A simulator bug must show up in the test output; it is answered like a NicePay internal error.
+    console.error('NicePaySimulator: unexpected error while handling', method, path, error);
+  }
+  const apiError = error instanceof NicePayApiError ? error : nicepayError('S999');
+  return { status: apiError.status, body: JSON.stringify(apiError.toBody()) };
+}
+
+function validateOptions(options: NicePaySimulatorOptions): void {
+  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl');
+  const nonNegative: Array<keyof NicePaySimulatorOptions> = [
+    'webhookRetryIntervalMs',
+    'webhookTimeScale',
+    'webhookTimeoutMs',
+    'latencyMs',
+    'netCancelWindowMs',
+    'tokenTtlMs',
+    'cashReceiptIssueDelayMs',
+    'vbankValidMs',
+  ];
+  for (const name of nonNegative) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
+      throw new Error(`NicePaySimulator: ${name} must be a non-negative number`);
+    }
+  }
+  if (options.webhookMaxAttempts !== undefined && !(Number.isSafeInteger(options.webhookMaxAttempts) && options.webhookMaxAttempts >= 1)) {
+    throw new Error('NicePaySimulator: webhookMaxAttempts must be a positive integer');
+  }
+  if (options.mid !== undefined && !/^[A-Za-z0-9]{10}$/.test(options.mid)) {
+    throw new Error('NicePaySimulator: mid must be 10 alphanumeric characters (nicepay.md §7.6)');
+  }
+  for (const key of options.keys ?? []) {
+    if (!key.clientId || !key.secretKey) throw new Error('NicePaySimulator: every key needs a clientId and a secretKey');
+    // §4.2: AES-256 needs a 32-byte key; the secret key itself is that key.
+    if (!/^[\x21-\x7e]{32}$/.test(key.secretKey)) throw new Error('NicePaySimulator: secret keys are 32 ASCII characters (nicepay.md §1.2)');
+  }
+  if (options.keys !== undefined && options.keys.length === 0) throw new Error('NicePaySimulator: keys must not be empty');
+}
+
+function assertHttpUrl(value: string, field: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`NicePaySimulator: ${field} is not a valid URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`NicePaySimulator: ${field} must be an http(s) URL`);
+  }
+}
