@@ -1,0 +1,68 @@
+import {
+  GatewayConfigurationError,
+  GatewayDeclinedError,
+  GatewayRequestError,
+  GatewayUnavailableError,
+  PaymentNotFoundError,
+  type PaymentsError,
+} from '../../domain/errors';
+import type { KispgResultCategory } from './kispg.types';
+
+/** Which call answered with a non-success code: decides what an unlisted code means. */
+export type KispgOperation = 'payment' | 'cancel' | 'order';
+
+export interface KispgResultContext {
+  operation: KispgOperation;
+  /** Printable reference (ordNo / tid). Never a key or a hash. */
+  reference: string;
+  /** `resultCodeCategories` from the options: code → category (kispg.md §8: failure codes are not public). */
+  categories: Readonly<Record<string, KispgResultCategory>>;
+}
+
+/**
+ * Category of a non-success KISPG result code. KISPG publishes only its success codes and says everything else "may
+ * change without notice" (kispg.md §8), so nothing is hard-coded: the merchant maps the codes it learns from KISPG
+ * support (or a simulator's invented SIM codes, kispg.md §13) in `resultCodeCategories`. Unlisted codes:
+ * - approval / cancel: 'decline' — KISPG answered and refused; nothing moved (the answer itself is proof).
+ * - query: 'request' — the query could not be answered as asked.
+ */
+export function classifyKispgResult(
+  resultCd: string,
+  operation: KispgOperation,
+  categories: Readonly<Record<string, KispgResultCategory>>,
+): KispgResultCategory {
+  const configured = Object.prototype.hasOwnProperty.call(categories, resultCd) ? categories[resultCd] : undefined;
+  if (configured) return configured;
+  return operation === 'order' ? 'request' : 'decline';
+}
+
+/** A KISPG answer with a non-success `resultCd` → the library's typed error, resultCd/resultMsg attached. */
+export function kispgErrorFromResult(
+  resultCd: string | undefined,
+  resultMsg: string | undefined,
+  context: KispgResultContext,
+): PaymentsError {
+  const code = typeof resultCd === 'string' && resultCd.length > 0 ? resultCd : 'NO_RESULT_CODE';
+  const message = typeof resultMsg === 'string' ? resultMsg : '';
+  const details = { gateway: 'kispg', gatewayCode: code, gatewayMessage: message };
+  switch (classifyKispgResult(code, context.operation, context.categories)) {
+    case 'retryable':
+      // KISPG answered but says "try again": whether a money-moving call took effect is unknown until read back.
+      return new GatewayUnavailableError('kispg', `${context.operation} ${context.reference}: ${code} ${message}`.trim(), true, details);
+    case 'configuration':
+      // Our side is wrong (key, MID, clock skew of ediDate, kispg.md §2.1): a human must fix it; the buyer may retry.
+      return new GatewayConfigurationError('kispg', code, message, details);
+    case 'request':
+      return new GatewayRequestError('kispg', code, message, details);
+    case 'not-found':
+      return new PaymentNotFoundError(`kispg ${context.reference} (${code})`, details);
+    case 'decline':
+    default:
+      return new GatewayDeclinedError('kispg', code, message, details);
+  }
+}
+
+/** A 2xx we cannot read (HTML error page, non-JSON, missing fields): the call may have taken effect (read back). */
+export function kispgMalformed(operation: string, what: string): GatewayUnavailableError {
+  return new GatewayUnavailableError('kispg', `${operation}: unreadable response (${what})`, true);
+}

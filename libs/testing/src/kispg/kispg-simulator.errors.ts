@@ -1,0 +1,63 @@
+/**
+ * KISPG publishes no failure codes (kispg.md §8: "Failure codes: none listed publicly [U]"), so the simulator answers
+ * refusals with clearly namespaced, invented codes (§13) rather than pretend to know KISPG's. Every code can be
+ * replaced through `KispgSimulatorOptions.failureCodes`.
+ */
+export type KispgFailureKind =
+  | 'unknownMid'
+  | 'hashMismatch'
+  | 'ediDate'
+  | 'amountMismatch'
+  | 'unknownTid'
+  | 'alreadyApproved'
+  | 'overBalance'
+  | 'partialNotAllowed'
+  | 'duplicateOrder'
+  /** Simulator addition (not in §13): a required field is missing, too long (bytes) or malformed. */
+  | 'invalidField'
+  /** Simulator addition: the buyer gave up or the card company declined in the window (`outcome: 'failure'`). */
+  | 'authDeclined';
+
+/** kispg.md §13's table, plus the two simulator additions. */
+export const DEFAULT_FAILURE_CODES: Readonly<Record<KispgFailureKind, string>> = {
+  unknownMid: 'SIM1',
+  hashMismatch: 'SIM2',
+  ediDate: 'SIM3',
+  amountMismatch: 'SIM4',
+  unknownTid: 'SIM5',
+  alreadyApproved: 'SIM6',
+  overBalance: 'SIM7',
+  partialNotAllowed: 'SIM8',
+  duplicateOrder: 'SIM9',
+  invalidField: 'SIM10',
+  authDeclined: 'SIM11',
+};
+
+/** Korean messages in KISPG's register (§13 gives the first three verbatim). */
+export const FAILURE_MESSAGES: Readonly<Record<KispgFailureKind, string>> = {
+  unknownMid: '가맹점 정보 없음',
+  hashMismatch: '해쉬값 불일치',
+  ediDate: '전문요청일시 오류',
+  amountMismatch: '금액 불일치',
+  unknownTid: '거래 정보 없음',
+  alreadyApproved: '이미 승인된 거래',
+  overBalance: '취소 가능 금액 초과',
+  partialNotAllowed: '부분취소 불가 거래',
+  duplicateOrder: '중복된 주문번호',
+  invalidField: '요청 항목 오류',
+  authDeclined: '사용자 결제 취소',
+};
+
+/** A refusal: answered as HTTP 200 `{resultCd, resultMsg}` (kispg.md §13 "reject with resultCd/resultMsg, HTTP 200"). */
+export class KispgRefusal extends Error {
+  constructor(
+    readonly kind: KispgFailureKind,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${FAILURE_MESSAGES[kind]} (${detail})` : FAILURE_MESSAGES[kind]);
+  }
+}
+
+export const refuse = (kind: KispgFailureKind, detail?: string): never => {
+  throw new KispgRefusal(kind, detail);
+};

@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Korea Standard Time has no daylight saving: a fixed +09:00 offset (kispg.md §2.1: ediDate is KST). */
+const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+function kstParts(date: Date) {
+  const shifted = new Date(date.getTime() + KST_OFFSET_MS);
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+    second: shifted.getUTCSeconds(),
+  };
+}
+
+/** `yyyyMMddHHmmss` in KST: ediDate, appDtm, canDtm (kispg.md §2.1, §5). */
+export function kstTimestamp(date: Date): string {
+  const p = kstParts(date);
+  return `${p.year}${pad(p.month)}${pad(p.day)}${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`;
+}
+
+/** `yyyyMMdd` of the KST calendar day: lmtDay (kispg.md §5) and the 23:30 auto-cancel day (§3). */
+export function kstDay(date: Date): string {
+  return kstTimestamp(date).slice(0, 8);
+}
+
+/** The instant of `HH:mm` KST on the KST day of `date`. */
+export function kstTimeOfDay(date: Date, hour: number, minute: number): Date {
+  const p = kstParts(date);
+  return new Date(Date.UTC(p.year, p.month - 1, p.day, hour, minute, 0) - KST_OFFSET_MS);
+}
+
+/**
+ * Parses `yyyyMMddHHmmss` as KST wall-clock time. Undefined for anything else, including dates that do not exist
+ * (20240230…), so a malformed ediDate is refused like one outside the window (kispg.md §13, SIM3).
+ */
+export function parseKstTimestamp(text: string): Date | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const utcMs = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(utcMs);
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    return undefined;
+  }
+  return new Date(utcMs - KST_OFFSET_MS);
+}
+
+/**
+ * `lowercase hex(SHA-256(UTF-8(mid + ediDate + amount + merchantKey)))` (kispg.md §2.1 7.1/7.2, §9 hashStr). The amount is
+ * concatenated exactly as sent: "1004" and "1004.0" hash differently (§14).
+ */
+export function kispgHash(mid: string, ediDate: string, amount: string, merchantKey: string): string {
+  return createHash('sha256').update(`${mid}${ediDate}${amount}${merchantKey}`, 'utf8').digest('hex');
+}
+
+/**
+ * Byte length as KISPG's "최대크기 (Byte)" columns count it (kispg.md §4): UTF-8 bytes (한글 = 3) for the default
+ * charset, 2 bytes per non-ASCII character when the form says EUC-KR.
+ */
+export function byteLength(value: string, charset: string | undefined): number {
+  if (charset && charset.toUpperCase().replace('-', '') === 'EUCKR') {
+    let bytes = 0;
+    for (const char of value) bytes += char.charCodeAt(0) < 0x80 ? 1 : 2;
+    return bytes;
+  }
+  return Buffer.byteLength(value, 'utf8');
+}
+
+/** Digits only, no sign, no separators, no decimals, no leading zero (kispg.md §4 "숫자만 입력", §15.8). */
+export const KRW_AMOUNT = /^[1-9][0-9]{0,14}$/;
+
+export function randomDigits(length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (let i = 0; i < length; i++) out += String(bytes[i] % 10);
+  return out;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** KISPG's window answers the browser with a page that auto-submits the auth result to returnUrl (kispg.md §3, §4). */
+export function autoSubmitPage(actionUrl: string, fields: Record<string, string>): string {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('\n    ');
+  return `<!DOCTYPE html>
+<html lang="ko">
+<head><meta charset="utf-8"><title>KISPG 결제</title></head>
+<body onload="document.forms[0].submit()">
+  <form method="POST" action="${escapeHtml(actionUrl)}" accept-charset="utf-8">
+    ${inputs}
+    <noscript><button type="submit">계속</button></noscript>
+  </form>
+</body>
+</html>`;
+}
+
+export function errorPage(status: number, message: string): string {
+  return `<!DOCTYPE html>
+<html lang="ko">
+<head><meta charset="utf-8"><title>${status} 오류</title></head>
+<body><h1>${status}</h1><p>${escapeHtml(message)}</p></body>
+</html>`;
+}

@@ -1,0 +1,526 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../clock';
+import type { RecordedRequest } from '../toss/toss-simulator';
+import { DEFAULT_FAILURE_CODES, FAILURE_MESSAGES, type KispgFailureKind, KispgRefusal } from './kispg-simulator.errors';
+import { type KispgFault, type KispgFaultMatch, KispgFaultRegistry, faultCommits, pathMatches } from './kispg-simulator.faults';
+import { autoSubmitPage, errorPage, kstDay, kstTimeOfDay } from './kispg-simulator.format';
+import { KispgNotificationDispatcher, type KispgNotificationKind, type NotificationDelivery } from './kispg-simulator.notifications';
+import {
+  type KispgMerchant,
+  type KispgPayMethod,
+  KispgSimulatorStore,
+  type KispgTransaction,
+  normalizePayMethod,
+  trxStatusOf,
+} from './kispg-simulator.store';
+
+/** KISPG's public test merchant, from its own sample JSP (kispg.md §0, §14). Test payments are real charges. */
+export const KISPG_TEST_MID = 'kistest00m';
+export const KISPG_TEST_MERCHANT_KEY = '2d6ECGhR1pg/1QGE1lcRI4awsWEgshjEyI8UgYslLPJSuNeyPTkdrT8XWARezvDTUJClWQWhjxzBbu7AsuLZqg==';
+
+/** The request log entry (same shape as the Toss simulator's). `/v2/auth` form posts are recorded with the parsed form as `body`. */
+export type KispgRecordedRequest = RecordedRequest;
+
+export interface KispgSimulatorOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  clock?: Clock;
+  /** Default: the public test merchant (test: true). `test` merchants get the 23:30 KST auto-cancel (kispg.md §3). */
+  merchants?: Array<{ mid: string; merchantKey: string; test?: boolean }>;
+  /**
+   * Where result notifications go; unset → none. KISPG has no per-request notiUrl: the merchant registers one URL
+   * with its sales contact (kispg.md §9).
+   */
+  notifyUrl?: string;
+  /** Default 'form' (`application/x-www-form-urlencoded`, the sibling's format, kispg.md §9 [K]). */
+  notifyFormat?: 'form' | 'json';
+  /** Simulated time between retries; default 120_000 (the sibling retries every 2 minutes, §9 [K]). */
+  notifyRetryIntervalMs?: number;
+  /** Retries after the first try; default 5 (so at most 6 attempts, §9 [K] "retried 5 times"). */
+  notifyMaxAttempts?: number;
+  /** Real ms per simulated ms of the retry interval; default 1/60_000 (2 minutes → 2 ms). */
+  notifyTimeScale?: number;
+  /** Per-attempt timeout (real ms); default 10_000 [U]. */
+  notifyTimeoutMs?: number;
+  /** Also notify when a virtual account is issued (4100); default false: the sibling only documents 4110 (§9 [U]). */
+  notifyOnVacntIssue?: boolean;
+  /** How old an ediDate may be; default 600_000 ("현재 시각 −10분까지 유효", kispg.md §2.1 [G]). */
+  ediDatePastMs?: number;
+  /** How far ahead of the clock an ediDate may be; default 60_000 (§2.1 [U]). */
+  ediDateFutureMs?: number;
+  /** Cancel test-MID approvals of the day once the clock passes 23:30 KST (checked on each request and every second); default false. */
+  autoCancelTestMidsAt2330?: boolean;
+  /**
+   * Renders `/v2/order`'s `cancelData` (a String, shape unknown, kispg.md §7 [U]). Default, *simulator-invented*:
+   * `JSON.stringify([{ canAmt: "500", canDtm: "yyyyMMddHHmmss", canNo: "1" }, …])`.
+   */
+  cancelDataSerializer?: (cancels: Array<{ canAmt: number; canDtm: string; canNo: string }>) => string;
+  /** Refusal codes; default SIM1..SIM9 (kispg.md §13), SIM10 invalid field, SIM11 window declined (simulator additions). */
+  failureCodes?: Partial<Record<KispgFailureKind, string>>;
+  /** `/v2/order` success resultCd; default '0000' [U]: the guide lists none, check `trxStatus` (§7). */
+  queryResultCd?: string;
+  /** tid method + sub code (kispg.md §12 [U]); default CARD 0101, BANK 0201, VACNT 0301, PHONE 0501. */
+  tidMethodCodes?: Partial<Record<KispgPayMethod, string>>;
+  /** Days until a virtual account's lmtDay; default 7 [U]. */
+  vacntDueDays?: number;
+  /** Added to every response; default 0. */
+  latencyMs?: number;
+}
+
+export type { KispgFault } from './kispg-simulator.faults';
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+const API_PATHS = new Set(['/v2/payment', '/v2/cancel', '/v2/cancelTrans.do', '/v2/order']);
+
+/** Default `cancelData` rendering; the key names are invented (kispg.md §7): provider code must not depend on them. */
+export const simulatorInventedCancelData = (cancels: Array<{ canAmt: number; canDtm: string; canNo: string }>): string =>
+  JSON.stringify(cancels.map((cancel) => ({ canAmt: String(cancel.canAmt), canDtm: cancel.canDtm, canNo: cancel.canNo })));
+
+/**
+ * An in-process fake of KISPG's v2 API (kispg.md §13) on plain `node:http`: `/v2/auth` (form in, auto-submitting
+ * page out), `/v2/payment`, `/v2/cancel` and `/v2/cancelTrans.do`, `/v2/order` (JSON, every value a string, HTTP 200
+ * with `resultCd` even for refusals), result notifications with retries, and transport faults.
+ */
+export class KispgSimulator {
+  readonly url: string;
+  readonly clock: Clock;
+  readonly requests: RecordedRequest[] = [];
+
+  private readonly store: KispgSimulatorStore;
+  private readonly faults = new KispgFaultRegistry();
+  private readonly dispatcher: KispgNotificationDispatcher;
+  private readonly failureCodes: Record<KispgFailureKind, string>;
+  private readonly latencyMs: number;
+  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
+  private readonly autoCancelTimer: NodeJS.Timeout | undefined;
+  private notifyUrl: string | undefined;
+  private autoCancelDoneForDay: string | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    options: KispgSimulatorOptions,
+    host: string,
+    port: number,
+  ) {
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.clock = options.clock ?? systemClock;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.failureCodes = { ...DEFAULT_FAILURE_CODES, ...options.failureCodes };
+    this.setNotifyUrl(options.notifyUrl);
+    const merchants = new Map<string, KispgMerchant>();
+    for (const merchant of options.merchants ?? [{ mid: KISPG_TEST_MID, merchantKey: KISPG_TEST_MERCHANT_KEY, test: true }]) {
+      merchants.set(merchant.mid, { mid: merchant.mid, merchantKey: merchant.merchantKey, test: merchant.test ?? false });
+    }
+    this.dispatcher = new KispgNotificationDispatcher({
+      clock: this.clock,
+      format: options.notifyFormat ?? 'form',
+      retryIntervalMs: options.notifyRetryIntervalMs ?? 120_000,
+      maxRetries: options.notifyMaxAttempts ?? 5,
+      timeScale: options.notifyTimeScale ?? 1 / 60_000,
+      timeoutMs: options.notifyTimeoutMs ?? 10_000,
+    });
+    this.store = new KispgSimulatorStore({
+      clock: this.clock,
+      merchants,
+      ediDatePastMs: options.ediDatePastMs ?? 600_000,
+      ediDateFutureMs: options.ediDateFutureMs ?? 60_000,
+      cancelDataSerializer: options.cancelDataSerializer ?? simulatorInventedCancelData,
+      tidMethodCodes: { CARD: '0101', BANK: '0201', VACNT: '0301', PHONE: '0501', ...options.tidMethodCodes },
+      vacntDueDays: options.vacntDueDays ?? 7,
+      queryResultCd: options.queryResultCd ?? '0000',
+      notifyOnVacntIssue: options.notifyOnVacntIssue ?? false,
+      notify: (kind, transaction, cancel) => this.emitNotification(kind, transaction, cancel),
+    });
+    if (options.autoCancelTestMidsAt2330) {
+      // A manual clock cannot wake a timer; the check also runs on every request (see process()).
+      this.autoCancelTimer = setInterval(() => this.autoCancelIfDue(), 1000);
+      this.autoCancelTimer.unref();
+    }
+    server.on('request', (req, res) => this.receive(req, res, options.autoCancelTestMidsAt2330 === true));
+  }
+
+  static async start(options: KispgSimulatorOptions = {}): Promise<KispgSimulator> {
+    validateOptions(options);
+    const host = options.host ?? '127.0.0.1';
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    return new KispgSimulator(server, options, host, port);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.autoCancelTimer) clearInterval(this.autoCancelTimer);
+    this.dispatcher.stop();
+    for (const timer of this.delayedAnswers) clearTimeout(timer);
+    this.delayedAnswers.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  setNotifyUrl(url: string | undefined): void {
+    if (url !== undefined) assertHttpUrl(url, 'notifyUrl');
+    this.notifyUrl = url;
+  }
+
+  /** Forgets transactions, requests, faults, notifications (pending retries included). */
+  reset(): void {
+    this.store.reset();
+    this.faults.clear();
+    this.requests.length = 0;
+    this.dispatcher.cancelAll();
+    this.dispatcher.clearHistory();
+    this.autoCancelDoneForDay = undefined;
+  }
+
+  // ---- simulated browser and bank ------------------------------------------------------------------------------
+
+  /**
+   * The payment window: takes the form fields exactly as the shop's page POSTs them to /v2/auth (validates mid,
+   * encData, the ediDate window, byte limits, duplicate ordNo) and returns exactly what KISPG POSTs to returnUrl
+   * (kispg.md §4: resultCd, resultMsg, payMethod, tid, ordNo, amt, mbsReserved, ediDate, encData; strings).
+   * `outcome: 'failure'` (the buyer gave up) and refusals → only resultCd/resultMsg (§3). Recorded as a POST /v2/auth.
+   */
+  authenticate(
+    form: Record<string, string>,
+    options: { outcome?: 'success' | 'failure'; payMethod?: 'CARD' | 'BANK' | 'VACNT' } = {},
+  ): Record<string, string> {
+    const fields = stringFields(form);
+    this.requests.push({
+      method: 'POST',
+      path: '/v2/auth',
+      query: {},
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields,
+      rawBody: new URLSearchParams(fields).toString(),
+      at: this.clock.now(),
+      status: 200,
+    });
+    return this.authResult(fields, options.payMethod, options.outcome ?? 'success');
+  }
+
+  /** VACNT deposit: 입금대기 → paid (trxStatus 승인), notification resultCd 4110. */
+  deposit(tid: string): void {
+    this.store.deposit(tid);
+  }
+
+  /** Cancels today's (clock, KST) approved test-MID payments in full, as KISPG does at 23:30 (kispg.md §3); returns how many. */
+  runAutoCancel(): number {
+    return this.store.autoCancelTestPayments();
+  }
+
+  // ---- fault injection -----------------------------------------------------------------------------------------
+
+  /** The next `times` requests matching (method, path prefix or RegExp) get the fault. */
+  failNext(match: KispgFaultMatch, fault: KispgFault, times = 1): void {
+    this.faults.add(match, fault, times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- observation ---------------------------------------------------------------------------------------------
+
+  /** Requests whose method matches and whose path starts with `path` (or matches the RegExp), in order. */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
+    const wanted = method.toUpperCase();
+    return this.requests.filter((request) => request.method === wanted && pathMatches(path, request.path));
+  }
+
+  get notifications(): NotificationDelivery[] {
+    return this.dispatcher.deliveries;
+  }
+
+  /**
+   * Resolves once no notification is on the wire and no retry is due within `withinMs` real milliseconds (default
+   * 5000). With the default time scale the whole schedule (5 retries × 2 ms) fits in a test.
+   */
+  async notificationsIdle(withinMs = 5000): Promise<void> {
+    while (!this.stopped && this.dispatcher.busy(withinMs)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** A snapshot of the stored transaction (state, amounts, cancels, trxStatus once approved); undefined if unknown. */
+  getTransaction(tid: string): Record<string, unknown> | undefined {
+    const transaction = this.store.get(tid);
+    if (!transaction) return undefined;
+    return {
+      ...structuredClone(transaction),
+      balanceAmt: transaction.amt - transaction.canceledAmt,
+      trxStatus: transaction.state === 'AUTHENTICATED' ? undefined : trxStatusOf(transaction),
+    };
+  }
+
+  /**
+   * A correctly hashed notification body for a stored transaction (kispg.md §9), for tests that post it themselves
+   * (e.g. from another source IP). 'approval' of a virtual account gives its issue notice (4100); 'cancel' describes
+   * the latest cancel.
+   */
+  notificationFor(tid: string, kind: 'approval' | 'cancel' | 'deposit' = 'approval'): Record<string, string> {
+    const transaction = this.store.get(tid);
+    if (!transaction) throw new Error(`KispgSimulator.notificationFor: unknown tid ${tid}`);
+    const effective: KispgNotificationKind = kind === 'approval' && transaction.payMethod === 'VACNT' ? 'issue' : kind;
+    return this.store.notificationBody(transaction, effective);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------------------
+
+  private authResult(form: Record<string, string>, payMethod: KispgPayMethod | undefined, outcome: 'success' | 'failure'): Record<string, string> {
+    try {
+      return this.store.authenticate(form, payMethod, outcome);
+    } catch (error) {
+      if (error instanceof KispgRefusal) return this.refusalFields(error);
+      throw error;
+    }
+  }
+
+  private refusalFields(refusal: KispgRefusal): Record<string, string> {
+    return { resultCd: this.failureCodes[refusal.kind], resultMsg: FAILURE_MESSAGES[refusal.kind] };
+  }
+
+  private emitNotification(kind: KispgNotificationKind, transaction: KispgTransaction, cancel?: KispgTransaction['cancels'][number]): void {
+    if (!this.notifyUrl) return;
+    this.dispatcher.send(this.notifyUrl, kind, this.store.notificationBody(transaction, kind, cancel));
+  }
+
+  private autoCancelIfDue(): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    const day = kstDay(now);
+    if (this.autoCancelDoneForDay === day || now < kstTimeOfDay(now, 23, 30)) return;
+    this.autoCancelDoneForDay = day;
+    this.store.autoCancelTestPayments();
+  }
+
+  private receive(req: http.IncomingMessage, res: http.ServerResponse, autoCancel: boolean): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.socket.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      if (autoCancel) this.autoCancelIfDue();
+      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  }
+
+  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = value;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const isForm = (headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+    let body: unknown;
+    let bodyIsJson = false;
+    if (rawBody.length > 0) {
+      if (isForm) {
+        body = Object.fromEntries(new URLSearchParams(rawBody));
+      } else {
+        try {
+          body = JSON.parse(rawBody);
+          bodyIsJson = true;
+        } catch {
+          body = rawBody;
+        }
+      }
+    }
+    const record: RecordedRequest = { method, path, query, headers, body, rawBody, at: this.clock.now(), status: 0 };
+    this.requests.push(record);
+
+    const fault = this.faults.take(method, path);
+    if (fault?.kind === 'drop-before-commit') {
+      req.socket.destroy();
+      return;
+    }
+    let answer: Answer;
+    if (fault && !faultCommits(fault)) {
+      answer = faultAnswer(fault);
+    } else {
+      answer = this.execute(method, path, query, body, bodyIsJson, isForm);
+      if (fault?.kind === 'drop-after-commit') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault && (fault.kind === 'html-error-page' || fault.kind === 'non-json')) answer = faultAnswer(fault);
+    }
+    const delayMs = this.latencyMs + (fault?.kind === 'latency' || fault?.kind === 'hang-after-commit' ? fault.ms : 0);
+    this.answer(req, res, record, answer, delayMs);
+  }
+
+  private execute(method: string, path: string, query: Record<string, string>, body: unknown, bodyIsJson: boolean, isForm: boolean): Answer {
+    try {
+      if (path === '/v2/auth' && method === 'POST') return this.authPage(query, body, isForm);
+      if (API_PATHS.has(path) && method === 'POST') {
+        const fields = this.apiBody(body, bodyIsJson);
+        if (path === '/v2/payment') return jsonAnswer(this.store.approve(fields));
+        if (path === '/v2/order') return jsonAnswer(this.store.query(fields));
+        return jsonAnswer(this.store.cancel(fields)); // both cancel paths (kispg.md §6, §15.1)
+      }
+      return { status: 404, contentType: HTML_TYPE, body: errorPage(404, `${method} ${path} not found`) };
+    } catch (error) {
+      if (error instanceof KispgRefusal) return jsonAnswer(this.refusalFields(error));
+      // A simulator bug must show up in the test output; it is answered like a server error page.
+      console.error('KispgSimulator: unexpected error while handling', method, path, error);
+      return { status: 500, contentType: HTML_TYPE, body: errorPage(500, 'Internal Server Error') };
+    }
+  }
+
+  /**
+   * `/v2/auth` over HTTP: the form post opens the window; the simulated buyer completes it at once and the answer is
+   * the page that auto-submits the result to returnUrl. `?simOutcome=failure` / `?simPayMethod=VACNT` stand for
+   * the buyer's choices (not KISPG parameters).
+   */
+  private authPage(query: Record<string, string>, body: unknown, isForm: boolean): Answer {
+    if (!isForm || !body || typeof body !== 'object') {
+      return { status: 400, contentType: HTML_TYPE, body: errorPage(400, '결제 요청 형식 오류 (application/x-www-form-urlencoded)') };
+    }
+    const form = body as Record<string, string>;
+    let payMethod: KispgPayMethod | undefined;
+    if (query.simPayMethod) payMethod = normalizePayMethod(query.simPayMethod);
+    const outcome = query.simOutcome === 'failure' ? 'failure' : 'success';
+    let result: Record<string, string>;
+    try {
+      result = this.authResult(form, payMethod, outcome);
+    } catch (error) {
+      return { status: 400, contentType: HTML_TYPE, body: errorPage(400, error instanceof Error ? error.message : String(error)) };
+    }
+    const returnUrl = form.returnUrl;
+    if (!returnUrl || !/^https?:\/\/\S+$/.test(returnUrl)) {
+      // Nowhere to send the result: the window shows the error itself.
+      return { status: 200, contentType: HTML_TYPE, body: errorPage(200, `${result.resultCd} ${result.resultMsg}`) };
+    }
+    return { status: 200, contentType: HTML_TYPE, body: autoSubmitPage(returnUrl, result) };
+  }
+
+  /** Server APIs take a JSON object of strings (kispg.md §1, §15.8); anything else is refused as an invalid field. */
+  private apiBody(body: unknown, bodyIsJson: boolean): Record<string, string> {
+    if (!bodyIsJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new KispgRefusal('invalidField', 'the body must be a JSON object');
+    }
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+      if (typeof value !== 'string') throw new KispgRefusal('invalidField', `${name} must be a string`);
+      fields[name] = value;
+    }
+    return fields;
+  }
+
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest, answer: Answer, delayMs: number): void {
+    const write = () => {
+      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
+      record.status = answer.status;
+      res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+      res.end(answer.body);
+    };
+    if (delayMs <= 0) {
+      write();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.delayedAnswers.delete(timer);
+      write();
+    }, delayMs);
+    this.delayedAnswers.add(timer);
+  }
+}
+
+function jsonAnswer(fields: Record<string, string>): Answer {
+  return { status: 200, contentType: JSON_TYPE, body: JSON.stringify(fields) };
+}
+
+function faultAnswer(fault: KispgFault): Answer {
+  switch (fault.kind) {
+    case 'error':
+      return jsonAnswer({ resultCd: fault.resultCd, resultMsg: fault.resultMsg ?? '시스템 오류' });
+    case 'html-error-page': {
+      const status = fault.status ?? 502;
+      return { status, contentType: HTML_TYPE, body: errorPage(status, 'Bad Gateway') };
+    }
+    case 'non-json':
+      return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'resultCd=9999&resultMsg=system busy' };
+    default:
+      throw new Error(`KispgSimulator: fault ${fault.kind} has no answer of its own`);
+  }
+}
+
+/** The form as strings: a caller may pass numbers (goodsAmt: 1000) where the browser would send text. */
+function stringFields(form: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(form)) {
+    if (value === undefined || value === null) continue;
+    fields[name] = String(value);
+  }
+  return fields;
+}
+
+function validateOptions(options: KispgSimulatorOptions): void {
+  if (options.notifyUrl !== undefined) assertHttpUrl(options.notifyUrl, 'notifyUrl');
+  for (const [name, value] of Object.entries({
+    notifyRetryIntervalMs: options.notifyRetryIntervalMs,
+    notifyTimeScale: options.notifyTimeScale,
+    notifyTimeoutMs: options.notifyTimeoutMs,
+    ediDatePastMs: options.ediDatePastMs,
+    ediDateFutureMs: options.ediDateFutureMs,
+    latencyMs: options.latencyMs,
+    vacntDueDays: options.vacntDueDays,
+  })) {
+    if (value !== undefined && !(value >= 0)) throw new Error(`KispgSimulator: ${name} must be a non-negative number`);
+  }
+  if (options.notifyMaxAttempts !== undefined && !(Number.isSafeInteger(options.notifyMaxAttempts) && options.notifyMaxAttempts >= 0)) {
+    throw new Error('KispgSimulator: notifyMaxAttempts must be a non-negative integer');
+  }
+  for (const merchant of options.merchants ?? []) {
+    if (merchant.mid.length !== 10) throw new Error(`KispgSimulator: mid ${merchant.mid} must be 10 characters (kispg.md §4)`);
+    if (!merchant.merchantKey) throw new Error(`KispgSimulator: merchant ${merchant.mid} needs a merchantKey`);
+  }
+  for (const code of Object.values(options.tidMethodCodes ?? {})) {
+    if (!/^[0-9]{4}$/.test(code)) throw new Error('KispgSimulator: tidMethodCodes must be 4 digits (kispg.md §12)');
+  }
+}
+
+function assertHttpUrl(value: string, field: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`KispgSimulator: ${field} is not a valid URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`KispgSimulator: ${field} must be an http(s) URL`);
+  }
+}

@@ -1,0 +1,326 @@
+import fc from 'fast-check';
+import {
+  AmountMismatchError,
+  CancelStatus,
+  GatewayConfigurationError,
+  Payment,
+  PaymentCancel,
+  PaymentsError,
+  PaymentStatus,
+  SignatureMismatchError,
+  WebhookEvent,
+} from 'nestjs-kr-payments';
+import { KISPG_TEST_MERCHANT_KEY, KISPG_TEST_MID, KispgSimulator, ManualClock } from 'nestjs-kr-payments/testing';
+import { bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, type ShopApp } from '../support/harness';
+
+/**
+ * KISPG end to end: real PostgreSQL, the library in a real Nest app, the KISPG simulator over loopback HTTP, the
+ * returnUrl body handed to `confirmReturn` exactly as the window posts it, notifications delivered by the simulator.
+ */
+describe('KISPG payments lifecycle', () => {
+  let sim: KispgSimulator;
+  let shop: ShopApp;
+  const simClock = new ManualClock(new Date());
+  const logger = new CapturingLogger();
+  let seq = 0;
+
+  const gatewayOptions = () => ({
+    mid: KISPG_TEST_MID,
+    merchantKey: KISPG_TEST_MERCHANT_KEY,
+    baseUrl: sim.url,
+    timeouts: { connectMs: 1_000, readMs: 1_500 },
+    webhookAllowedSources: [] as string[],
+    // The simulator's invented codes (kispg.md §13): a hash or ediDate refusal is our configuration, not the buyer's.
+    resultCodeCategories: { SIM2: 'configuration', SIM3: 'configuration', SIM5: 'not-found' },
+    logBodies: true,
+  });
+
+  beforeAll(async () => {
+    sim = await KispgSimulator.start({ port: 0, clock: simClock });
+    shop = await bootPaymentsApp({ gateways: { kispg: gatewayOptions() }, encryption: TEST_ENCRYPTION }, 'useFactory', logger);
+    sim.setNotifyUrl(`${shop.url}/payments/webhooks/kispg`);
+  });
+  afterAll(async () => {
+    await shop?.close();
+    await sim?.stop();
+  });
+  // The simulator's clock follows real time unless a test moves it (its ediDate window is ±10 min / +1 min).
+  beforeEach(() => simClock.set(new Date()));
+
+  const nextOrderId = () => `kispg_${Date.now().toString(36)}_${++seq}`;
+  const customer = { name: '김키스', phone: '01012345678', email: 'kim@example.com' };
+
+  async function windowReturn(amount: number, method = 'CARD', orderName = '키스 머그컵') {
+    const orderId = nextOrderId();
+    const { payment, checkout } = await shop.payments.prepare({
+      gateway: 'kispg',
+      orderId,
+      amount,
+      orderName,
+      method,
+      customer,
+      returnUrl: 'https://shop.example/kispg/return',
+    });
+    const returned = sim.authenticate(checkout.fields as Record<string, string>);
+    return { orderId, payment, checkout, returned };
+  }
+
+  async function paid(amount: number) {
+    const flow = await windowReturn(amount);
+    const payment = await shop.payments.confirmReturn('kispg', flow.returned);
+    return { ...flow, payment };
+  }
+
+  const rowOf = (id: string) => shop.dataSource.manager.findOneByOrFail(Payment, { id });
+  const eventsFor = (orderId: string) => shop.dataSource.manager.find(WebhookEvent, { where: { gateway: 'kispg', orderId } });
+  const postNotification = (url: string, fields: Record<string, string>) =>
+    fetch(`${url}/payments/webhooks/kispg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+
+  it('card: prepare → window → confirmReturn → PAID with exactly one /v2/payment; the 3001 notification is read back', async () => {
+    const { orderId, payment, checkout, returned } = await windowReturn(15_000);
+    expect(payment.status).toBe(PaymentStatus.READY);
+    expect(checkout).toMatchObject({ gateway: 'kispg', kind: 'form', actionUrl: `${sim.url}/v2/auth` });
+    const before = sim.requestsTo('POST', '/v2/payment').length;
+    const confirmed = await shop.payments.confirmReturn('kispg', returned);
+    expect(confirmed).toMatchObject({ status: PaymentStatus.PAID, amount: 15_000, balanceAmount: 15_000, method: 'CARD', gatewayPaymentKey: returned.tid });
+    const approvals = sim.requestsTo('POST', '/v2/payment').slice(before);
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0].body).toMatchObject({ mid: KISPG_TEST_MID, tid: returned.tid, goodsAmt: '15000', charset: 'UTF-8' });
+
+    await sim.notificationsIdle();
+    const events = await eventsFor(orderId);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ eventType: 'NOTI_3001', verification: 'read-back', status: 'PROCESSED' });
+    // Delivered once, answered 200 (no retry): the configured reply.
+    expect(sim.notifications.filter((n) => n.tid === returned.tid).map((n) => [n.resultCd, n.attempt, n.status])).toEqual([['3001', 0, 200]]);
+    expect((await rowOf(payment.id)).status).toBe(PaymentStatus.PAID);
+  });
+
+  it('partial then full cancel: balances, statuses, cancel rows; a later sync adds no rows', async () => {
+    const { payment, returned } = await paid(20_000);
+    const first = await shop.payments.cancel({ paymentId: payment.id, amount: 5_000, reason: '부분 환불' });
+    expect(first).toMatchObject({ status: CancelStatus.DONE, amount: 5_000 });
+    expect(await rowOf(payment.id)).toMatchObject({ status: PaymentStatus.PARTIALLY_CANCELED, canceledAmount: 5_000, balanceAmount: 15_000 });
+
+    const last = await shop.payments.cancel({ paymentId: payment.id, reason: '전액 환불' });
+    expect(last).toMatchObject({ status: CancelStatus.DONE, amount: 15_000 });
+    expect(await rowOf(payment.id)).toMatchObject({ status: PaymentStatus.CANCELED, canceledAmount: 20_000, balanceAmount: 0, pendingCancelAmount: 0 });
+
+    const cancels = sim.requestsTo('POST', '/v2/cancel').filter((r) => (r.body as { tid?: string }).tid === returned.tid);
+    expect(cancels.map((r) => [(r.body as Record<string, string>).canAmt, (r.body as Record<string, string>).partCanFlg])).toEqual([
+      ['5000', '1'],
+      ['15000', '0'],
+    ]);
+    expect(sim.getTransaction(returned.tid)).toMatchObject({ trxStatus: '취소', balanceAmt: 0 });
+
+    await sim.notificationsIdle();
+    const synced = await shop.payments.sync(payment.id);
+    expect(synced).toMatchObject({ status: PaymentStatus.CANCELED, canceledAmount: 20_000 });
+    const rows = await shop.dataSource.manager.find(PaymentCancel, { where: { paymentId: payment.id } });
+    expect(rows.map((r) => r.amount).sort((a, b) => a - b)).toEqual([5_000, 15_000]);
+    expect(rows.every((r) => r.status === CancelStatus.DONE && !!r.transactionKey)).toBe(true);
+  });
+
+  it('virtual account: WAITING_FOR_DEPOSIT, then the deposit notification (4110) makes it PAID', async () => {
+    const { orderId, returned } = await windowReturn(30_000, 'VIRTUAL_ACCOUNT');
+    const issued = await shop.payments.confirmReturn('kispg', returned);
+    expect(issued).toMatchObject({ status: PaymentStatus.WAITING_FOR_DEPOSIT, method: 'VIRTUAL_ACCOUNT' });
+    expect(issued.virtualAccountNumber).toMatch(/^\d+$/);
+
+    sim.deposit(returned.tid);
+    await sim.notificationsIdle();
+    expect(await rowOf(issued.id)).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 30_000 });
+    const events = await eventsFor(orderId);
+    expect(events.map((e) => [e.eventType, e.status])).toContainEqual(['NOTI_4110', 'PROCESSED']);
+  });
+
+  it('a return body with a wrong encData or amount is rejected before any /v2/payment; the payment stays READY', async () => {
+    const { payment, returned } = await windowReturn(9_000);
+    const before = sim.requestsTo('POST', '/v2/payment').length;
+    await expect(shop.payments.confirmReturn('kispg', { ...returned, encData: 'ab'.repeat(32) })).rejects.toBeInstanceOf(SignatureMismatchError);
+    await expect(shop.payments.confirmReturn('kispg', { ...returned, amt: '900' })).rejects.toBeInstanceOf(AmountMismatchError);
+    await expect(shop.payments.confirmReturn('kispg', { resultCd: 'SIM11', resultMsg: '사용자 결제 취소' })).rejects.toMatchObject({
+      code: 'GATEWAY_DECLINED',
+      gatewayCode: 'SIM11',
+    });
+    expect(sim.requestsTo('POST', '/v2/payment').length).toBe(before);
+    expect((await rowOf(payment.id)).status).toBe(PaymentStatus.READY);
+    // The genuine body still works afterwards.
+    expect((await shop.payments.confirmReturn('kispg', returned)).status).toBe(PaymentStatus.PAID);
+  });
+
+  it('an ediDate older than 10 minutes at KISPG: a clear configuration error, the payment back to READY', async () => {
+    const { payment, returned } = await windowReturn(4_000);
+    simClock.advance(11 * 60_000);
+    const error = await shop.payments.confirmReturn('kispg', returned).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayConfigurationError);
+    expect(error).toMatchObject({ gatewayCode: 'SIM3', gatewayMessage: '전문요청일시 오류' });
+    expect((error as Error).message).toContain('kispg');
+    expect(await rowOf(payment.id)).toMatchObject({ status: PaymentStatus.READY });
+    expect(sim.getTransaction(returned.tid)).toMatchObject({ state: 'AUTHENTICATED' });
+  });
+
+  it('lost approval answer → UNKNOWN → /v2/order → PAID, without a second approval', async () => {
+    const { payment, returned } = await windowReturn(7_000);
+    sim.failNext({ method: 'POST', path: '/v2/payment' }, { kind: 'drop-after-commit' });
+    const approvalsBefore = sim.requestsTo('POST', '/v2/payment').length;
+    const queriesBefore = sim.requestsTo('POST', '/v2/order').length;
+    const outcome = await shop.payments.confirmReturn('kispg', returned).catch((e: unknown) => e);
+    // The core resolves a lost answer at once through resolveUnknownApproval; if that is still pending, sync does it.
+    const settled = outcome instanceof Payment ? outcome : await shop.payments.sync(payment.id);
+    expect(settled).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 7_000, gatewayPaymentKey: returned.tid });
+    expect(sim.requestsTo('POST', '/v2/payment').length - approvalsBefore).toBe(1);
+    const queries = sim.requestsTo('POST', '/v2/order').slice(queriesBefore);
+    expect(queries.some((q) => (q.body as { tid?: string }).tid === returned.tid)).toBe(true);
+  });
+
+  it('a notification from a source outside the allowlist is refused with 403 and changes nothing', async () => {
+    // Default webhookAllowedSources: KISPG's two IPs, not 127.0.0.1.
+    const strict = await bootPaymentsApp(
+      { gateways: { kispg: { ...gatewayOptions(), webhookAllowedSources: undefined } }, encryption: TEST_ENCRYPTION },
+      'forRoot',
+    );
+    try {
+      const orderId = nextOrderId();
+      const { checkout } = await strict.payments.prepare({
+        gateway: 'kispg',
+        orderId,
+        amount: 6_000,
+        orderName: '머그',
+        method: 'VIRTUAL_ACCOUNT',
+        customer,
+        returnUrl: 'https://shop.example/r',
+      });
+      const returned = sim.authenticate(checkout.fields as Record<string, string>);
+      const issued = await strict.payments.confirmReturn('kispg', returned);
+      sim.setNotifyUrl(undefined); // only the hand-posted notification below
+      sim.deposit(returned.tid);
+      sim.setNotifyUrl(`${shop.url}/payments/webhooks/kispg`);
+      const response = await postNotification(strict.url, sim.notificationFor(returned.tid, 'deposit'));
+      expect(response.status).toBe(403);
+      const row = await strict.dataSource.manager.findOneByOrFail(Payment, { id: issued.id });
+      expect(row.status).toBe(PaymentStatus.WAITING_FOR_DEPOSIT);
+      expect(await strict.dataSource.manager.count(WebhookEvent)).toBe(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('a notification with a bad hash is refused (401) and changes nothing', async () => {
+    sim.setNotifyUrl(undefined);
+    try {
+      const { orderId, returned } = await windowReturn(6_000, 'VIRTUAL_ACCOUNT');
+      const issued = await shop.payments.confirmReturn('kispg', returned);
+      sim.deposit(returned.tid);
+      const genuine = sim.notificationFor(returned.tid, 'deposit');
+      const forged = await postNotification(shop.url, { ...genuine, hashStr: 'ab'.repeat(32) });
+      expect(forged.status).toBe(401);
+      const tampered = await postNotification(shop.url, { ...genuine, amt: '1' });
+      expect(tampered.status).toBe(401);
+      expect((await rowOf(issued.id)).status).toBe(PaymentStatus.WAITING_FOR_DEPOSIT);
+      expect(await eventsFor(orderId)).toHaveLength(0);
+    } finally {
+      sim.setNotifyUrl(`${shop.url}/payments/webhooks/kispg`);
+    }
+  });
+
+  it('a duplicate notification is applied once (one inbox row, one read-back) and answered 200 OK both times', async () => {
+    sim.setNotifyUrl(undefined);
+    try {
+      const { orderId, returned } = await windowReturn(6_000, 'VIRTUAL_ACCOUNT');
+      const issued = await shop.payments.confirmReturn('kispg', returned);
+      sim.deposit(returned.tid);
+      const body = sim.notificationFor(returned.tid, 'deposit');
+      const queriesBefore = sim.requestsTo('POST', '/v2/order').length;
+      const first = await postNotification(shop.url, body);
+      expect(first.status).toBe(200);
+      expect(await first.text()).toBe('OK');
+      expect(first.headers.get('content-type')).toContain('text/plain');
+      const second = await postNotification(shop.url, body);
+      expect(second.status).toBe(200);
+      expect(sim.requestsTo('POST', '/v2/order').length - queriesBefore).toBe(1);
+      expect(await eventsFor(orderId)).toHaveLength(1);
+      expect((await rowOf(issued.id)).status).toBe(PaymentStatus.PAID);
+    } finally {
+      sim.setNotifyUrl(`${shop.url}/payments/webhooks/kispg`);
+    }
+  });
+
+  it('Korean byte limits: a 31-byte buyer name or a 101-byte order name is refused and leaves no row', async () => {
+    const base = { gateway: 'kispg', amount: 1_000, method: 'CARD', customer, returnUrl: 'https://shop.example/r' };
+    const okOrder = nextOrderId();
+    const ok = await shop.payments.prepare({ ...base, orderId: okOrder, orderName: '가'.repeat(33), customer: { ...customer, name: '가나다라마바사아자차' } });
+    expect(sim.authenticate(ok.checkout.fields as Record<string, string>).resultCd).toBe('0000');
+    const tooLongName = nextOrderId();
+    await expect(
+      shop.payments.prepare({ ...base, orderId: tooLongName, orderName: '머그', customer: { ...customer, name: '가나다라마바사아자차카' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'customer.name' });
+    const tooLongGoods = nextOrderId();
+    await expect(shop.payments.prepare({ ...base, orderId: tooLongGoods, orderName: `${'가'.repeat(33)}ab` })).rejects.toMatchObject({
+      field: 'orderName',
+    });
+    for (const orderId of [tooLongName, tooLongGoods]) {
+      expect(await shop.dataSource.manager.countBy(Payment, { orderId })).toBe(0);
+    }
+  });
+
+  it('fuzzed prepare extras and return bodies: typed errors only, no rows, no approvals', async () => {
+    const junk = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.integer(),
+      fc.constantFrom('', ' ', '0000', '1.5', '-1', '１２３', null, [], {}, true),
+    );
+    const paymentsBefore = await shop.dataSource.manager.count(Payment);
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('mbsReserved', 'crctType', 'crctNo', 'channel', 'rcvrPost', 'model', 'escrow', 'bogus', 'mid'), junk), async (extra) => {
+        const orderId = nextOrderId();
+        try {
+          await shop.payments.prepare({ gateway: 'kispg', orderId, amount: 1_000, orderName: '퍼즈', customer, returnUrl: 'https://shop.example/r', extra });
+          await shop.dataSource.manager.delete(Payment, { orderId }); // valid combinations are fine; keep the count
+        } catch (error) {
+          expect(error).toBeInstanceOf(PaymentsError);
+          expect(await shop.dataSource.manager.countBy(Payment, { orderId })).toBe(0);
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect(await shop.dataSource.manager.count(Payment)).toBe(paymentsBefore);
+
+    const { payment, returned } = await windowReturn(2_000);
+    const approvalsBefore = sim.requestsTo('POST', '/v2/payment').length;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ resultCd: junk, tid: junk, ordNo: junk, amt: junk, ediDate: junk, encData: junk }, { requiredKeys: [] }),
+        async (overrides) => {
+          const body = { ...returned, ...overrides } as Record<string, unknown>;
+          const sameAsGenuine = Object.entries(overrides).every(([k, v]) => v === returned[k]);
+          if (sameAsGenuine) return;
+          const error = await shop.payments.confirmReturn('kispg', body).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(PaymentsError);
+        },
+      ),
+      { numRuns: 80 },
+    );
+    expect(sim.requestsTo('POST', '/v2/payment').length).toBe(approvalsBefore);
+    expect((await rowOf(payment.id)).status).toBe(PaymentStatus.READY);
+  });
+
+  it('the merchant key never reaches logs, raw columns or the webhook inbox', async () => {
+    await sim.notificationsIdle();
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(logger.text()).not.toContain(KISPG_TEST_MERCHANT_KEY);
+    const raws = await shop.dataSource.query(`SELECT raw::text AS raw FROM payments WHERE gateway = 'kispg' AND raw IS NOT NULL`);
+    expect(raws.length).toBeGreaterThan(0);
+    const payloads = await shop.dataSource.query(`SELECT payload::text AS payload FROM webhook_events WHERE gateway = 'kispg'`);
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const text of [...raws.map((r: { raw: string }) => r.raw), ...payloads.map((p: { payload: string }) => p.payload)]) {
+      expect(text).not.toContain(KISPG_TEST_MERCHANT_KEY);
+      expect(text).not.toMatch(/"(encData|hashStr)":"[0-9a-f]{64}"/);
+    }
+  });
+});
