@@ -1,0 +1,117 @@
+import type { GatewayTlsOptions } from '../http/gateway-http-client';
+import { appsInTossErrorFromResponse, malformedResponse } from './apps-in-toss.errors';
+import {
+  APPS_IN_TOSS_PAY_PATH,
+  type AppsInTossEnvelope,
+  type AppsInTossExecutePaymentBody,
+  type AppsInTossExecuteResult,
+  type AppsInTossMakePaymentBody,
+  type AppsInTossMakePaymentResult,
+  type AppsInTossPaymentStatus,
+  type AppsInTossPaymentStatusBody,
+  type AppsInTossRefundPaymentBody,
+  type AppsInTossRefundResult,
+} from './apps-in-toss.types';
+
+/**
+ * The slice of the shared GatewayHttpClient (gateways/http) this client uses: JSON POSTs, and `updateTls` for
+ * certificate rotation. Declared structurally so the wire layer depends on the contract only.
+ */
+export interface AppsInTossHttpRequest {
+  operation: string;
+  method: 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  readTimeoutMs?: number;
+}
+
+export interface AppsInTossHttpResponse<T> {
+  status: number;
+  body: T;
+  scrubbedBody: unknown;
+}
+
+export interface AppsInTossHttpTransport {
+  request<T>(request: AppsInTossHttpRequest): Promise<AppsInTossHttpResponse<T>>;
+  updateTls(tls: GatewayTlsOptions): void;
+  close?(): Promise<void>;
+}
+
+/** A successful call: the `success` object and the same object scrubbed of secrets (for `raw` columns). */
+export interface AppsInTossResult<T> {
+  body: T;
+  scrubbed: unknown;
+  status: number;
+}
+
+/** `x-toss-user-key` (apps-in-toss.md §3, §4): every pay call names the buyer; never cached across users. */
+export const APPS_IN_TOSS_USER_KEY_HEADER = 'x-toss-user-key';
+
+/**
+ * Wire calls to the four TossPay partner endpoints (apps-in-toss.md §4). Every call goes through the one mTLS
+ * dispatcher of the shared HTTP client (§1.2: plain `fetch` without a dispatcher would not present the certificate).
+ * Each method takes the buyer's userKey explicitly (§7). Non-SUCCESS envelopes become typed errors
+ * (apps-in-toss.errors.ts); transport failures surface as the HTTP client's GatewayUnavailableError.
+ */
+export class AppsInTossClient {
+  constructor(private readonly http: AppsInTossHttpTransport) {}
+
+  /** POST …/pay/make-payment (apps-in-toss.md §4.1). */
+  makePayment(userKey: string, body: AppsInTossMakePaymentBody): Promise<AppsInTossResult<AppsInTossMakePaymentResult>> {
+    return this.call('make-payment', userKey, body, body.orderNo);
+  }
+
+  /** POST …/pay/execute-payment (apps-in-toss.md §4.2): money moves here. */
+  async executePayment(userKey: string, body: AppsInTossExecutePaymentBody): Promise<AppsInTossResult<AppsInTossExecuteResult>> {
+    const result = await this.call<AppsInTossExecuteResult>('execute-payment', userKey, body, body.orderNo);
+    // apps-in-toss.md §2, §7: the success body carries the legacy `code`/`errorCode`; a non-zero code or an errorCode
+    // is a failure even under resultType SUCCESS.
+    const { code, errorCode } = result.body;
+    const codeIsZero = code === undefined || code === null || code === 0 || code === '0';
+    if (!codeIsZero || (typeof errorCode === 'string' && errorCode.length > 0)) {
+      throw appsInTossErrorFromResponse(result.status, { resultType: 'FAIL', success: result.body }, {
+        operation: 'execute-payment',
+        orderId: body.orderNo,
+      });
+    }
+    return result;
+  }
+
+  /** POST …/pay/refund-payment (apps-in-toss.md §4.3): full refunds only. */
+  refundPayment(userKey: string, body: AppsInTossRefundPaymentBody, orderId?: string): Promise<AppsInTossResult<AppsInTossRefundResult>> {
+    return this.call('refund-payment', userKey, body, orderId);
+  }
+
+  /** POST …/pay/get-payment-status (apps-in-toss.md §4.4): 404 when unknown. */
+  getPaymentStatus(userKey: string, body: AppsInTossPaymentStatusBody): Promise<AppsInTossResult<AppsInTossPaymentStatus>> {
+    return this.call('get-payment-status', userKey, body, body.orderNo);
+  }
+
+  private async call<T>(operation: string, userKey: string, body: object, orderId?: string): Promise<AppsInTossResult<T>> {
+    const response = await this.http.request<AppsInTossEnvelope<T>>({
+      operation,
+      method: 'POST',
+      path: `${APPS_IN_TOSS_PAY_PATH}/${operation}`,
+      headers: { [APPS_IN_TOSS_USER_KEY_HEADER]: userKey },
+      json: body,
+    });
+    const envelope = response.body;
+    // apps-in-toss.md §2: parse the body regardless of the HTTP status; the envelope decides.
+    if (!isRecord(envelope) || typeof envelope.resultType !== 'string') {
+      if (response.status >= 200 && response.status < 300) throw malformedResponse(operation, 'not a resultType envelope');
+      throw appsInTossErrorFromResponse(response.status, envelope, { operation, orderId });
+    }
+    if (envelope.resultType !== 'SUCCESS') {
+      throw appsInTossErrorFromResponse(response.status, envelope, { operation, orderId });
+    }
+    if (!isRecord(envelope.success)) throw malformedResponse(operation, 'SUCCESS without a success object');
+    const scrubbedEnvelope = response.scrubbedBody;
+    const scrubbed = isRecord(scrubbedEnvelope) && isRecord(scrubbedEnvelope.success) ? scrubbedEnvelope.success : null;
+    return { body: envelope.success as T, scrubbed, status: response.status };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

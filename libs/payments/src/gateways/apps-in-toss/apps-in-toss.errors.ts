@@ -1,0 +1,131 @@
+import {
+  DuplicateOrderError,
+  GatewayConfigurationError,
+  GatewayDeclinedError,
+  GatewayRequestError,
+  GatewayUnavailableError,
+  PaymentNotFoundError,
+  type PaymentsError,
+} from '../../domain/errors';
+import { scrubText } from '../http/scrub';
+import type { AppsInTossEnvelope } from './apps-in-toss.types';
+
+export const APPS_IN_TOSS_GATEWAY = 'appsInToss';
+
+/**
+ * What an Apps-in-Toss failure means for us. Decided by `resultType` first, then by `errorCode` (apps-in-toss.md §2):
+ * - unknown-outcome: a transport-class failure on Toss's side (HTTP_TIMEOUT / NETWORK_ERROR / INTERRUPTED, and
+ *                    INTERNAL_ERROR, whose outcome nobody states) or a 5xx without an envelope: the call may have taken
+ *                    effect, so a money-moving call is UNKNOWN and read back with get-payment-status (§2, §7);
+ * - duplicate:       PAYMENT_EXISTING_PAYMENT, the orderNo was used before (§2);
+ * - configuration:   the merchant's TossPay key in the console is wrong or missing, or the partner is not allowed;
+ * - request:         INVALID_PARAMETER and its kin: our request was wrong;
+ * - not-found:       get-payment-status answers 404 for an unknown payToken/orderNo (§4.4);
+ * - decline:         every other FAIL: a definitive refusal, nothing moved.
+ */
+export type AppsInTossErrorCategory = 'unknown-outcome' | 'duplicate' | 'configuration' | 'request' | 'not-found' | 'decline';
+
+/** Envelope `resultType`s after which the real outcome is unknown (apps-in-toss.md §2, [U] for INTERNAL_ERROR). */
+export const UNKNOWN_OUTCOME_RESULT_TYPES: ReadonlySet<string> = new Set(['HTTP_TIMEOUT', 'NETWORK_ERROR', 'INTERRUPTED', 'INTERNAL_ERROR']);
+
+/** Codes with a known meaning (apps-in-toss.md §2: [G][D] codes, plus the [T] codes seen in client mappings). */
+export const APPS_IN_TOSS_ERROR_TABLE: ReadonlyMap<string, AppsInTossErrorCategory> = new Map<string, AppsInTossErrorCategory>([
+  ['PAYMENT_EXISTING_PAYMENT', 'duplicate'],
+  ['COMMON_INVALID_API_KEY', 'configuration'],
+  ['COMMON_UNAUTHORIZED', 'configuration'],
+  ['FORBIDDEN_REQUEST', 'configuration'],
+  ['INVALID_PARAMETER', 'request'],
+  ['NOT_FOUND', 'not-found'],
+  ['NOT_FOUND_PAYMENT', 'not-found'],
+  // Bank maintenance (은행 점검 시간): a refusal; the same call may work once maintenance ends (retryable decline).
+  ['COMMON_BREAK_TIME_OF_BANK', 'decline'],
+  ['EXECUTE_PAY_NOT_APPROVED', 'decline'],
+  ['REJECT_CARD_COMPANY', 'decline'],
+  ['PAUSE_USER', 'decline'],
+  ['REFUND_EXCEED_DAILY', 'decline'],
+]);
+
+/** Declines that a later attempt may turn into a success (a maintenance window, a daily limit). */
+const RETRYABLE_DECLINES: ReadonlySet<string> = new Set(['COMMON_BREAK_TIME_OF_BANK', 'REFUND_EXCEED_DAILY']);
+
+export interface AppsInTossFailure {
+  resultType: string;
+  /** `error.errorCode`, else a bare string `error` [T], else the resultType. */
+  errorCode: string;
+  reason: string;
+}
+
+/** The envelope's error fields, read defensively (apps-in-toss.md §2 "parse defensively"). */
+export function readFailure(status: number, body: unknown): AppsInTossFailure {
+  const envelope: AppsInTossEnvelope<unknown> = isRecord(body) ? (body as AppsInTossEnvelope<unknown>) : {};
+  const resultType = typeof envelope.resultType === 'string' && envelope.resultType.length > 0 ? envelope.resultType : `HTTP_${status}`;
+  const error = envelope.error;
+  let errorCode: string | undefined;
+  let reason = '';
+  if (typeof error === 'string' && error.length > 0) {
+    errorCode = error;
+  } else if (isRecord(error)) {
+    if (typeof error.errorCode === 'string' && error.errorCode.length > 0) errorCode = error.errorCode;
+    const text = error.reason ?? error.message ?? error.description;
+    if (typeof text === 'string') reason = text;
+  }
+  if (!errorCode && isRecord(envelope.success)) {
+    // execute-payment can carry the legacy failure fields inside `success` (apps-in-toss.md §2 [U]).
+    const legacy = envelope.success as { errorCode?: unknown; msg?: unknown; code?: unknown };
+    if (typeof legacy.errorCode === 'string' && legacy.errorCode.length > 0) errorCode = legacy.errorCode;
+    if (!reason && typeof legacy.msg === 'string') reason = legacy.msg;
+    if (!errorCode && legacy.code !== undefined && legacy.code !== null && Number(legacy.code) !== 0) errorCode = `CODE_${String(legacy.code)}`;
+  }
+  // A gateway message is copied into errors and logs: the same scrubbing as everything else (card numbers, keys).
+  return { resultType, errorCode: errorCode ?? resultType, reason: scrubText(reason).slice(0, 500) };
+}
+
+export function classifyAppsInTossFailure(status: number, failure: AppsInTossFailure): AppsInTossErrorCategory {
+  if (UNKNOWN_OUTCOME_RESULT_TYPES.has(failure.resultType)) return 'unknown-outcome';
+  const known = APPS_IN_TOSS_ERROR_TABLE.get(failure.errorCode);
+  if (known) return known;
+  if (status === 404) return 'not-found';
+  // A server error with an unknown code, or no envelope at all (a proxy's outage page): whether Toss acted is unknown.
+  if (status >= 500) return 'unknown-outcome';
+  return 'decline';
+}
+
+export interface AppsInTossErrorContext {
+  /** 'make-payment', 'execute-payment' ... */
+  operation: string;
+  /** Our orderId (the orderNo), for messages. Never a user key. */
+  orderId?: string;
+}
+
+/** Turns a failed answer (any HTTP status, any non-SUCCESS resultType) into the library's typed error. */
+export function appsInTossErrorFromResponse(status: number, body: unknown, context: AppsInTossErrorContext): PaymentsError {
+  const failure = readFailure(status, body);
+  const details = { gateway: APPS_IN_TOSS_GATEWAY, gatewayCode: failure.errorCode, gatewayMessage: failure.reason };
+  switch (classifyAppsInTossFailure(status, failure)) {
+    case 'unknown-outcome':
+      return new GatewayUnavailableError(APPS_IN_TOSS_GATEWAY, `${context.operation}: ${failure.errorCode}`, true, details);
+    case 'duplicate':
+      return new DuplicateOrderError(APPS_IN_TOSS_GATEWAY, context.orderId ?? '(unknown)', details);
+    case 'configuration':
+      return new GatewayConfigurationError(APPS_IN_TOSS_GATEWAY, failure.errorCode, failure.reason);
+    case 'request':
+      return new GatewayRequestError(APPS_IN_TOSS_GATEWAY, failure.errorCode, failure.reason);
+    case 'not-found':
+      return new PaymentNotFoundError(`${APPS_IN_TOSS_GATEWAY} ${context.orderId ?? context.operation} (${failure.errorCode})`, details);
+    case 'decline':
+      return new GatewayDeclinedError(APPS_IN_TOSS_GATEWAY, failure.errorCode, failure.reason, {
+        retryable: RETRYABLE_DECLINES.has(failure.errorCode),
+      });
+  }
+}
+
+/** A SUCCESS answer we cannot read: the call may have taken effect, so the outcome is unknown (read back). */
+export function malformedResponse(operation: string, what: string): GatewayUnavailableError {
+  return new GatewayUnavailableError(APPS_IN_TOSS_GATEWAY, `${operation}: malformed response (${what})`, true, {
+    gatewayCode: 'MALFORMED_RESPONSE',
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, any> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,249 @@
+import { X509Certificate } from 'node:crypto';
+import {
+  DuplicateOrderError,
+  GatewayDeclinedError,
+  GatewayRegistry,
+  InvalidInputError,
+  Payment,
+  PaymentCancel,
+  PaymentOutcomeUnknownError,
+  PaymentStatus,
+  CancelStatus,
+  type AppsInTossGateway,
+} from 'nestjs-kr-payments';
+import { APPS_IN_TOSS_TEST_USER_KEY, AppsInTossSimulator, createTestPki, type TestPki } from 'nestjs-kr-payments/testing';
+import { bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, type ShopApp } from '../support/harness';
+
+const PAY = '/api-partner/v1/apps-in-toss/pay';
+const USER_KEY = APPS_IN_TOSS_TEST_USER_KEY;
+
+/**
+ * Apps-in-Toss end to end: real PostgreSQL, the library in a Nest app, the simulator over real mTLS on 127.0.0.1.
+ * Assertions are on rows, statuses, amounts and the exact requests (and certificates) the simulator received.
+ */
+describe('Apps-in-Toss payments lifecycle (mTLS)', () => {
+  let pki: TestPki;
+  let sim: AppsInTossSimulator;
+  let shop: ShopApp;
+  const logger = new CapturingLogger();
+  let seq = 0;
+
+  const gatewayOptions = (url: string) => ({
+    // the escaped one-line env form for the key, plain PEM for the rest (both accepted)
+    tlsCert: pki.clientCert,
+    tlsKey: pki.clientKey.trim().replace(/\n/g, '\\n'),
+    ca: pki.caCert,
+    payBaseUrl: url,
+    testPayment: true,
+    timeouts: { connectMs: 2_000, readMs: 3_000 },
+    logBodies: true, // the secrets test below reads the bodies too
+  });
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    sim = await AppsInTossSimulator.start({ port: 0, pki });
+    shop = await bootPaymentsApp({ gateways: { appsInToss: gatewayOptions(sim.url) }, encryption: TEST_ENCRYPTION }, 'useFactory', logger);
+  });
+
+  afterAll(async () => {
+    await shop?.close();
+    await sim?.stop();
+  });
+
+  const nextOrderId = () => `ait_${Date.now().toString(36)}_${++seq}`;
+  const gateway = () => shop.app.get(GatewayRegistry).get('appsInToss') as AppsInTossGateway;
+  const rowsOf = (orderId: string) => shop.dataSource.manager.find(Payment, { where: { orderId } });
+
+  async function prepared(amount: number, orderName = '앱인토스 굿즈 세트') {
+    const orderId = nextOrderId();
+    const result = await shop.payments.prepare({ gateway: 'appsInToss', orderId, amount, orderName, customer: { customerKey: USER_KEY } });
+    return { orderId, payToken: result.checkout.paymentKey as string, ...result };
+  }
+
+  it('prepare → authenticate → confirm → PAID → refund → CANCELED, every request over the client certificate', async () => {
+    const fingerprint = new X509Certificate(pki.clientCert).fingerprint256;
+    const requestsBefore = sim.requests.length;
+    const verifiedBefore = sim.handshakes.verified;
+
+    const { orderId, payToken, payment, checkout } = await prepared(12_000);
+    expect(payment.status).toBe(PaymentStatus.READY);
+    expect(checkout).toEqual({ gateway: 'appsInToss', kind: 'payToken', paymentKey: payToken, fields: { payToken } });
+    expect((await shop.payments.get(payment.id)).gatewayPaymentKey).toBe(payToken);
+
+    sim.authenticate(payToken, { payMethod: 'TOSS_MONEY' });
+    const paid = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 12_000, payToken });
+    expect(paid).toMatchObject({ status: PaymentStatus.PAID, amount: 12_000, balanceAmount: 12_000, method: 'EASY_PAY', gatewayPaymentKey: payToken });
+    expect(paid.approvedAt).toBeInstanceOf(Date);
+    expect(paid.lastTransactionKey).toMatch(/^[0-9a-f-]{36}$/);
+    const executes = sim.requestsTo(`${PAY}/execute-payment`).filter((r) => (r.body as { orderNo: string }).orderNo === orderId);
+    expect(executes.map((r) => r.body)).toEqual([{ payToken, orderNo: orderId, isTestPayment: true }]);
+
+    const cancel = await shop.payments.cancel({ paymentId: payment.id, reason: '단순변심' });
+    expect(cancel).toMatchObject({ status: CancelStatus.DONE, amount: 12_000 });
+    const canceled = await shop.payments.get(payment.id);
+    expect(canceled).toMatchObject({ status: PaymentStatus.CANCELED, canceledAmount: 12_000, balanceAmount: 0, pendingCancelAmount: 0 });
+    expect(sim.getPayment(payToken)).toMatchObject({ payStatus: 'REFUND_SUCCESS' });
+
+    // sync afterwards sees the same refund (same transaction key): still one cancel row
+    const synced = await shop.payments.sync(payment.id);
+    expect(synced).toMatchObject({ status: PaymentStatus.CANCELED, canceledAmount: 12_000 });
+    const cancels = await shop.dataSource.manager.find(PaymentCancel, { where: { paymentId: payment.id } });
+    expect(cancels.map((c) => [c.status, c.amount, c.transactionKey])).toEqual([[CancelStatus.DONE, 12_000, cancel.transactionKey]]);
+
+    const requests = sim.requests.slice(requestsBefore);
+    expect(requests.map((r) => r.path.slice(PAY.length + 1))).toEqual(['make-payment', 'execute-payment', 'refund-payment', 'get-payment-status']);
+    for (const request of requests) {
+      expect(request.clientCertificate).toMatchObject({ fingerprint256: fingerprint, authorized: true });
+      expect(request.headers['x-toss-user-key']).toBe(USER_KEY);
+    }
+    expect(sim.handshakes.verified).toBeGreaterThan(verifiedBefore);
+    expect(sim.handshakes.rejected).toBe(0);
+  });
+
+  it('a lost execute answer (drop-after-commit) → UNKNOWN; sync → PAID', async () => {
+    const { orderId, payToken, payment } = await prepared(9_000);
+    sim.authenticate(payToken);
+    sim.failNext({ path: `${PAY}/execute-payment` }, 'drop-after-commit');
+    await expect(shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 9_000, payToken })).rejects.toBeInstanceOf(PaymentOutcomeUnknownError);
+    expect((await shop.payments.get(payment.id)).status).toBe(PaymentStatus.UNKNOWN);
+    expect(sim.getPayment(payToken)).toMatchObject({ payStatus: 'PAY_COMPLETE' });
+
+    const statusBefore = sim.requestsTo(`${PAY}/get-payment-status`).length;
+    const synced = await shop.payments.sync(payment.id);
+    expect(synced).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 9_000, method: 'EASY_PAY' });
+    const lookups = sim.requestsTo(`${PAY}/get-payment-status`).slice(statusBefore);
+    expect(lookups.map((r) => [r.body, r.headers['x-toss-user-key']])).toEqual([[{ payToken, orderNo: orderId, isTestPayment: true }, USER_KEY]]);
+  });
+
+  it('a transport-class envelope on execute → UNKNOWN (never FAILED); sync shows it was never executed', async () => {
+    const { orderId, payToken, payment } = await prepared(4_000);
+    sim.authenticate(payToken);
+    sim.failNext({ path: `${PAY}/execute-payment` }, { kind: 'envelope', resultType: 'HTTP_TIMEOUT' });
+    const error = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 4_000, payToken }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
+    expect(error).toMatchObject({ gatewayCode: 'HTTP_TIMEOUT' });
+    expect((await shop.payments.get(payment.id)).status).toBe(PaymentStatus.UNKNOWN);
+    // PAY_APPROVED at Toss: the truth is IN_PROGRESS, the row stays UNKNOWN; a confirm retry then executes once
+    expect((await shop.payments.sync(payment.id)).status).toBe(PaymentStatus.UNKNOWN);
+    const retried = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 4_000, payToken });
+    expect(retried.status).toBe(PaymentStatus.PAID);
+  });
+
+  it('FAIL envelopes → typed errors with the gateway code; the row records it', async () => {
+    const { orderId, payToken, payment } = await prepared(3_000);
+    sim.authenticate(payToken);
+    sim.failNext({ path: `${PAY}/execute-payment` }, { kind: 'fail', errorCode: 'REJECT_CARD_COMPANY', reason: '카드사에서 거절했습니다.' });
+    const error = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 3_000, payToken }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayDeclinedError);
+    expect(error).toMatchObject({ gatewayCode: 'REJECT_CARD_COMPANY', gatewayMessage: '카드사에서 거절했습니다.' });
+    expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.FAILED, failureCode: 'REJECT_CARD_COMPANY' });
+  });
+
+  it('a duplicate orderNo at Toss → DuplicateOrderError (PAYMENT_EXISTING_PAYMENT); the row is FAILED, not PAID', async () => {
+    const orderId = nextOrderId();
+    // The orderNo already exists at Toss (another server, an earlier deployment): created straight through the adapter.
+    await gateway().prepare({ paymentId: 'x', orderId, amount: 1_000, taxFreeAmount: 0, orderName: 'first', customer: { customerKey: USER_KEY } });
+    const error = await shop.payments
+      .prepare({ gateway: 'appsInToss', orderId, amount: 1_000, orderName: 'second', customer: { customerKey: USER_KEY } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateOrderError);
+    expect(error).toMatchObject({ code: 'DUPLICATE_ORDER', gatewayCode: 'PAYMENT_EXISTING_PAYMENT' });
+    const rows = await rowsOf(orderId);
+    expect(rows.map((r) => [r.status, r.failureCode])).toEqual([[PaymentStatus.FAILED, 'PAYMENT_EXISTING_PAYMENT']]);
+  });
+
+  it('the buyer closes the window (PAY_CANCEL) → sync → FAILED with failureCode PAY_CANCEL', async () => {
+    const { payToken, payment } = await prepared(2_500);
+    sim.cancelWindow(payToken);
+    expect(await shop.payments.sync(payment.id)).toMatchObject({ status: PaymentStatus.FAILED, failureCode: 'PAY_CANCEL' });
+  });
+
+  it('validation: orderNo charset/length, productDesc characters, missing or non-numeric userKey → typed errors, no rows, no calls', async () => {
+    const makesBefore = sim.requestsTo(`${PAY}/make-payment`).length;
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ orderId: `o${'x'.repeat(55)}` }, 'orderId'], // the core allows 64, Apps-in-Toss 50 (§4.1)
+      [{ orderName: '큰따옴표 "한정판"' }, 'orderName'],
+      [{ orderName: 'C:\\path' }, 'orderName'],
+      [{ customer: undefined }, 'customer.customerKey'],
+      [{ customer: { customerKey: 'user-443731104' } }, 'customer.customerKey'],
+      [{ amount: 12_000_000 }, 'amount'],
+    ];
+    for (const [override, field] of cases) {
+      const orderId = (override.orderId as string | undefined) ?? nextOrderId();
+      const error = await shop.payments
+        .prepare({ gateway: 'appsInToss', orderId, amount: 1_000, orderName: '정상 상품', customer: { customerKey: USER_KEY }, ...override })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe(field);
+      expect(await rowsOf(orderId)).toHaveLength(0);
+    }
+    expect(sim.requestsTo(`${PAY}/make-payment`).length).toBe(makesBefore);
+  });
+
+  it('a partial refund is refused before any call (full refunds only, §4.3); a reason outside §4.3 too', async () => {
+    const { orderId, payToken, payment } = await prepared(10_000);
+    sim.authenticate(payToken);
+    await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 10_000, payToken });
+    const refundsBefore = sim.requestsTo(`${PAY}/refund-payment`).length;
+    await expect(shop.payments.cancel({ paymentId: payment.id, amount: 4_000, reason: '부분환불' })).rejects.toMatchObject({ field: 'amount' });
+    await expect(shop.payments.cancel({ paymentId: payment.id, reason: '고객 요청' })).rejects.toMatchObject({ field: 'reason' });
+    expect(sim.requestsTo(`${PAY}/refund-payment`).length).toBe(refundsBefore);
+    expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.PAID, canceledAmount: 0, pendingCancelAmount: 0 });
+  });
+
+  it('certificate rotation without restart: the next request presents the new certificate', async () => {
+    const next = await pki.issueClientCertificate('apps-in-toss-rotated');
+    const nextFingerprint = new X509Certificate(next.cert).fingerprint256;
+    const info = gateway().rotateCertificate({ tlsCert: next.cert, tlsKey: next.key });
+    expect(info.fingerprint256).toBe(nextFingerprint);
+
+    const { orderId, payToken } = await prepared(6_000);
+    sim.authenticate(payToken);
+    const paid = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 6_000, payToken });
+    expect(paid.status).toBe(PaymentStatus.PAID);
+    const ours = sim.requests.filter((r) => (r.body as { orderNo?: string } | undefined)?.orderNo === orderId);
+    expect(ours.map((r) => r.path.slice(PAY.length + 1))).toEqual(['make-payment', 'execute-payment']);
+    for (const request of ours) expect(request.clientCertificate).toMatchObject({ fingerprint256: nextFingerprint, subjectCN: 'apps-in-toss-rotated' });
+    expect(sim.handshakes.rejected).toBe(0);
+    expect(logger.text()).toContain(`-> ${nextFingerprint}`);
+  });
+
+  it('sandboxRejectsExecute: the sandbox key cannot approve (§5) → GatewayDeclinedError, row FAILED with the code', async () => {
+    const sandbox = await AppsInTossSimulator.start({ port: 0, pki, sandboxRejectsExecute: true });
+    const sandboxShop = await bootPaymentsApp({ gateways: { appsInToss: gatewayOptions(sandbox.url) }, encryption: TEST_ENCRYPTION }, 'forRoot');
+    try {
+      const orderId = nextOrderId();
+      const { payment, checkout } = await sandboxShop.payments.prepare({
+        gateway: 'appsInToss',
+        orderId,
+        amount: 1_000,
+        orderName: 'sandbox',
+        customer: { customerKey: USER_KEY },
+      });
+      sandbox.authenticate(checkout.paymentKey as string);
+      const error = await sandboxShop.payments
+        .confirm({ gateway: 'appsInToss', orderId, amount: 1_000, payToken: checkout.paymentKey as string })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayDeclinedError);
+      expect(error).toMatchObject({ gatewayCode: 'EXECUTE_PAY_NOT_APPROVED' });
+      expect(await sandboxShop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.FAILED, failureCode: 'EXECUTE_PAY_NOT_APPROVED' });
+      expect(sandbox.getPayment(checkout.paymentKey as string)).toMatchObject({ payStatus: 'PAY_APPROVED' });
+    } finally {
+      await sandboxShop.close();
+      await sandbox.stop();
+    }
+  });
+
+  it('the private key never reaches logs or raw (bodies logged at verbose)', async () => {
+    const keyBody = pki.clientKey.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    const logs = logger.text();
+    expect(logs).toContain('execute-payment');
+    const rows: Array<{ raw: unknown }> = await shop.dataSource.query('SELECT raw FROM payments WHERE gateway = $1', ['appsInToss']);
+    expect(rows.length).toBeGreaterThan(0);
+    const raws = JSON.stringify(rows);
+    for (const chunk of [keyBody.slice(0, 40), keyBody.slice(40, 80), keyBody.slice(-40), 'PRIVATE KEY']) {
+      expect(logs).not.toContain(chunk);
+      expect(raws).not.toContain(chunk);
+    }
+  });
+});
