@@ -24,5 +24,8 @@ export { GATEWAY_DEFINITIONS } from './gateways/gateway.definitions';
 export { GatewayHttpClient, type GatewayHttpClientOptions, type HttpTimeouts } from './gateways/http/gateway-http-client';
 export { scrub, scrubText } from './gateways/http/scrub';
 export { TossGatewayOptions } from './gateways/toss/toss.types';
+export { NicePayGatewayOptions } from './gateways/nicepay/nicepay.types';
+export { KispgGatewayOptions } from './gateways/kispg/kispg.types';
+export { AppsInTossGateway, AppsInTossGatewayOptions, type AppsInTossCertificateSet, type AppsInTossCertificateInfo } from './gateways/apps-in-toss';
 
 export { PaymentsWebhookController, WebhookGuard, WebhooksService, type WebhookOutcome } from './webhooks';

@@ -3,4 +3,7 @@
  */
 export * from './clock';
 export * from './toss';
+export * from './nicepay';
+export * from './kispg';
+export * from './apps-in-toss';
 export * from './postgres';
