@@ -267,6 +267,8 @@ describe('Toss payments lifecycle', () => {
 
   it('over-cancel → error and no gateway call', async () => {
     const paid = await paidCardPayment(8_000);
+    // The PAYMENT_STATUS_CHANGED webhook's read-back (GET /v1/payments/{key}) may still be on its way: let it land.
+    await sim.webhooksIdle();
     const before = requestsAbout(paid.orderId, paid.gatewayPaymentKey);
     await expect(shop.payments.cancel({ paymentId: paid.id, amount: 8_001, reason: 'too much' })).rejects.toBeInstanceOf(
       CancelAmountExceedsBalanceError,
@@ -288,6 +290,7 @@ describe('Toss payments lifecycle', () => {
     expect(unknown.status).toBe(CancelStatus.UNKNOWN);
 
     // The reservation is real: only 10,000 is cancelable now, and the refusal makes no gateway call.
+    await sim.webhooksIdle();
     const before = requestsAbout(paid.orderId, paid.gatewayPaymentKey);
     await expect(shop.payments.cancel({ paymentId: paid.id, amount: 15_000, reason: 'second' })).rejects.toBeInstanceOf(
       CancelAmountExceedsBalanceError,

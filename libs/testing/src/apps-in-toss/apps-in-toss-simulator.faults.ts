@@ -1,3 +1,7 @@
+import { FaultRegistry, type TransportFault } from '../shared/fault-registry';
+
+export { pathMatches } from '../shared/fault-registry';
+
 /**
  * Fault injection (apps-in-toss.md §9 "Fault injection"): what Toss cannot be asked to do on demand but a client
  * must survive. The *-after-commit kinds really apply the request (the payment is executed or refunded) before the
@@ -38,13 +42,11 @@ export type AppsInTossFault =
   | 'wrong-content-type'
   | { kind: 'wrong-content-type' };
 
+/** The armed form: shorthand strings expanded, default delays filled in; transport kinds as the shared kit knows them. */
 export type NormalizedFault =
   | Extract<AppsInTossFault, { kind: 'envelope' } | { kind: 'fail' }>
-  | { kind: 'drop-after-commit' }
-  | { kind: 'hang-after-commit'; ms: number }
-  | { kind: 'drop-before-commit' }
-  | { kind: 'latency'; ms: number }
-  | { kind: 'wrong-content-type' };
+  | { kind: 'wrong-content-type' }
+  | TransportFault;
 
 export const DEFAULT_HANG_MS = 60_000;
 export const DEFAULT_LATENCY_MS = 1_000;
@@ -54,13 +56,7 @@ export interface AppsInTossFaultMatch {
   path: string | RegExp;
 }
 
-export function pathMatches(pattern: string | RegExp, path: string): boolean {
-  if (typeof pattern === 'string') return path.startsWith(pattern);
-  pattern.lastIndex = 0; // a /g or /y RegExp keeps state between test() calls
-  return pattern.test(path);
-}
-
-function normalize(fault: AppsInTossFault): NormalizedFault {
+export function normalizeFault(fault: AppsInTossFault): NormalizedFault {
   const value = typeof fault === 'string' ? { kind: fault } : fault;
   switch (value.kind) {
     case 'hang-after-commit':
@@ -75,36 +71,7 @@ function normalize(fault: AppsInTossFault): NormalizedFault {
   }
 }
 
-interface ArmedFault {
-  path: string | RegExp;
-  fault: NormalizedFault;
-  remaining: number;
-}
-
-export class AppsInTossFaultRegistry {
-  private armed: ArmedFault[] = [];
-
-  add(match: AppsInTossFaultMatch, fault: AppsInTossFault, times = 1): void {
-    if (!Number.isSafeInteger(times) || times < 1) throw new RangeError(`failNext: times must be a positive integer (got ${times})`);
-    const normalized = normalize(fault);
-    if ((normalized.kind === 'latency' || normalized.kind === 'hang-after-commit') && !(normalized.ms >= 0)) {
-      throw new RangeError(`failNext: ${normalized.kind} needs a non-negative ms`);
-    }
-    if (normalized.kind === 'fail' && !normalized.errorCode) throw new RangeError('failNext: a fail fault needs an errorCode');
-    this.armed.push({ path: match.path, fault: normalized, remaining: times });
-  }
-
-  /** Consumes and returns the first armed fault matching this path (first armed, first served). */
-  take(path: string): NormalizedFault | undefined {
-    const index = this.armed.findIndex((armed) => pathMatches(armed.path, path));
-    if (index < 0) return undefined;
-    const entry = this.armed[index];
-    entry.remaining -= 1;
-    if (entry.remaining === 0) this.armed.splice(index, 1);
-    return entry.fault;
-  }
-
-  clear(): void {
-    this.armed = [];
-  }
-}
+export const createAppsInTossFaultRegistry = (): FaultRegistry<NormalizedFault> =>
+  new FaultRegistry<NormalizedFault>((fault) => {
+    if (fault.kind === 'fail' && !fault.errorCode) throw new RangeError('failNext: a fail fault needs an errorCode');
+  });

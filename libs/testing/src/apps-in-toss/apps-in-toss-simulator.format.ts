@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { kstParts, pad } from '../shared/kst';
+import { randomString } from '../shared/random-id';
 
-/** Korea Standard Time has no daylight saving: a fixed +09:00 offset. */
-const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+export { randomString } from '../shared/random-id';
 
 /**
  * `yyyy-MM-dd HH:mm:ss` in KST, no offset: `approvalTime` of execute and refund (apps-in-toss.md §4.2, §10 shows
@@ -11,21 +10,8 @@ const pad = (value: number, width = 2): string => String(value).padStart(width, 
  * uses the same one there.
  */
 export function formatKstDateTime(date: Date): string {
-  const shifted = new Date(date.getTime() + KST_OFFSET_MS);
-  return (
-    `${shifted.getUTCFullYear()}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())} ` +
-    `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}:${pad(shifted.getUTCSeconds())}`
-  );
-}
-
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Opaque random identifiers; the modulo bias is irrelevant for test identifiers. */
-export function randomString(length: number, alphabet = BASE62): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
-  return out;
+  const p = kstParts(date);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
 }
 
 /** 22 base62 characters like the documented `O1NZck9XME8ureeVJVJP67` (apps-in-toss.md §4.1, §10). */

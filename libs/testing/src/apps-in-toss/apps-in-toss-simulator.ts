@@ -1,14 +1,12 @@
 import https from 'node:https';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type Clock, systemClock } from '../clock';
+import { type Exchange, type ParsedRequest, type SimulatorAnswer, SimulatorHttp, listen } from '../shared/simulator-http';
 import {
   type AppsInTossFault,
   type AppsInTossFaultMatch,
-  AppsInTossFaultRegistry,
-  type NormalizedFault,
-  pathMatches,
+  createAppsInTossFaultRegistry,
+  normalizeFault,
 } from './apps-in-toss-simulator.faults';
 import {
   APPS_IN_TOSS_ERROR_CODES,
@@ -83,13 +81,8 @@ export interface AppsInTossRecordedRequest {
 
 export type { AppsInTossFault, AppsInTossFaultMatch } from './apps-in-toss-simulator.faults';
 
-interface Answer {
-  status: number;
-  body: string;
-  contentType: string;
-}
+type Answer = SimulatorAnswer;
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const ENDPOINTS = ['make-payment', 'execute-payment', 'refund-payment', 'get-payment-status'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -103,26 +96,35 @@ export class AppsInTossSimulator {
   readonly url: string;
   readonly pki: TestPki;
   readonly clock: Clock;
-  readonly requests: AppsInTossRecordedRequest[] = [];
+  readonly requests: AppsInTossRecordedRequest[];
   private readonly handshakeCounts = { verified: 0, rejected: 0, unverified: 0 };
 
+  private readonly http: SimulatorHttp<AppsInTossRecordedRequest>;
   private readonly store: AppsInTossSimulatorStore;
-  private readonly faults = new AppsInTossFaultRegistry();
-  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
-  private readonly latencyMs: number;
+  private readonly faults = createAppsInTossFaultRegistry();
   private stopped = false;
 
-  private constructor(
-    private readonly server: https.Server,
-    options: AppsInTossSimulatorOptions,
-    pki: TestPki,
-    host: string,
-    port: number,
-  ) {
+  private constructor(server: https.Server, options: AppsInTossSimulatorOptions, pki: TestPki, url: string) {
     this.pki = pki;
-    this.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.url = url;
     this.clock = options.clock ?? systemClock;
-    this.latencyMs = options.latencyMs ?? 0;
+    this.http = new SimulatorHttp<AppsInTossRecordedRequest>({
+      server,
+      clock: this.clock,
+      latencyMs: options.latencyMs ?? 0,
+      record: ({ method, path, headers, body, rawBody }, req, at) => ({
+        method,
+        path,
+        headers,
+        body,
+        rawBody,
+        clientCertificate: presentedCertificate(req.socket as TLSSocket),
+        at,
+        status: 0,
+      }),
+      handle: (exchange) => this.process(exchange),
+    });
+    this.requests = this.http.requests;
     this.store = new AppsInTossSimulatorStore({
       clock: this.clock,
       merchantKeyConfigured: options.merchantKeyConfigured ?? true,
@@ -141,7 +143,6 @@ export class AppsInTossSimulator {
     server.on('tlsClientError', () => {
       this.handshakeCounts.rejected += 1;
     });
-    server.on('request', (req, res) => this.receive(req, res));
   }
 
   static async start(options: AppsInTossSimulatorOptions = {}): Promise<AppsInTossSimulator> {
@@ -156,26 +157,14 @@ export class AppsInTossSimulator {
       rejectUnauthorized: options.requireClientCertificate ?? true,
       minVersion: 'TLSv1.2',
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    return new AppsInTossSimulator(server, options, pki, host, port);
+    const url = await listen(server, { host, port: options.port ?? 0, scheme: 'https' });
+    return new AppsInTossSimulator(server, options, pki, url);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const timer of this.delayedAnswers) clearTimeout(timer);
-    this.delayedAnswers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.http.close();
   }
 
   /** Forgets payments, requests, faults, handshake counts and the bank-maintenance switch. */
@@ -231,7 +220,8 @@ export class AppsInTossSimulator {
 
   /** The next `times` requests whose path starts with `match.path` (or matches the RegExp) get the fault. */
   failNext(match: AppsInTossFaultMatch, fault: AppsInTossFault, times = 1): void {
-    this.faults.add(match, fault, times);
+    // Apps-in-Toss faults match on the path alone: every pay call is a POST (apps-in-toss.md §4).
+    this.faults.add({ path: match.path }, normalizeFault(fault), times);
   }
 
   clearFaults(): void {
@@ -242,109 +232,39 @@ export class AppsInTossSimulator {
 
   /** Requests whose path starts with `path` (or matches the RegExp), in arrival order. */
   requestsTo(path: string | RegExp): AppsInTossRecordedRequest[] {
-    return this.requests.filter((request) => pathMatches(path, request.path));
+    return this.http.requestsTo(undefined, path);
   }
 
   // ---- HTTP -----------------------------------------------------------------------------------------------------
 
-  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.socket.destroy();
-        return;
+  private process(exchange: Exchange<AppsInTossRecordedRequest>): void {
+    const { request } = exchange;
+    const apply = () => this.handle(request);
+    this.http.serve(exchange, this.faults.take(request.method, request.path), apply, (fault) => {
+      switch (fault.kind) {
+        case 'fail':
+          return jsonAnswer(fault.status ?? 400, failEnvelope(fault.errorCode, fault.reason ?? '요청에 실패했습니다.'));
+        case 'envelope': {
+          if (fault.commit) apply();
+          const errorCode = fault.errorCode ?? fault.resultType;
+          return jsonAnswer(fault.status ?? 200, {
+            resultType: fault.resultType,
+            error: { errorCode, reason: fault.reason ?? '요청 처리 중 오류가 발생했습니다.' },
+          });
+        }
+        case 'wrong-content-type':
+          return {
+            status: 200,
+            contentType: 'text/html; charset=utf-8',
+            body: '<!DOCTYPE html><html><head><title>Service Temporarily Unavailable</title></head><body><h1>503</h1></body></html>',
+          };
       }
-      chunks.push(chunk);
     });
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return;
-      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
-    });
   }
 
-  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown;
-    let bodyIsJson = true;
-    if (rawBody.length > 0) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-        bodyIsJson = false;
-      }
-    }
-    const record: AppsInTossRecordedRequest = {
-      method,
-      path,
-      headers,
-      body,
-      rawBody,
-      clientCertificate: presentedCertificate(req.socket as TLSSocket),
-      at: this.clock.now(),
-      status: 0,
-    };
-    this.requests.push(record);
-
-    const fault = this.faults.take(path);
-    const apply = () => this.handle(method, path, headers, body, bodyIsJson);
-    const answerWith = (answer: Answer, extraDelayMs = 0) => this.answer(req, res, record, answer, this.latencyMs + extraDelayMs);
-    if (!fault) {
-      answerWith(apply());
-      return;
-    }
-    this.applyFault(fault, req, apply, answerWith);
-  }
-
-  private applyFault(
-    fault: NormalizedFault,
-    req: http.IncomingMessage,
-    apply: () => Answer,
-    answerWith: (answer: Answer, extraDelayMs?: number) => void,
-  ): void {
-    switch (fault.kind) {
-      case 'drop-before-commit':
-        req.socket.destroy();
-        return;
-      case 'fail':
-        answerWith(jsonAnswer(fault.status ?? 400, failEnvelope(fault.errorCode, fault.reason ?? '요청에 실패했습니다.')));
-        return;
-      case 'envelope': {
-        if (fault.commit) apply();
-        const errorCode = fault.errorCode ?? fault.resultType;
-        answerWith(
-          jsonAnswer(fault.status ?? 200, { resultType: fault.resultType, error: { errorCode, reason: fault.reason ?? '요청 처리 중 오류가 발생했습니다.' } }),
-        );
-        return;
-      }
-      case 'wrong-content-type':
-        answerWith({
-          status: 200,
-          contentType: 'text/html; charset=utf-8',
-          body: '<!DOCTYPE html><html><head><title>Service Temporarily Unavailable</title></head><body><h1>503</h1></body></html>',
-        });
-        return;
-      case 'drop-after-commit':
-        // Applied (the money moved); only the wire lost the answer.
-        apply();
-        req.socket.destroy();
-        return;
-      case 'hang-after-commit':
-      case 'latency':
-        answerWith(apply(), fault.ms);
-        return;
-    }
-  }
-
-  private handle(method: string, path: string, headers: Record<string, string>, body: unknown, bodyIsJson: boolean): Answer {
+  private handle(request: ParsedRequest): Answer {
+    const { method, path, headers, body } = request;
+    const bodyIsJson = request.bodyFormat !== 'text';
     try {
       const endpoint = endpointOf(path);
       if (!endpoint || method !== 'POST') throw new AppsInTossApiError(404, APPS_IN_TOSS_ERROR_CODES.NOT_FOUND, '존재하지 않는 API 입니다.');
@@ -378,24 +298,6 @@ export class AppsInTossSimulator {
       case 'get-payment-status':
         return this.store.getPaymentStatus(userKey, body);
     }
-  }
-
-  private answer(req: http.IncomingMessage, res: http.ServerResponse, record: AppsInTossRecordedRequest, answer: Answer, delayMs: number): void {
-    const write = () => {
-      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); whatever was applied stands
-      record.status = answer.status;
-      res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
-      res.end(answer.body);
-    };
-    if (delayMs <= 0) {
-      write();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.delayedAnswers.delete(timer);
-      write();
-    }, delayMs);
-    this.delayedAnswers.add(timer);
   }
 }
 

@@ -1,27 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-
-/** Korea Standard Time has no daylight saving: a fixed +09:00 offset (kispg.md §2.1: ediDate is KST). */
-const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-
-function kstParts(date: Date) {
-  const shifted = new Date(date.getTime() + KST_OFFSET_MS);
-  return {
-    year: shifted.getUTCFullYear(),
-    month: shifted.getUTCMonth() + 1,
-    day: shifted.getUTCDate(),
-    hour: shifted.getUTCHours(),
-    minute: shifted.getUTCMinutes(),
-    second: shifted.getUTCSeconds(),
-  };
-}
+import { createHash } from 'node:crypto';
+import { KST_OFFSET_MS, kstCompact, kstInstant, kstParts } from '../shared/kst';
 
 /** `yyyyMMddHHmmss` in KST: ediDate, appDtm, canDtm (kispg.md §2.1, §5). */
-export function kstTimestamp(date: Date): string {
-  const p = kstParts(date);
-  return `${p.year}${pad(p.month)}${pad(p.day)}${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`;
-}
+export const kstTimestamp = (date: Date): string => kstCompact(date);
 
 /** `yyyyMMdd` of the KST calendar day: lmtDay (kispg.md §5) and the 23:30 auto-cancel day (§3). */
 export function kstDay(date: Date): string {
@@ -42,12 +23,7 @@ export function parseKstTimestamp(text: string): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
-  const utcMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(utcMs);
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-    return undefined;
-  }
-  return new Date(utcMs - KST_OFFSET_MS);
+  return kstInstant({ year, month, day, hour, minute, second });
 }
 
 /**
@@ -74,12 +50,7 @@ export function byteLength(value: string, charset: string | undefined): number {
 /** Digits only, no sign, no separators, no decimals, no leading zero (kispg.md §4 "숫자만 입력", §15.8). */
 export const KRW_AMOUNT = /^[1-9][0-9]{0,14}$/;
 
-export function randomDigits(length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += String(bytes[i] % 10);
-  return out;
-}
+export { randomDigits } from '../shared/random-id';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);

@@ -1,11 +1,18 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../clock';
-import type { RecordedRequest } from '../toss/toss-simulator';
+import type { TransportFault } from '../shared/fault-registry';
+import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
+import { type Exchange, type ParsedRequest, type RecordedRequest, type SimulatorAnswer, assertHttpUrl, listen } from '../shared/simulator-http';
 import { DEFAULT_FAILURE_CODES, FAILURE_MESSAGES, type KispgFailureKind, KispgRefusal } from './kispg-simulator.errors';
-import { type KispgFault, type KispgFaultMatch, KispgFaultRegistry, faultCommits, pathMatches } from './kispg-simulator.faults';
+import { type KispgFault, createKispgFaultRegistry, faultCommits } from './kispg-simulator.faults';
 import { autoSubmitPage, errorPage, kstDay, kstTimeOfDay } from './kispg-simulator.format';
-import { KispgNotificationDispatcher, type KispgNotificationKind, type NotificationDelivery } from './kispg-simulator.notifications';
+import {
+  type KispgNotificationDispatcher,
+  type KispgNotificationKind,
+  type NotificationDelivery,
+  createKispgNotificationDispatcher,
+  newNotificationId,
+} from './kispg-simulator.notifications';
 import {
   type KispgMerchant,
   type KispgPayMethod,
@@ -72,13 +79,8 @@ export interface KispgSimulatorOptions {
 
 export type { KispgFault } from './kispg-simulator.faults';
 
-interface Answer {
-  status: number;
-  contentType: string;
-  body: string;
-}
+type Answer = SimulatorAnswer;
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 const API_PATHS = new Set(['/v2/payment', '/v2/cancel', '/v2/cancelTrans.do', '/v2/order']);
@@ -92,38 +94,30 @@ export const simulatorInventedCancelData = (cancels: Array<{ canAmt: number; can
  * page out), `/v2/payment`, `/v2/cancel` and `/v2/cancelTrans.do`, `/v2/order` (JSON, every value a string, HTTP 200
  * with `resultCd` even for refusals), result notifications with retries, and transport faults.
  */
-export class KispgSimulator {
+export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   readonly url: string;
-  readonly clock: Clock;
-  readonly requests: RecordedRequest[] = [];
 
   private readonly store: KispgSimulatorStore;
-  private readonly faults = new KispgFaultRegistry();
   private readonly dispatcher: KispgNotificationDispatcher;
   private readonly failureCodes: Record<KispgFailureKind, string>;
-  private readonly latencyMs: number;
-  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
   private readonly autoCancelTimer: NodeJS.Timeout | undefined;
+  private readonly autoCancelOnRequest: boolean;
   private notifyUrl: string | undefined;
   private autoCancelDoneForDay: string | undefined;
   private stopped = false;
 
-  private constructor(
-    private readonly server: http.Server,
-    options: KispgSimulatorOptions,
-    host: string,
-    port: number,
-  ) {
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    this.clock = options.clock ?? systemClock;
-    this.latencyMs = options.latencyMs ?? 0;
+  private constructor(server: http.Server, options: KispgSimulatorOptions, url: string) {
+    // `/v2/auth` takes the shop's form post (kispg.md §4).
+    super({ server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0, parseForms: true }, createKispgFaultRegistry());
+    this.url = url;
+    this.autoCancelOnRequest = options.autoCancelTestMidsAt2330 === true;
     this.failureCodes = { ...DEFAULT_FAILURE_CODES, ...options.failureCodes };
     this.setNotifyUrl(options.notifyUrl);
     const merchants = new Map<string, KispgMerchant>();
     for (const merchant of options.merchants ?? [{ mid: KISPG_TEST_MID, merchantKey: KISPG_TEST_MERCHANT_KEY, test: true }]) {
       merchants.set(merchant.mid, { mid: merchant.mid, merchantKey: merchant.merchantKey, test: merchant.test ?? false });
     }
-    this.dispatcher = new KispgNotificationDispatcher({
+    this.dispatcher = createKispgNotificationDispatcher({
       clock: this.clock,
       format: options.notifyFormat ?? 'form',
       retryIntervalMs: options.notifyRetryIntervalMs ?? 120_000,
@@ -144,26 +138,18 @@ export class KispgSimulator {
       notify: (kind, transaction, cancel) => this.emitNotification(kind, transaction, cancel),
     });
     if (options.autoCancelTestMidsAt2330) {
-      // A manual clock cannot wake a timer; the check also runs on every request (see process()).
+      // A manual clock cannot wake a timer; the check also runs on every request (see handle()).
       this.autoCancelTimer = setInterval(() => this.autoCancelIfDue(), 1000);
       this.autoCancelTimer.unref();
     }
-    server.on('request', (req, res) => this.receive(req, res, options.autoCancelTestMidsAt2330 === true));
   }
 
   static async start(options: KispgSimulatorOptions = {}): Promise<KispgSimulator> {
     validateOptions(options);
     const host = options.host ?? '127.0.0.1';
     const server = http.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    return new KispgSimulator(server, options, host, port);
+    const url = await listen(server, { host, port: options.port ?? 0, scheme: 'http' });
+    return new KispgSimulator(server, options, url);
   }
 
   async stop(): Promise<void> {
@@ -171,16 +157,11 @@ export class KispgSimulator {
     this.stopped = true;
     if (this.autoCancelTimer) clearInterval(this.autoCancelTimer);
     this.dispatcher.stop();
-    for (const timer of this.delayedAnswers) clearTimeout(timer);
-    this.delayedAnswers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.http.close();
   }
 
   setNotifyUrl(url: string | undefined): void {
-    if (url !== undefined) assertHttpUrl(url, 'notifyUrl');
+    if (url !== undefined) assertHttpUrl(url, 'notifyUrl', 'KispgSimulator');
     this.notifyUrl = url;
   }
 
@@ -230,24 +211,7 @@ export class KispgSimulator {
     return this.store.autoCancelTestPayments();
   }
 
-  // ---- fault injection -----------------------------------------------------------------------------------------
-
-  /** The next `times` requests matching (method, path prefix or RegExp) get the fault. */
-  failNext(match: KispgFaultMatch, fault: KispgFault, times = 1): void {
-    this.faults.add(match, fault, times);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  // ---- observation ---------------------------------------------------------------------------------------------
-
-  /** Requests whose method matches and whose path starts with `path` (or matches the RegExp), in order. */
-  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
-    const wanted = method.toUpperCase();
-    return this.requests.filter((request) => request.method === wanted && pathMatches(path, request.path));
-  }
+  // ---- observation (failNext / clearFaults / requestsTo: HttpGatewaySimulator) ---------------------------------
 
   get notifications(): NotificationDelivery[] {
     return this.dispatcher.deliveries;
@@ -258,9 +222,7 @@ export class KispgSimulator {
    * 5000). With the default time scale the whole schedule (5 retries × 2 ms) fits in a test.
    */
   async notificationsIdle(withinMs = 5000): Promise<void> {
-    while (!this.stopped && this.dispatcher.busy(withinMs)) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await this.dispatcher.idle(withinMs);
   }
 
   /** A snapshot of the stored transaction (state, amounts, cancels, trxStatus once approved); undefined if unknown. */
@@ -303,7 +265,7 @@ export class KispgSimulator {
 
   private emitNotification(kind: KispgNotificationKind, transaction: KispgTransaction, cancel?: KispgTransaction['cancels'][number]): void {
     if (!this.notifyUrl) return;
-    this.dispatcher.send(this.notifyUrl, kind, this.store.notificationBody(transaction, kind, cancel));
+    this.dispatcher.send(this.notifyUrl, newNotificationId(), { kind, body: this.store.notificationBody(transaction, kind, cancel) });
   }
 
   private autoCancelIfDue(): void {
@@ -315,74 +277,20 @@ export class KispgSimulator {
     this.store.autoCancelTestPayments();
   }
 
-  private receive(req: http.IncomingMessage, res: http.ServerResponse, autoCancel: boolean): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.socket.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return;
-      if (autoCancel) this.autoCancelIfDue();
-      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
+  protected handle(exchange: Exchange<RecordedRequest>): void {
+    if (this.autoCancelOnRequest) this.autoCancelIfDue();
+    const { request } = exchange;
+    const execute = () => this.execute(request);
+    this.http.serve(exchange, this.faults.take(request.method, request.path), execute, (fault) => {
+      if (faultCommits(fault)) execute();
+      return faultAnswer(fault);
     });
   }
 
-  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
-    const query: Record<string, string> = {};
-    for (const [name, value] of url.searchParams) query[name] = value;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    const isForm = (headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-    let body: unknown;
-    let bodyIsJson = false;
-    if (rawBody.length > 0) {
-      if (isForm) {
-        body = Object.fromEntries(new URLSearchParams(rawBody));
-      } else {
-        try {
-          body = JSON.parse(rawBody);
-          bodyIsJson = true;
-        } catch {
-          body = rawBody;
-        }
-      }
-    }
-    const record: RecordedRequest = { method, path, query, headers, body, rawBody, at: this.clock.now(), status: 0 };
-    this.requests.push(record);
-
-    const fault = this.faults.take(method, path);
-    if (fault?.kind === 'drop-before-commit') {
-      req.socket.destroy();
-      return;
-    }
-    let answer: Answer;
-    if (fault && !faultCommits(fault)) {
-      answer = faultAnswer(fault);
-    } else {
-      answer = this.execute(method, path, query, body, bodyIsJson, isForm);
-      if (fault?.kind === 'drop-after-commit') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault && (fault.kind === 'html-error-page' || fault.kind === 'non-json')) answer = faultAnswer(fault);
-    }
-    const delayMs = this.latencyMs + (fault?.kind === 'latency' || fault?.kind === 'hang-after-commit' ? fault.ms : 0);
-    this.answer(req, res, record, answer, delayMs);
-  }
-
-  private execute(method: string, path: string, query: Record<string, string>, body: unknown, bodyIsJson: boolean, isForm: boolean): Answer {
+  private execute(request: ParsedRequest): Answer {
+    const { method, path, query, body } = request;
+    const bodyIsJson = request.bodyFormat === 'json';
+    const isForm = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
     try {
       if (path === '/v2/auth' && method === 'POST') return this.authPage(query, body, isForm);
       if (API_PATHS.has(path) && method === 'POST') {
@@ -439,31 +347,13 @@ export class KispgSimulator {
     }
     return fields;
   }
-
-  private answer(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedRequest, answer: Answer, delayMs: number): void {
-    const write = () => {
-      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
-      record.status = answer.status;
-      res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
-      res.end(answer.body);
-    };
-    if (delayMs <= 0) {
-      write();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.delayedAnswers.delete(timer);
-      write();
-    }, delayMs);
-    this.delayedAnswers.add(timer);
-  }
 }
 
 function jsonAnswer(fields: Record<string, string>): Answer {
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify(fields) };
 }
 
-function faultAnswer(fault: KispgFault): Answer {
+function faultAnswer(fault: Exclude<KispgFault, TransportFault>): Answer {
   switch (fault.kind) {
     case 'error':
       return jsonAnswer({ resultCd: fault.resultCd, resultMsg: fault.resultMsg ?? '시스템 오류' });
@@ -473,8 +363,6 @@ function faultAnswer(fault: KispgFault): Answer {
     }
     case 'non-json':
       return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'resultCd=9999&resultMsg=system busy' };
-    default:
-      throw new Error(`KispgSimulator: fault ${fault.kind} has no answer of its own`);
   }
 }
 
@@ -489,7 +377,7 @@ function stringFields(form: Record<string, unknown>): Record<string, string> {
 }
 
 function validateOptions(options: KispgSimulatorOptions): void {
-  if (options.notifyUrl !== undefined) assertHttpUrl(options.notifyUrl, 'notifyUrl');
+  if (options.notifyUrl !== undefined) assertHttpUrl(options.notifyUrl, 'notifyUrl', 'KispgSimulator');
   for (const [name, value] of Object.entries({
     notifyRetryIntervalMs: options.notifyRetryIntervalMs,
     notifyTimeScale: options.notifyTimeScale,
@@ -510,17 +398,5 @@ function validateOptions(options: KispgSimulatorOptions): void {
   }
   for (const code of Object.values(options.tidMethodCodes ?? {})) {
     if (!/^[0-9]{4}$/.test(code)) throw new Error('KispgSimulator: tidMethodCodes must be 4 digits (kispg.md §12)');
-  }
-}
-
-function assertHttpUrl(value: string, field: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new Error(`KispgSimulator: ${field} is not a valid URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`KispgSimulator: ${field} must be an http(s) URL`);
   }
 }

@@ -1,22 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { kstCompact, kstParts, pad } from '../shared/kst';
+import { randomDigits, randomString } from '../shared/random-id';
 
-/** Korea Standard Time has no daylight saving: a fixed +09:00 offset. */
-const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-
-function kstParts(date: Date) {
-  const shifted = new Date(date.getTime() + KST_OFFSET_MS);
-  return {
-    year: shifted.getUTCFullYear(),
-    month: shifted.getUTCMonth() + 1,
-    day: shifted.getUTCDate(),
-    hour: shifted.getUTCHours(),
-    minute: shifted.getUTCMinutes(),
-    second: shifted.getUTCSeconds(),
-    ms: shifted.getUTCMilliseconds(),
-  };
-}
+export { randomDigits, randomString } from '../shared/random-id';
 
 /**
  * `yyyy-MM-dd'T'HH:mm:ss.SSS+0900`: every NicePay timestamp (ediDate, paidAt, cancelledAt, expireAt, …) is KST with a
@@ -31,16 +17,10 @@ export function formatNiceDate(date: Date): string {
 export const niceDateOrZero = (date: Date | undefined): string => (date ? formatNiceDate(date) : '0');
 
 /** `yyMMddHHmmss` in KST: the middle of a tid / bid (nicepay.md §7.6). */
-export function kstCompact12(date: Date): string {
-  const p = kstParts(date);
-  return `${pad(p.year % 100)}${pad(p.month)}${pad(p.day)}${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`;
-}
+export const kstCompact12 = (date: Date): string => kstCompact(date).slice(2);
 
 /** `yyyyMMdd` of the KST calendar day (the inquiry's `orderDate`). */
-export function kstYmd(date: Date): string {
-  const p = kstParts(date);
-  return `${p.year}${pad(p.month)}${pad(p.day)}`;
-}
+export const kstYmd = (date: Date): string => kstCompact(date).slice(0, 8);
 
 /**
  * ISO 8601 with an offset, as NicePay accepts in `ediDate` (nicepay.md §1.5): `+0900`, `+09:00` or `Z`, with or
@@ -50,18 +30,6 @@ export const ISO_8601_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d
 
 /** hex(sha256(UTF-8 text)), lower case: every signature and signData (nicepay.md §4.1). */
 export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Opaque test identifiers from one `randomBytes` call; the modulo bias is irrelevant for them. */
-export function randomString(length: number, alphabet = ALPHANUMERIC): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
-  return out;
-}
-
-export const randomDigits = (length: number): string => randomString(length, '0123456789');
 
 /** Transaction-kind codes in a tid (nicepay.md §7.6 [U]). */
 export const TID_METHOD_CODES = { card: '01', bank: '02', vbank: '03', cashReceipt: '04', cellphone: '05' } as const;

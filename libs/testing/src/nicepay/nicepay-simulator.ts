@@ -1,14 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../clock';
-import { type FaultMatch, pathMatches } from '../toss/toss-simulator.faults';
-import type { RecordedRequest } from '../toss/toss-simulator';
+import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
+import { type Exchange, type ParsedRequest, type RecordedRequest, type SimulatorAnswer, assertHttpUrl, jsonRouteReaders, listen } from '../shared/simulator-http';
 import { NICEPAY_ERRORS, NicePayApiError, nicepayError } from './nicepay-simulator.errors';
-import { type NicePayFault, NicePayFaultRegistry } from './nicepay-simulator.faults';
+import { type NicePayFault, createNicePayFaultRegistry } from './nicepay-simulator.faults';
 import { formatNiceDate, kstCompact12, randomDigits, sha256Hex } from './nicepay-simulator.format';
 import { type NicePayKey, NicePaySimulatorStore, type NicePayWindowInput } from './nicepay-simulator.store';
-import { NicePayWebhookDispatcher, type NicePayWebhookDelivery } from './nicepay-simulator.webhooks';
+import {
+  type NicePayWebhookDelivery,
+  type NicePayWebhookDispatcher,
+  createNicePayWebhookDispatcher,
+  nicePayWebhookEvent,
+} from './nicepay-simulator.webhooks';
 
 /** The sandbox Server-approval key of every official server-auth sample (nicepay.md §1.2, §1.3). */
 export const NICEPAY_TEST_CLIENT_ID = 'S2_af4543a0be4d49a98122e01ec2059a56';
@@ -53,12 +57,6 @@ export interface NicePaySimulatorOptions {
 
 export type NicePayRecordedRequest = RecordedRequest;
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-const MAX_BODY_BYTES = 1024 * 1024;
 const MINUTE_MS = 60_000;
 
 /**
@@ -66,41 +64,31 @@ const MINUTE_MS = 60_000;
  * Basic and Bearer auth, the Server-approval payment window, approve / cancel / net-cancel / inquiry, billing,
  * cash receipts, and signed 결제통보 webhooks. nicepay.md §9 is the checklist it implements.
  */
-export class NicePaySimulator {
+export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   readonly url: string;
-  readonly clock: Clock;
-  readonly requests: NicePayRecordedRequest[] = [];
 
   private readonly keys: readonly NicePayKey[];
-  private readonly latencyMs: number;
+  private readonly webhookMaxAttempts: number;
   private readonly store: NicePaySimulatorStore;
-  private readonly faults = new NicePayFaultRegistry();
   private readonly webhooks: NicePayWebhookDispatcher;
-  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
   private webhookUrl: string | undefined;
   private stopped = false;
 
-  private constructor(
-    private readonly server: http.Server,
-    options: NicePaySimulatorOptions,
-    host: string,
-    port: number,
-  ) {
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    this.clock = options.clock ?? systemClock;
+  private constructor(server: http.Server, options: NicePaySimulatorOptions, url: string) {
+    super({ server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 }, createNicePayFaultRegistry());
+    this.url = url;
     this.keys = (options.keys ?? [{ clientId: NICEPAY_TEST_CLIENT_ID, secretKey: NICEPAY_TEST_SECRET_KEY }]).map((key) => ({
       clientId: key.clientId,
       secretKey: key.secretKey,
       authType: key.authType ?? 'basic',
       model: key.model ?? 'server',
     }));
-    this.latencyMs = options.latencyMs ?? 0;
     this.setWebhookUrl(options.webhookUrl);
-    this.webhooks = new NicePayWebhookDispatcher({
+    this.webhookMaxAttempts = options.webhookMaxAttempts ?? 10;
+    this.webhooks = createNicePayWebhookDispatcher({
       clock: this.clock,
       intervalMs: options.webhookRetryIntervalMs ?? MINUTE_MS,
       timeScale: options.webhookTimeScale ?? 1,
-      maxAttempts: options.webhookMaxAttempts ?? 10,
       timeoutMs: options.webhookTimeoutMs ?? 15_000,
     });
     this.store = new NicePaySimulatorStore({
@@ -114,42 +102,31 @@ export class NicePaySimulator {
       vbankValidMs: options.vbankValidMs ?? 7 * 24 * 60 * MINUTE_MS,
       events: {
         paymentEvent: (body, eventType) => {
-          if (this.webhookUrl) this.webhooks.send(this.webhookUrl, eventType, body);
+          if (this.webhookUrl) {
+            this.webhooks.send(this.webhookUrl, randomUUID(), nicePayWebhookEvent(eventType, body, this.webhookMaxAttempts));
+          }
         },
       },
     });
-    server.on('request', (req, res) => this.receive(req, res));
   }
 
   static async start(options: NicePaySimulatorOptions = {}): Promise<NicePaySimulator> {
     validateOptions(options);
     const host = options.host ?? '127.0.0.1';
     const server = http.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    return new NicePaySimulator(server, options, host, port);
+    const url = await listen(server, { host, port: options.port ?? 0, scheme: 'http' });
+    return new NicePaySimulator(server, options, url);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.webhooks.stop();
-    for (const timer of this.delayedAnswers) clearTimeout(timer);
-    this.delayedAnswers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.http.close();
   }
 
   setWebhookUrl(url: string | undefined): void {
-    if (url !== undefined) assertHttpUrl(url, 'webhookUrl');
+    if (url !== undefined) assertHttpUrl(url, 'webhookUrl', 'NicePaySimulator');
     this.webhookUrl = url;
   }
 
@@ -183,24 +160,7 @@ export class NicePaySimulator {
     this.store.deposit(tid);
   }
 
-  // ---- fault injection ------------------------------------------------------------------------------------------
-
-  /** The next `times` requests matching (method, path prefix or RegExp) get the fault. */
-  failNext(match: FaultMatch, fault: NicePayFault, times = 1): void {
-    this.faults.add(match, fault, times);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  // ---- observation ----------------------------------------------------------------------------------------------
-
-  /** Requests whose method matches and whose path starts with `path` (or matches the RegExp), in order. */
-  requestsTo(method: string, path: string | RegExp): NicePayRecordedRequest[] {
-    const wanted = method.toUpperCase();
-    return this.requests.filter((r) => r.method === wanted && pathMatches(path, r.path));
-  }
+  // ---- observation (failNext / clearFaults / requestsTo: HttpGatewaySimulator) ----------------------------------
 
   get webhookDeliveries(): NicePayWebhookDelivery[] {
     return this.webhooks.deliveries;
@@ -208,9 +168,7 @@ export class NicePaySimulator {
 
   /** Resolves once no webhook attempt is on the wire and no retry is due within `withinMs` real ms (default 5000). */
   async webhooksIdle(withinMs = 5000): Promise<void> {
-    while (!this.stopped && this.webhooks.busy(withinMs)) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await this.webhooks.idle(withinMs);
   }
 
   /**
@@ -233,7 +191,7 @@ export class NicePaySimulator {
       status: '',
       payMethod: '',
     };
-    return new Promise<void>((resolve) => this.webhooks.send(url, 'test', body, { maxAttempts: 1, onSettled: () => resolve() }));
+    return new Promise<void>((resolve) => this.webhooks.send(url, randomUUID(), nicePayWebhookEvent('test', body, 1), () => resolve()));
   }
 
   /** The stored payment (tid, status, amounts, cancels, …) or undefined; a copy. */
@@ -248,119 +206,33 @@ export class NicePaySimulator {
 
   // ---- HTTP -----------------------------------------------------------------------------------------------------
 
-  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.socket.destroy();
-        return;
-      }
-      chunks.push(chunk);
+  protected handle(exchange: Exchange<RecordedRequest>): void {
+    const { method, path } = exchange.request;
+    this.http.serve(
+      exchange,
+      this.faults.take(method, path),
+      () => {
+        try {
+          return jsonAnswer(200, JSON.stringify(this.route(exchange.request)));
+        } catch (error) {
+          return errorAnswer(error, method, path);
+        }
+      },
+      (fault) => {
+        // Answered before authentication: NicePay (or something in front of it) refused, nothing happened.
+        const resultMsg = fault.resultMsg ?? NICEPAY_ERRORS[fault.resultCode]?.message ?? '기타오류가 발생하였습니다.';
+        return jsonAnswer(fault.status ?? 200, JSON.stringify({ resultCode: fault.resultCode, resultMsg }));
+      },
+    );
+  }
+
+  private route(request: ParsedRequest): unknown {
+    const { method, path, query, headers } = request;
+    const { body, param, only } = jsonRouteReaders(request, {
+      notJsonObject: () => nicepayError('U131', '요청 본문은 JSON 객체여야 합니다.'),
+      badPathParam: () => nicepayError('U131', '잘못된 경로 파라미터입니다.'),
+      wrongMethod: () => nicepayError('U308'),
     });
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return;
-      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
-    });
-  }
-
-  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
-    const query: Record<string, string> = {};
-    for (const [name, value] of url.searchParams) query[name] = value;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown;
-    let bodyIsJson = true;
-    if (rawBody.length > 0) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-        bodyIsJson = false;
-      }
-    }
-    const record: NicePayRecordedRequest = { method, path, query, headers, body, rawBody, at: this.clock.now(), status: 0 };
-    this.requests.push(record);
-
-    const fault = this.faults.take(method, path);
-    if (fault?.kind === 'drop-before-commit') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'error') {
-      // Answered before authentication: NicePay (or something in front of it) refused, nothing happened.
-      const resultMsg = fault.resultMsg ?? NICEPAY_ERRORS[fault.resultCode]?.message ?? '기타오류가 발생하였습니다.';
-      this.answer(req, res, record, { status: fault.status ?? 200, body: JSON.stringify({ resultCode: fault.resultCode, resultMsg }) }, this.latencyMs);
-      return;
-    }
-
-    let answer: Answer;
-    try {
-      answer = { status: 200, body: JSON.stringify(this.route(method, path, query, headers, body, bodyIsJson)) };
-    } catch (error) {
-      answer = errorAnswer(error, method, path);
-    }
-    if (fault?.kind === 'drop-after-commit') {
-      req.socket.destroy();
-      return;
-    }
-    const delayMs = this.latencyMs + (fault?.kind === 'latency' || fault?.kind === 'hang-after-commit' ? fault.ms : 0);
-    this.answer(req, res, record, answer, delayMs);
-  }
-
-  private answer(req: http.IncomingMessage, res: http.ServerResponse, record: NicePayRecordedRequest, answer: Answer, delayMs: number): void {
-    const write = () => {
-      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
-      record.status = answer.status;
-      res.writeHead(answer.status, {
-        'content-type': 'application/json;charset=utf-8',
-        'content-length': Buffer.byteLength(answer.body),
-      });
-      res.end(answer.body);
-    };
-    if (delayMs <= 0) {
-      write();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.delayedAnswers.delete(timer);
-      write();
-    }, delayMs);
-    this.delayedAnswers.add(timer);
-  }
-
-  private route(
-    method: string,
-    path: string,
-    query: Record<string, string>,
-    headers: Record<string, string>,
-    rawBody: unknown,
-    bodyIsJson: boolean,
-  ): unknown {
-    const body = (): Record<string, unknown> => {
-      if (rawBody === undefined) return {};
-      if (!bodyIsJson || rawBody === null || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
-        throw nicepayError('U131', '요청 본문은 JSON 객체여야 합니다.');
-      }
-      return rawBody as Record<string, unknown>;
-    };
-    const param = (value: string): string => {
-      try {
-        return decodeURIComponent(value);
-      } catch {
-        throw nicepayError('U131', '잘못된 경로 파라미터입니다.');
-      }
-    };
-    const only = (allowed: string) => {
-      if (method !== allowed) throw nicepayError('U308');
-    };
 
     if (path === '/v1/access-token') {
       only('POST');
@@ -466,17 +338,21 @@ function parseBasic(authorization: string | undefined): { clientId: string; secr
   return { clientId: decoded.slice(0, colon), secretKey: decoded.slice(colon + 1) };
 }
 
-function errorAnswer(error: unknown, method: string, path: string): Answer {
+function jsonAnswer(status: number, body: string): SimulatorAnswer {
+  return { status, body, contentType: 'application/json;charset=utf-8' };
+}
+
+function errorAnswer(error: unknown, method: string, path: string): SimulatorAnswer {
   if (!(error instanceof NicePayApiError)) {
     // A simulator bug must show up in the test output; it is answered like a NicePay internal error.
     console.error('NicePaySimulator: unexpected error while handling', method, path, error);
   }
   const apiError = error instanceof NicePayApiError ? error : nicepayError('S999');
-  return { status: apiError.status, body: JSON.stringify(apiError.toBody()) };
+  return jsonAnswer(apiError.status, JSON.stringify(apiError.toBody()));
 }
 
 function validateOptions(options: NicePaySimulatorOptions): void {
-  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl');
+  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl', 'NicePaySimulator');
   const nonNegative: Array<keyof NicePaySimulatorOptions> = [
     'webhookRetryIntervalMs',
     'webhookTimeScale',
@@ -505,16 +381,4 @@ function validateOptions(options: NicePaySimulatorOptions): void {
     if (!/^[\x21-\x7e]{32}$/.test(key.secretKey)) throw new Error('NicePaySimulator: secret keys are 32 ASCII characters (nicepay.md §1.2)');
   }
   if (options.keys !== undefined && options.keys.length === 0) throw new Error('NicePaySimulator: keys must not be empty');
-}
-
-function assertHttpUrl(value: string, field: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new Error(`NicePaySimulator: ${field} is not a valid URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`NicePaySimulator: ${field} must be an http(s) URL`);
-  }
 }

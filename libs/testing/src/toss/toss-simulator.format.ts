@@ -1,22 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { kstCompact, kstInstant, kstParts, pad } from '../shared/kst';
+import { randomString } from '../shared/random-id';
 
-/** Korea Standard Time has no daylight saving: a fixed +09:00 offset. */
-const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-
-function kstParts(date: Date) {
-  const shifted = new Date(date.getTime() + KST_OFFSET_MS);
-  return {
-    year: shifted.getUTCFullYear(),
-    month: shifted.getUTCMonth() + 1,
-    day: shifted.getUTCDate(),
-    hour: shifted.getUTCHours(),
-    minute: shifted.getUTCMinutes(),
-    second: shifted.getUTCSeconds(),
-    ms: shifted.getUTCMilliseconds(),
-  };
-}
+export { kstCompact } from '../shared/kst';
+export { randomDigits, randomString } from '../shared/random-id';
 
 /** `yyyy-MM-dd'T'HH:mm:ss+09:00`, the format of requestedAt/approvedAt/canceledAt/transactionAt (toss.md §2). */
 export function formatKst(date: Date): string {
@@ -36,12 +23,6 @@ export function kstDate(date: Date): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
 }
 
-/** `yyyyMMddHHmmss` in KST (the middle of an observed paymentKey, toss.md §2). */
-export function kstCompact(date: Date): string {
-  const p = kstParts(date);
-  return `${p.year}${pad(p.month)}${pad(p.day)}${pad(p.hour)}${pad(p.minute)}${pad(p.second)}`;
-}
-
 const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?)?$/;
 
 /**
@@ -54,31 +35,10 @@ export function parseKstLocal(text: string): Date | undefined {
   if (!match) return undefined;
   const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => Number(part ?? 0));
   const ms = match[7] ? Number(match[7].padEnd(3, '0')) : 0;
-  const utcMs = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  const check = new Date(utcMs);
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-    return undefined;
-  }
-  return new Date(utcMs - KST_OFFSET_MS);
+  return kstInstant({ year, month, day, hour, minute, second, ms });
 }
 
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LOWER_ALPHANUMERIC = '0123456789abcdefghjkmnpqrstvwxyz';
-
-/**
- * Random identifiers from one `randomBytes` call (one syscall per id keeps the benchmark path cheap). The modulo
- * bias is irrelevant here: these are opaque test identifiers, not secrets.
- */
-export function randomString(length: number, alphabet = ALPHANUMERIC): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
-  return out;
-}
-
-export function randomDigits(length: number): string {
-  return randomString(length, '0123456789');
-}
 
 /** 32 upper-case hex chars, like `9C62B18EEF0DE3EB7F4422EB6D14BC6E` (toss.md §2). */
 export const newTransactionKey = (): string => randomBytes(16).toString('hex').toUpperCase();

@@ -1,13 +1,20 @@
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../clock';
+import { FaultRegistry } from '../shared/fault-registry';
+import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
+import { type Exchange, type ParsedRequest, type RecordedRequest, type SimulatorAnswer, assertHttpUrl, jsonRouteReaders, listen } from '../shared/simulator-http';
 import { TOSS_ERRORS, TossApiError, tossError } from './toss-simulator.errors';
-import { type FaultMatch, type TossFault, TossFaultRegistry, pathMatches } from './toss-simulator.faults';
+import type { TossFault } from './toss-simulator.faults';
 import { formatKst, formatWebhookCreatedAt, newTraceId, newWebhookTransmissionId } from './toss-simulator.format';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, type IdempotencyTicket, TossIdempotencyStore } from './toss-simulator.idempotency';
 import { type PaymentRef, type PaymentWindowInput, TossSimulatorStore } from './toss-simulator.store';
-import { TossWebhookDispatcher, type WebhookDelivery } from './toss-simulator.webhooks';
+import {
+  type TossWebhookDispatcher,
+  type WebhookDelivery,
+  createTossWebhookDispatcher,
+  tossWebhookEvent,
+} from './toss-simulator.webhooks';
 
 /** The docs' public test keys (toss.md §1.3): they work without an account. */
 export const TOSS_TEST_SECRET_KEY = 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R';
@@ -48,18 +55,7 @@ export interface TossSimulatorOptions {
   mid?: string;
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  /** Parsed JSON body; the raw text when it was not JSON; undefined when empty. */
-  body: unknown;
-  rawBody: string;
-  at: Date;
-  /** HTTP status answered; 0 while unanswered or when the connection was dropped by a fault. */
-  status: number;
-}
+export type { RecordedRequest } from '../shared/simulator-http';
 
 export interface SuccessUrlParams {
   paymentKey: string;
@@ -70,46 +66,38 @@ export interface SuccessUrlParams {
 
 export type { TossFault } from './toss-simulator.faults';
 
+/** `body` is serialized JSON, or '' for an empty body (DELETE billing). */
 interface Answer {
   status: number;
-  /** Serialized JSON, or '' for an empty body (DELETE billing). */
   body: string;
   errorCode?: string;
 }
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * An in-process fake of the Toss Payments core API v1 (toss.md), on plain `node:http` so it keeps up with a
  * benchmark. JSON in/out on 127.0.0.1. See toss.md §11 for the checklist it implements.
  */
-export class TossSimulator {
+export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   readonly url: string;
-  readonly clock: Clock;
-  readonly requests: RecordedRequest[] = [];
 
   private readonly secretKeys: readonly string[];
-  private readonly latencyMs: number;
   private readonly store: TossSimulatorStore;
   private readonly idempotency: TossIdempotencyStore;
-  private readonly faults = new TossFaultRegistry();
   private readonly webhooks: TossWebhookDispatcher;
-  private readonly delayedAnswers = new Set<NodeJS.Timeout>();
   private webhookUrl: string | undefined;
   private stopped = false;
 
   private constructor(
-    private readonly server: http.Server,
+    server: http.Server,
     private readonly options: TossSimulatorOptions,
-    port: number,
+    url: string,
   ) {
-    this.url = `http://127.0.0.1:${port}`;
-    this.clock = options.clock ?? systemClock;
+    super({ server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 }, new FaultRegistry<TossFault>());
+    this.url = url;
     this.secretKeys = options.secretKeys ?? [TOSS_TEST_SECRET_KEY];
-    this.latencyMs = options.latencyMs ?? 0;
     this.setWebhookUrl(options.webhookUrl);
     this.idempotency = new TossIdempotencyStore(this.clock, options.replayErrors ?? 'business');
-    this.webhooks = new TossWebhookDispatcher({
+    this.webhooks = createTossWebhookDispatcher({
       clock: this.clock,
       timeScale: options.webhookTimeScale ?? 1 / 60_000,
       timeoutMs: options.webhookTimeoutMs ?? 10_000,
@@ -143,37 +131,24 @@ export class TossSimulator {
           }),
       },
     });
-    server.on('request', (req, res) => this.receive(req, res));
   }
 
   static async start(options: TossSimulatorOptions = {}): Promise<TossSimulator> {
     validateOptions(options);
     const server = http.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    return new TossSimulator(server, options, port);
+    const url = await listen(server, { host: '127.0.0.1', port: options.port ?? 0, scheme: 'http' });
+    return new TossSimulator(server, options, url);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.webhooks.stop();
-    for (const timer of this.delayedAnswers) clearTimeout(timer);
-    this.delayedAnswers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.http.close();
   }
 
   setWebhookUrl(url: string | undefined): void {
-    if (url !== undefined) assertHttpUrl(url, 'webhookUrl');
+    if (url !== undefined) assertHttpUrl(url, 'webhookUrl', 'TossSimulator');
     this.webhookUrl = url;
   }
 
@@ -211,24 +186,7 @@ export class TossSimulator {
     this.store.expireVirtualAccount(ref);
   }
 
-  // ---- fault injection -------------------------------------------------------------------------------------
-
-  /** The next `times` requests matching (method, path prefix or RegExp) get the fault. */
-  failNext(match: FaultMatch, fault: TossFault, times = 1): void {
-    this.faults.add(match, fault, times);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  // ---- observation -----------------------------------------------------------------------------------------
-
-  /** Requests whose method matches and whose path starts with `path` (or matches the RegExp), in order. */
-  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
-    const wanted = method.toUpperCase();
-    return this.requests.filter((r) => r.method === wanted && pathMatches(path, r.path));
-  }
+  // ---- observation (failNext / clearFaults / requestsTo: HttpGatewaySimulator) -------------------------------
 
   get webhookDeliveries(): WebhookDelivery[] {
     return this.webhooks.deliveries;
@@ -239,9 +197,7 @@ export class TossSimulator {
    * (default 5000). With the default time scale the whole retry schedule (≈5.5 s) fits in a test.
    */
   async webhooksIdle(withinMs = 5000): Promise<void> {
-    while (!this.stopped && this.webhooks.busy(withinMs)) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await this.webhooks.idle(withinMs);
   }
 
   getPayment(paymentKey: string): Record<string, unknown> | undefined {
@@ -288,126 +244,41 @@ export class TossSimulator {
   // ---- HTTP ------------------------------------------------------------------------------------------------
 
   private emitWebhook(eventType: string, body: unknown): void {
-    if (this.webhookUrl) this.webhooks.send(this.webhookUrl, eventType, body);
-  }
-
-  private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.socket.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return;
-      this.process(req, res, Buffer.concat(chunks).toString('utf8'));
-    });
-  }
-
-  private process(req: http.IncomingMessage, res: http.ServerResponse, rawBody: string): void {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
-    const query: Record<string, string> = {};
-    for (const [name, value] of url.searchParams) query[name] = value;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown;
-    let bodyIsJson = true;
-    if (rawBody.length > 0) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-        bodyIsJson = false;
-      }
-    }
-    const record: RecordedRequest = { method, path, query, headers, body, rawBody, at: this.clock.now(), status: 0 };
-    this.requests.push(record);
-
-    const fault = this.faults.take(method, path);
-    if (fault?.kind === 'drop-before-commit') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'error') {
-      // Applied before authentication: the gateway (or something in front of it) answered, nothing happened.
-      const message = fault.message ?? TOSS_ERRORS[fault.code]?.message ?? '요청을 처리할 수 없습니다.';
-      this.answer(req, res, record, { status: fault.status, body: JSON.stringify({ code: fault.code, message }) }, this.latencyMs);
-      return;
-    }
-
-    let ticket: IdempotencyTicket | undefined;
-    let answer: Answer;
-    try {
-      ({ answer, ticket } = this.execute(method, path, query, headers, body, bodyIsJson));
-    } catch (error) {
-      // Refused before any idempotency ticket was taken (auth, test code, key checks): nothing to store.
-      answer = errorAnswer(error, method, path);
-    }
-
-    if (fault?.kind === 'drop-after-commit') {
-      // The request was applied and its answer produced; only the wire lost it. Toss would have stored that
-      // answer under the Idempotency-Key, so a retry with the same key replays it.
-      ticket?.complete({ status: answer.status, body: answer.body }, answer.errorCode);
-      req.socket.destroy();
-      return;
-    }
-    const delayMs =
-      this.latencyMs + (fault?.kind === 'latency' || fault?.kind === 'hang-after-commit' ? fault.ms : 0);
-    this.answer(req, res, record, answer, delayMs, ticket);
+    if (this.webhookUrl) this.webhooks.send(this.webhookUrl, newWebhookTransmissionId(), tossWebhookEvent(eventType, body));
   }
 
   /**
-   * Writes the answer after `delayMs`. The idempotency key stays "in flight" until then: the delay stands for
-   * the gateway's processing time, which is when Toss answers a duplicate with 409 (toss.md §1.4).
+   * Transport faults come from the shared kit. The answer is written after the latency: the idempotency key stays
+   * "in flight" until then (its ticket settles with the write), the delay standing for the gateway's processing
+   * time, which is when Toss answers a duplicate with 409 (toss.md §1.4). A drop-after-commit settles the ticket
+   * too: Toss stored that answer under the Idempotency-Key, so a retry with the same key replays it.
    */
-  private answer(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    record: RecordedRequest,
-    answer: Answer,
-    delayMs: number,
-    ticket?: IdempotencyTicket,
-  ): void {
-    const write = () => {
-      ticket?.complete({ status: answer.status, body: answer.body }, answer.errorCode);
-      if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
-      record.status = answer.status;
-      const headers: Record<string, string | number> = {
-        'x-tosspayments-trace-id': newTraceId(),
-        'content-length': Buffer.byteLength(answer.body),
-      };
-      if (answer.body.length > 0) headers['content-type'] = 'application/json';
-      res.writeHead(answer.status, headers);
-      res.end(answer.body);
-    };
-    if (delayMs <= 0) {
-      write();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.delayedAnswers.delete(timer);
-      write();
-    }, delayMs);
-    this.delayedAnswers.add(timer);
+  protected handle(exchange: Exchange<RecordedRequest>): void {
+    const { method, path } = exchange.request;
+    this.http.serve(
+      exchange,
+      this.faults.take(method, path),
+      () => {
+        let ticket: IdempotencyTicket | undefined;
+        let answer: Answer;
+        try {
+          ({ answer, ticket } = this.execute(exchange.request));
+        } catch (error) {
+          // Refused before any idempotency ticket was taken (auth, test code, key checks): nothing to store.
+          answer = errorAnswer(error, method, path);
+        }
+        return wireAnswer(answer, ticket);
+      },
+      (fault) => {
+        // Applied before authentication: the gateway (or something in front of it) answered, nothing happened.
+        const message = fault.message ?? TOSS_ERRORS[fault.code]?.message ?? '요청을 처리할 수 없습니다.';
+        return wireAnswer({ status: fault.status, body: JSON.stringify({ code: fault.code, message }) });
+      },
+    );
   }
 
-  private execute(
-    method: string,
-    path: string,
-    query: Record<string, string>,
-    headers: Record<string, string>,
-    body: unknown,
-    bodyIsJson: boolean,
-  ): { answer: Answer; ticket?: IdempotencyTicket } {
+  private execute(request: ParsedRequest): { answer: Answer; ticket?: IdempotencyTicket } {
+    const { method, path, headers } = request;
     const secretKey = this.authenticate(headers.authorization);
     const liveMode = secretKey.startsWith('live_');
 
@@ -431,7 +302,7 @@ export class TossSimulator {
     }
 
     try {
-      const result = this.route(method, path, query, body, bodyIsJson);
+      const result = this.route(request);
       return { answer: { status: 200, body: result === undefined ? '' : JSON.stringify(result) }, ticket };
     } catch (error) {
       return { answer: errorAnswer(error, method, path), ticket };
@@ -451,24 +322,13 @@ export class TossSimulator {
     return secretKey;
   }
 
-  private route(method: string, path: string, query: Record<string, string>, rawBody: unknown, bodyIsJson: boolean): unknown {
-    const body = (): Record<string, unknown> => {
-      if (rawBody === undefined) return {};
-      if (!bodyIsJson || rawBody === null || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
-        throw tossError('INVALID_REQUEST', '요청 본문은 JSON 객체여야 합니다.');
-      }
-      return rawBody as Record<string, unknown>;
-    };
-    const param = (value: string): string => {
-      try {
-        return decodeURIComponent(value);
-      } catch {
-        throw tossError('INVALID_REQUEST', '잘못된 경로 파라미터입니다.');
-      }
-    };
-    const only = (allowed: string) => {
-      if (method !== allowed) throw tossError('NOT_FOUND_HTTP_METHOD');
-    };
+  private route(request: ParsedRequest): unknown {
+    const { method, path, query } = request;
+    const { body, param, only } = jsonRouteReaders(request, {
+      notJsonObject: () => tossError('INVALID_REQUEST', '요청 본문은 JSON 객체여야 합니다.'),
+      badPathParam: () => tossError('INVALID_REQUEST', '잘못된 경로 파라미터입니다.'),
+      wrongMethod: () => tossError('NOT_FOUND_HTTP_METHOD'),
+    });
     let m: RegExpExecArray | null;
 
     if (path === '/v1/payments/confirm' && method === 'POST') return this.store.confirm(body());
@@ -518,6 +378,17 @@ export class TossSimulator {
   }
 }
 
+/** Toss answers JSON (no content-type on an empty body) with a trace id (toss.md §1.1). */
+function wireAnswer(answer: Answer, ticket?: IdempotencyTicket): SimulatorAnswer {
+  return {
+    status: answer.status,
+    body: answer.body,
+    contentType: answer.body.length > 0 ? 'application/json' : undefined,
+    headers: { 'x-tosspayments-trace-id': newTraceId() },
+    settle: ticket ? () => ticket.complete({ status: answer.status, body: answer.body }, answer.errorCode) : undefined,
+  };
+}
+
 function errorAnswer(error: unknown, method: string, path: string): Answer {
   if (!(error instanceof TossApiError)) {
     // A simulator bug must show up in the test output; it is answered like a Toss internal error (500).
@@ -528,7 +399,7 @@ function errorAnswer(error: unknown, method: string, path: string): Answer {
 }
 
 function validateOptions(options: TossSimulatorOptions): void {
-  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl');
+  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl', 'TossSimulator');
   if (options.payoutSecurityKey !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.payoutSecurityKey)) {
     throw new Error('TossSimulator: payoutSecurityKey must be 64 hex characters');
   }
@@ -540,17 +411,5 @@ function validateOptions(options: TossSimulatorOptions): void {
   }
   for (const key of options.secretKeys ?? []) {
     if (!/^(test|live)_/.test(key)) throw new Error('TossSimulator: secret keys must start with test_ or live_');
-  }
-}
-
-function assertHttpUrl(value: string, field: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new Error(`TossSimulator: ${field} is not a valid URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`TossSimulator: ${field} must be an http(s) URL`);
   }
 }
