@@ -1,4 +1,11 @@
+import { isRecord } from '../gateway-fields';
 import type { GatewayTlsOptions } from '../http/gateway-http-client';
+import {
+  isSuccessStatus,
+  type GatewayCallResult,
+  type GatewayTransportRequest,
+  type GatewayTransportResponse,
+} from '../http/gateway-transport';
 import { appsInTossErrorFromResponse, malformedResponse } from './apps-in-toss.errors';
 import {
   APPS_IN_TOSS_PAY_PATH,
@@ -17,20 +24,8 @@ import {
  * The slice of the shared GatewayHttpClient (gateways/http) this client uses: JSON POSTs, and `updateTls` for
  * certificate rotation. Declared structurally so the wire layer depends on the contract only.
  */
-export interface AppsInTossHttpRequest {
-  operation: string;
-  method: 'POST';
-  path: string;
-  headers?: Record<string, string>;
-  json?: unknown;
-  readTimeoutMs?: number;
-}
-
-export interface AppsInTossHttpResponse<T> {
-  status: number;
-  body: T;
-  scrubbedBody: unknown;
-}
+export type AppsInTossHttpRequest = Omit<GatewayTransportRequest<'POST'>, 'pathParams' | 'query'>;
+export type AppsInTossHttpResponse<T> = Pick<GatewayTransportResponse<T>, 'status' | 'body' | 'scrubbedBody'>;
 
 export interface AppsInTossHttpTransport {
   request<T>(request: AppsInTossHttpRequest): Promise<AppsInTossHttpResponse<T>>;
@@ -39,9 +34,7 @@ export interface AppsInTossHttpTransport {
 }
 
 /** A successful call: the `success` object and the same object scrubbed of secrets (for `raw` columns). */
-export interface AppsInTossResult<T> {
-  body: T;
-  scrubbed: unknown;
+export interface AppsInTossResult<T> extends GatewayCallResult<T> {
   status: number;
 }
 
@@ -99,7 +92,7 @@ export class AppsInTossClient {
     const envelope = response.body;
     // apps-in-toss.md §2: parse the body regardless of the HTTP status; the envelope decides.
     if (!isRecord(envelope) || typeof envelope.resultType !== 'string') {
-      if (response.status >= 200 && response.status < 300) throw malformedResponse(operation, 'not a resultType envelope');
+      if (isSuccessStatus(response.status)) throw malformedResponse(operation, 'not a resultType envelope');
       throw appsInTossErrorFromResponse(response.status, envelope, { operation, orderId });
     }
     if (envelope.resultType !== 'SUCCESS') {
@@ -110,8 +103,4 @@ export class AppsInTossClient {
     const scrubbed = isRecord(scrubbedEnvelope) && isRecord(scrubbedEnvelope.success) ? scrubbedEnvelope.success : null;
     return { body: envelope.success as T, scrubbed, status: response.status };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, any> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,12 +1,6 @@
-import {
-  DuplicateOrderError,
-  GatewayConfigurationError,
-  GatewayDeclinedError,
-  GatewayRequestError,
-  GatewayUnavailableError,
-  PaymentNotFoundError,
-  type PaymentsError,
-} from '../../domain/errors';
+import { DuplicateOrderError, type GatewayUnavailableError, type PaymentsError } from '../../domain/errors';
+import { buildErrorCodeTable, gatewayErrorFor, malformedResponseError } from '../gateway-errors';
+import { isRecord } from '../gateway-fields';
 import { scrubText } from '../http/scrub';
 import type { AppsInTossEnvelope } from './apps-in-toss.types';
 
@@ -29,21 +23,26 @@ export type AppsInTossErrorCategory = 'unknown-outcome' | 'duplicate' | 'configu
 export const UNKNOWN_OUTCOME_RESULT_TYPES: ReadonlySet<string> = new Set(['HTTP_TIMEOUT', 'NETWORK_ERROR', 'INTERRUPTED', 'INTERNAL_ERROR']);
 
 /** Codes with a known meaning (apps-in-toss.md §2: [G][D] codes, plus the [T] codes seen in client mappings). */
-export const APPS_IN_TOSS_ERROR_TABLE: ReadonlyMap<string, AppsInTossErrorCategory> = new Map<string, AppsInTossErrorCategory>([
-  ['PAYMENT_EXISTING_PAYMENT', 'duplicate'],
-  ['COMMON_INVALID_API_KEY', 'configuration'],
-  ['COMMON_UNAUTHORIZED', 'configuration'],
-  ['FORBIDDEN_REQUEST', 'configuration'],
-  ['INVALID_PARAMETER', 'request'],
-  ['NOT_FOUND', 'not-found'],
-  ['NOT_FOUND_PAYMENT', 'not-found'],
-  // Bank maintenance (은행 점검 시간): a refusal; the same call may work once maintenance ends (retryable decline).
-  ['COMMON_BREAK_TIME_OF_BANK', 'decline'],
-  ['EXECUTE_PAY_NOT_APPROVED', 'decline'],
-  ['REJECT_CARD_COMPANY', 'decline'],
-  ['PAUSE_USER', 'decline'],
-  ['REFUND_EXCEED_DAILY', 'decline'],
-]);
+export const APPS_IN_TOSS_ERROR_TABLE: ReadonlyMap<string, AppsInTossErrorCategory> = buildErrorCodeTable<AppsInTossErrorCategory>(
+  'apps-in-toss.errors',
+  [
+    [['PAYMENT_EXISTING_PAYMENT'], 'duplicate'],
+    [['COMMON_INVALID_API_KEY', 'COMMON_UNAUTHORIZED', 'FORBIDDEN_REQUEST'], 'configuration'],
+    [['INVALID_PARAMETER'], 'request'],
+    [['NOT_FOUND', 'NOT_FOUND_PAYMENT'], 'not-found'],
+    [
+      [
+        // Bank maintenance (은행 점검 시간): a refusal; the same call may work once maintenance ends (retryable decline).
+        'COMMON_BREAK_TIME_OF_BANK',
+        'EXECUTE_PAY_NOT_APPROVED',
+        'REJECT_CARD_COMPANY',
+        'PAUSE_USER',
+        'REFUND_EXCEED_DAILY',
+      ],
+      'decline',
+    ],
+  ],
+);
 
 /** Declines that a later attempt may turn into a success (a maintenance window, a daily limit). */
 const RETRYABLE_DECLINES: ReadonlySet<string> = new Set(['COMMON_BREAK_TIME_OF_BANK', 'REFUND_EXCEED_DAILY']);
@@ -100,32 +99,28 @@ export interface AppsInTossErrorContext {
 /** Turns a failed answer (any HTTP status, any non-SUCCESS resultType) into the library's typed error. */
 export function appsInTossErrorFromResponse(status: number, body: unknown, context: AppsInTossErrorContext): PaymentsError {
   const failure = readFailure(status, body);
-  const details = { gateway: APPS_IN_TOSS_GATEWAY, gatewayCode: failure.errorCode, gatewayMessage: failure.reason };
-  switch (classifyAppsInTossFailure(status, failure)) {
-    case 'unknown-outcome':
-      return new GatewayUnavailableError(APPS_IN_TOSS_GATEWAY, `${context.operation}: ${failure.errorCode}`, true, details);
-    case 'duplicate':
-      return new DuplicateOrderError(APPS_IN_TOSS_GATEWAY, context.orderId ?? '(unknown)', details);
-    case 'configuration':
-      return new GatewayConfigurationError(APPS_IN_TOSS_GATEWAY, failure.errorCode, failure.reason);
-    case 'request':
-      return new GatewayRequestError(APPS_IN_TOSS_GATEWAY, failure.errorCode, failure.reason);
-    case 'not-found':
-      return new PaymentNotFoundError(`${APPS_IN_TOSS_GATEWAY} ${context.orderId ?? context.operation} (${failure.errorCode})`, details);
-    case 'decline':
-      return new GatewayDeclinedError(APPS_IN_TOSS_GATEWAY, failure.errorCode, failure.reason, {
-        retryable: RETRYABLE_DECLINES.has(failure.errorCode),
-      });
+  const category = classifyAppsInTossFailure(status, failure);
+  if (category === 'duplicate') {
+    return new DuplicateOrderError(APPS_IN_TOSS_GATEWAY, context.orderId ?? '(unknown)', {
+      gateway: APPS_IN_TOSS_GATEWAY,
+      gatewayCode: failure.errorCode,
+      gatewayMessage: failure.reason,
+    });
   }
+  // 'unknown-outcome' is the shared 'retryable': the call may have taken effect, read back with get-payment-status.
+  return gatewayErrorFor(category === 'unknown-outcome' ? 'retryable' : category, {
+    gateway: APPS_IN_TOSS_GATEWAY,
+    gatewayCode: failure.errorCode,
+    gatewayMessage: failure.reason,
+    operation: context.operation,
+    // Every pay call is about one payment (orderNo / payToken).
+    resource: 'payment',
+    reference: context.orderId ?? context.operation,
+    retryableDecline: RETRYABLE_DECLINES.has(failure.errorCode),
+  });
 }
 
 /** A SUCCESS answer we cannot read: the call may have taken effect, so the outcome is unknown (read back). */
 export function malformedResponse(operation: string, what: string): GatewayUnavailableError {
-  return new GatewayUnavailableError(APPS_IN_TOSS_GATEWAY, `${operation}: malformed response (${what})`, true, {
-    gatewayCode: 'MALFORMED_RESPONSE',
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, any> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return malformedResponseError(APPS_IN_TOSS_GATEWAY, operation, what, { gatewayCode: 'MALFORMED_RESPONSE' });
 }

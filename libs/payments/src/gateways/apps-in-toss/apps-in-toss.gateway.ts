@@ -7,6 +7,7 @@ import {
   UnsupportedOperationError,
 } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw } from '../../domain/money';
+import { assertMatches, isKrwAmount, isRecord, nonEmptyString } from '../gateway-fields';
 import type { GatewayClock } from '../gateway.definition';
 import type {
   ApproveRequest,
@@ -413,8 +414,8 @@ export class AppsInTossGateway implements PaymentGateway {
       card: success.payMethod === 'CARD' ? mapCard(success) : null,
       cancels: [],
       failure: null,
-      lastTransactionKey: nonEmptyString(success.transactionId),
-      receiptUrl: nonEmptyString(success.salesCheckLinkUrl),
+      lastTransactionKey: nonEmptyString(success.transactionId) ?? null,
+      receiptUrl: nonEmptyString(success.salesCheckLinkUrl) ?? null,
       raw: result.scrubbed,
     };
   }
@@ -496,8 +497,8 @@ export class AppsInTossGateway implements PaymentGateway {
         status === 'FAILED'
           ? { code: APPS_IN_TOSS_WINDOW_CANCELED, message: 'the buyer canceled the TossPay window before execution (payStatus PAY_CANCEL)' }
           : null,
-      lastTransactionKey: nonEmptyString(last?.transactionId),
-      receiptUrl: isRecord(success.card) ? nonEmptyString(success.card.salesCheckLinkUrl) : null,
+      lastTransactionKey: nonEmptyString(last?.transactionId) ?? null,
+      receiptUrl: isRecord(success.card) ? (nonEmptyString(success.card.salesCheckLinkUrl) ?? null) : null,
       raw: result.scrubbed,
     };
   }
@@ -591,9 +592,9 @@ function mapCard(source: AppsInTossExecuteResult | AppsInTossStatusCard): CardIn
     issuerCode: companyCode === null || companyCode === undefined || companyCode === '' ? undefined : String(companyCode),
     // Toss returns the number masked (§4.2); anything not masked is not kept.
     maskedNumber: typeof source.cardNumber === 'string' && source.cardNumber.includes('*') ? source.cardNumber : undefined,
-    approveNo: nonEmptyString(source.cardAuthorizationNo) ?? undefined,
+    approveNo: nonEmptyString(source.cardAuthorizationNo),
     installmentMonths: installment,
-    cardType: nonEmptyString(source.cardMethodType) ?? undefined,
+    cardType: nonEmptyString(source.cardMethodType),
   };
 }
 
@@ -676,9 +677,12 @@ export function requireUserKey(value: unknown, field: string): string {
 }
 
 function assertOrderNo(orderId: unknown): void {
-  if (typeof orderId !== 'string' || !APPS_IN_TOSS_ORDER_NO_PATTERN.test(orderId)) {
-    throw new InvalidInputError('orderId', 'must be 1-50 characters of 0-9 A-Z a-z _ - : . ^ @ (Apps-in-Toss orderNo, apps-in-toss.md §4.1)');
-  }
+  assertMatches(
+    orderId,
+    'orderId',
+    APPS_IN_TOSS_ORDER_NO_PATTERN,
+    'must be 1-50 characters of 0-9 A-Z a-z _ - : . ^ @ (Apps-in-Toss orderNo, apps-in-toss.md §4.1)',
+  );
 }
 
 function assertProductDesc(orderName: unknown): void {
@@ -711,26 +715,16 @@ function assertRefundReason(reason: unknown): void {
 }
 
 function requireAmount(value: unknown, operation: string, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw malformedResponse(operation, `${field} is not an integer KRW amount`);
-  }
+  if (!isKrwAmount(value)) throw malformedResponse(operation, `${field} is not an integer KRW amount`);
   return value;
 }
 
 function optionalAmount(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  return isKrwAmount(value) ? value : undefined;
 }
 
 function toInteger(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
   return undefined;
-}
-
-function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
-
-function isRecord(value: unknown): value is Record<string, any> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import { GatewayHttpClient } from '../http/gateway-http-client';
+import { createGatewayHttpClient } from '../gateway-module';
 import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
 import type { PaymentGateway } from '../gateway.port';
 import { AppsInTossClient } from './apps-in-toss.client';
@@ -34,14 +34,16 @@ export function createAppsInTossGateway(options: AppsInTossGatewayOptions, conte
   const resolved = resolveAppsInTossOptions(options);
   const now = context.clock.now();
   const credentials = loadAppsInTossCredentials({ tlsCert: options.tlsCert, tlsKey: options.tlsKey, ca: options.ca }, now);
-  const http = new GatewayHttpClient({
-    gateway: APPS_IN_TOSS_GATEWAY,
-    baseUrl: resolved.payBaseUrl,
-    timeouts: resolved.timeouts,
-    tls: { cert: credentials.cert, key: credentials.key, ...(credentials.ca ? { ca: credentials.ca } : {}) },
-    logger: context.logger,
-    logBodies: resolved.logBodies,
-  });
+  const http = createGatewayHttpClient(
+    {
+      gateway: APPS_IN_TOSS_GATEWAY,
+      baseUrl: resolved.payBaseUrl,
+      timeouts: resolved.timeouts,
+      tls: { cert: credentials.cert, key: credentials.key, ...(credentials.ca ? { ca: credentials.ca } : {}) },
+      logBodies: resolved.logBodies,
+    },
+    context,
+  );
   if (credentials.validTo.getTime() - now.getTime() < EXPIRY_WARNING_MS) {
     context.logger.warn(
       `client certificate ${credentials.fingerprint256} expires at ${credentials.validTo.toISOString()}; re-issue it in the Apps-in-Toss console and call rotateCertificate`,

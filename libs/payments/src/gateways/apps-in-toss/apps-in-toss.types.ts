@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
  * Wire shapes of the Apps-in-Toss TossPay partner API (apps-in-toss.md §2, §4) and the `gateways.appsInToss` options
@@ -195,21 +196,8 @@ export interface AppsInTossPaymentStatus {
   [unknownField: string]: unknown;
 }
 
-export class AppsInTossTimeoutOptions {
-  /** TCP connect + TLS handshake (with the client certificate). */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  connectMs?: number;
-
-  /** Time to the response headers, and the longest pause between body chunks. */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  readMs?: number;
-}
+/** connectMs includes the TLS handshake with the client certificate (apps-in-toss.md §1.2). */
+export class AppsInTossTimeoutOptions extends GatewayTimeoutOptions {}
 
 /**
  * The `gateways.appsInToss` options block. Validated at boot (whitelist + forbidNonWhitelisted), then by
@@ -275,10 +263,7 @@ export interface ResolvedAppsInTossOptions {
 export function resolveAppsInTossOptions(options: AppsInTossGatewayOptions): ResolvedAppsInTossOptions {
   return {
     payBaseUrl: (options.payBaseUrl ?? APPS_IN_TOSS_PAY_BASE_URL).replace(/\/+$/, ''),
-    timeouts: {
-      connectMs: options.timeouts?.connectMs ?? APPS_IN_TOSS_DEFAULT_CONNECT_MS,
-      readMs: options.timeouts?.readMs ?? APPS_IN_TOSS_DEFAULT_READ_MS,
-    },
+    timeouts: resolveGatewayTimeouts(options.timeouts, { connectMs: APPS_IN_TOSS_DEFAULT_CONNECT_MS, readMs: APPS_IN_TOSS_DEFAULT_READ_MS }),
     testPayment: options.testPayment,
     logBodies: options.logBodies ?? false,
   };

@@ -11,3 +11,5 @@ export type {
   GatewayHttpResponse,
 } from './gateway-http-client';
 export { SENSITIVE_KEYS, REDACTED, CARD_REDACTED, scrub, scrubText, scrubHeaders, scrubCardNumbers, normalizeKey } from './scrub';
+export { isSuccessStatus } from './gateway-transport';
+export type { GatewayCallResult, GatewayTransport, GatewayTransportRequest, GatewayTransportResponse } from './gateway-transport';

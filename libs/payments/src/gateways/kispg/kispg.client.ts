@@ -1,4 +1,11 @@
 import { GatewayUnavailableError } from '../../domain/errors';
+import {
+  isSuccessStatus,
+  type GatewayCallResult,
+  type GatewayTransport,
+  type GatewayTransportRequest,
+  type GatewayTransportResponse,
+} from '../http/gateway-transport';
 import { kispgMalformed } from './kispg.errors';
 import type { KispgCancelBody, KispgCancelPath, KispgOrderBody, KispgPaymentBody, KispgResult } from './kispg.types';
 
@@ -6,32 +13,15 @@ import type { KispgCancelBody, KispgCancelPath, KispgOrderBody, KispgPaymentBody
  * The slice of the shared GatewayHttpClient (gateways/http) this client uses, declared structurally so tests can
  * hand in the real client or a recorder.
  */
-export interface KispgHttpRequest {
-  operation: string;
-  method: 'POST';
-  path: string;
+export interface KispgHttpRequest extends Pick<GatewayTransportRequest<'POST'>, 'operation' | 'method' | 'path' | 'readTimeoutMs'> {
+  /** Every KISPG call is a JSON POST whose body carries its own encData (kispg.md §5-§7). */
   json: unknown;
-  readTimeoutMs?: number;
 }
 
-export interface KispgHttpResponse<T> {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  body: T;
-  scrubbedBody: unknown;
-  durationMs: number;
-}
-
-export interface KispgHttpTransport {
-  request<T>(request: KispgHttpRequest): Promise<KispgHttpResponse<T>>;
-}
-
+export type KispgHttpResponse<T> = GatewayTransportResponse<T>;
+export type KispgHttpTransport = GatewayTransport<KispgHttpRequest>;
 /** A readable answer: the JSON object and the same object scrubbed of keys, hashes and card data (for `raw`). */
-export interface KispgCallResult {
-  body: KispgResult;
-  scrubbed: unknown;
-}
+export type KispgCallResult = GatewayCallResult<KispgResult>;
 
 /**
  * Keys the HTTP layer must drop from logs and `raw`, on top of the shared list (which already covers `merchantKey`,
@@ -70,7 +60,7 @@ export class KispgClient {
 
   private async call(operation: string, path: string, json: unknown): Promise<KispgCallResult> {
     const response = await this.http.request<unknown>({ operation, method: 'POST', path, json });
-    if (response.status < 200 || response.status >= 300) {
+    if (!isSuccessStatus(response.status)) {
       // kispg.md §13: every answer is "200 application/json"; another status is a proxy or an outage page.
       throw new GatewayUnavailableError('kispg', `${operation}: HTTP ${response.status}`, true, {
         gatewayCode: `HTTP_${response.status}`,

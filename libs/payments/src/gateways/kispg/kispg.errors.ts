@@ -1,11 +1,5 @@
-import {
-  GatewayConfigurationError,
-  GatewayDeclinedError,
-  GatewayRequestError,
-  GatewayUnavailableError,
-  PaymentNotFoundError,
-  type PaymentsError,
-} from '../../domain/errors';
+import { GatewayUnavailableError, type PaymentsError } from '../../domain/errors';
+import { gatewayErrorFor } from '../gateway-errors';
 import type { KispgResultCategory } from './kispg.types';
 
 /** Which call answered with a non-success code: decides what an unlisted code means. */
@@ -44,22 +38,18 @@ export function kispgErrorFromResult(
 ): PaymentsError {
   const code = typeof resultCd === 'string' && resultCd.length > 0 ? resultCd : 'NO_RESULT_CODE';
   const message = typeof resultMsg === 'string' ? resultMsg : '';
-  const details = { gateway: 'kispg', gatewayCode: code, gatewayMessage: message };
-  switch (classifyKispgResult(code, context.operation, context.categories)) {
-    case 'retryable':
-      // KISPG answered but says "try again": whether a money-moving call took effect is unknown until read back.
-      return new GatewayUnavailableError('kispg', `${context.operation} ${context.reference}: ${code} ${message}`.trim(), true, details);
-    case 'configuration':
-      // Our side is wrong (key, MID, clock skew of ediDate, kispg.md §2.1): a human must fix it; the buyer may retry.
-      return new GatewayConfigurationError('kispg', code, message, details);
-    case 'request':
-      return new GatewayRequestError('kispg', code, message, details);
-    case 'not-found':
-      return new PaymentNotFoundError(`kispg ${context.reference} (${code})`, details);
-    case 'decline':
-    default:
-      return new GatewayDeclinedError('kispg', code, message, details);
-  }
+  // 'retryable': KISPG answered but says "try again": whether a money-moving call took effect is unknown until read
+  // back. 'configuration': our side is wrong (key, MID, clock skew of ediDate, kispg.md §2.1): a human must fix it.
+  return gatewayErrorFor(classifyKispgResult(code, context.operation, context.categories), {
+    gateway: 'kispg',
+    gatewayCode: code,
+    gatewayMessage: message,
+    operation: context.operation,
+    // Every KISPG call is about one payment (ordNo / tid).
+    resource: 'payment',
+    reference: context.reference,
+    unavailableReason: `${context.operation} ${context.reference}: ${code} ${message}`.trim(),
+  });
 }
 
 /** A 2xx we cannot read (HTML error page, non-JSON, missing fields): the call may have taken effect (read back). */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { GatewayHttpClient } from '../http/gateway-http-client';
+import { createGatewayHttpClient } from '../gateway-module';
 import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
 import type { PaymentGateway } from '../gateway.port';
 import { KispgClient, KISPG_SENSITIVE_KEYS } from './kispg.client';
@@ -47,14 +47,10 @@ export function createKispgGateway(options: KispgGatewayOptions, context: Gatewa
       'KispgGateway',
     );
   }
-  const http = new GatewayHttpClient({
-    gateway: 'kispg',
-    baseUrl: resolved.baseUrl,
-    timeouts: { connectMs: resolved.timeouts.connectMs, readMs: resolved.timeouts.readMs },
-    logger: context.logger,
-    sensitiveKeys: [...KISPG_SENSITIVE_KEYS],
-    logBodies: resolved.logBodies,
-  });
+  const http = createGatewayHttpClient(
+    { gateway: 'kispg', baseUrl: resolved.baseUrl, timeouts: resolved.timeouts, logBodies: resolved.logBodies, sensitiveKeys: KISPG_SENSITIVE_KEYS },
+    context,
+  );
   const client = new KispgClient(http, resolved.cancelPath);
   return new KispgGateway(resolved, { client, clock: context.clock, logger: context.logger, close: () => http.close() });
 }

@@ -16,6 +16,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import type { GatewayErrorCategory } from '../gateway-errors';
+import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
  * Wire shapes of KISPG's v2 API (kispg.md §4-§9). Every value KISPG sends is a string, amounts included
@@ -145,22 +147,11 @@ export type KispgNotificationHash = (typeof KISPG_NOTIFICATION_HASH_MODES)[numbe
  * What a non-success result code means (kispg.md §8: failure codes are not public and "may change without notice").
  * Unlisted codes: approval/cancel → 'decline', query → 'request'.
  */
-export const KISPG_RESULT_CATEGORIES = ['decline', 'configuration', 'request', 'retryable', 'not-found'] as const;
+export const KISPG_RESULT_CATEGORIES = ['decline', 'configuration', 'request', 'retryable', 'not-found'] as const satisfies readonly GatewayErrorCategory[];
 export type KispgResultCategory = (typeof KISPG_RESULT_CATEGORIES)[number];
 
-export class KispgTimeoutOptions {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  connectMs?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  readMs?: number;
-}
+/** kispg.md §1 (defaults above: the official sample's). */
+export class KispgTimeoutOptions extends GatewayTimeoutOptions {}
 
 /** Approval success codes per KISPG payMethod (kispg.md §8). CELLPHONE is read as PHONE (kispg.md §15.4). */
 export class KispgSuccessCodeOptions {
@@ -298,10 +289,7 @@ export function resolveKispgOptions(options: KispgGatewayOptions): ResolvedKispg
     merchantKey: options.merchantKey,
     baseUrl: (options.baseUrl ?? KISPG_PRODUCTION_BASE_URL).replace(/\/+$/, ''),
     cancelPath: options.cancelPath ?? '/v2/cancel',
-    timeouts: {
-      connectMs: options.timeouts?.connectMs ?? KISPG_DEFAULT_CONNECT_MS,
-      readMs: options.timeouts?.readMs ?? KISPG_DEFAULT_READ_MS,
-    },
+    timeouts: resolveGatewayTimeouts(options.timeouts, { connectMs: KISPG_DEFAULT_CONNECT_MS, readMs: KISPG_DEFAULT_READ_MS }),
     successCodes: {
       CARD: [...(successCodes.CARD ?? KISPG_DEFAULT_SUCCESS_CODES.CARD)],
       BANK: [...(successCodes.BANK ?? KISPG_DEFAULT_SUCCESS_CODES.BANK)],

@@ -1,5 +1,6 @@
 import { InvalidInputError, SignatureMismatchError } from '../../domain/errors';
 import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import { webhookHeader } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { KISPG_SENSITIVE_KEYS } from './kispg.client';
 import { verifyKispgHash } from './kispg.crypto';
@@ -90,7 +91,7 @@ function readNotificationFields(request: RawWebhookRequest): Record<string, stri
   let parsed: unknown;
   if (raw) {
     const text = raw.toString('utf8');
-    const contentType = headerValue(request.headers, 'content-type') ?? '';
+    const contentType = webhookHeader(request.headers, 'content-type') ?? '';
     if (contentType.includes('json') || /^\s*[{[]/.test(text)) {
       try {
         parsed = JSON.parse(text);
@@ -114,12 +115,4 @@ function readNotificationFields(request: RawWebhookRequest): Record<string, stri
   // charSet (the sibling payload) and charset (the guide) are the same field (kispg.md §1, §9).
   if (fields['charset'] === undefined && fields['charSet'] !== undefined) fields['charset'] = fields['charSet'];
   return fields;
-}
-
-function headerValue(headers: RawWebhookRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() !== name) continue;
-    return Array.isArray(value) ? value.join(',') : value;
-  }
-  return undefined;
 }

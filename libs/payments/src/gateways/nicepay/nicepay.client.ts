@@ -1,5 +1,14 @@
 import { GatewayUnavailableError } from '../../domain/errors';
 import type { GatewayClock } from '../gateway.definition';
+import { malformedResponseError } from '../gateway-errors';
+import { isRecord } from '../gateway-fields';
+import {
+  isSuccessStatus,
+  type GatewayCallResult,
+  type GatewayTransport,
+  type GatewayTransportRequest,
+  type GatewayTransportResponse,
+} from '../http/gateway-transport';
 import { nicePayBasicAuthorization, nicePayEdiDate, nicePaySha256, parseNicePayDate } from './nicepay.crypto';
 import { nicePayErrorFromResult, type NicePayErrorContext } from './nicepay.errors';
 import type {
@@ -20,40 +29,12 @@ import type {
   NicePayResultEnvelope,
 } from './nicepay.types';
 
-/**
- * The slice of the shared GatewayHttpClient (gateways/http) this client uses, declared structurally so tests can hand
- * in the real client.
- */
-export interface NicePayHttpRequest {
-  operation: string;
-  method: 'GET' | 'POST';
-  /** May hold `{name}` placeholders filled from `pathParams`: `{bid}` is logged redacted. */
-  path: string;
-  pathParams?: Record<string, string>;
-  query?: Record<string, string | number | undefined>;
-  headers?: Record<string, string>;
-  json?: unknown;
-  readTimeoutMs?: number;
-}
-
-export interface NicePayHttpResponse<T> {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  body: T;
-  scrubbedBody: unknown;
-  durationMs: number;
-}
-
-export interface NicePayHttpTransport {
-  request<T>(request: NicePayHttpRequest): Promise<NicePayHttpResponse<T>>;
-}
-
+/** The slice of the shared GatewayHttpClient (gateways/http) this client uses: GET and POST; `{bid}` is logged redacted. */
+export type NicePayHttpRequest = GatewayTransportRequest<'GET' | 'POST'>;
+export type NicePayHttpResponse<T> = GatewayTransportResponse<T>;
+export type NicePayHttpTransport = GatewayTransport<NicePayHttpRequest>;
 /** A `0000` answer: the typed wire object and the same body scrubbed of secrets and card data (for `raw`). */
-export interface NicePayResult<T> {
-  body: T;
-  scrubbed: unknown;
-}
+export type NicePayResult<T> = GatewayCallResult<T>;
 
 /**
  * Keys the HTTP layer drops from logs and `scrubbedBody`, on top of the shared list (which already covers
@@ -297,9 +278,9 @@ export class NicePayClient {
     const body = response.body;
     const resultCode = isRecord(body) ? body['resultCode'] : undefined;
     if (resultCode === '0000') return { body, scrubbed: response.scrubbedBody };
-    if (resultCode === undefined && response.status >= 200 && response.status < 300) {
+    if (resultCode === undefined && isSuccessStatus(response.status)) {
       // A 2xx we cannot read: the call may have taken effect, so its outcome is unknown (read back).
-      throw new GatewayUnavailableError('nicepay', `${context.operation}: malformed response (no resultCode)`, true);
+      throw malformedResponseError('nicepay', context.operation, 'no resultCode');
     }
     throw nicePayErrorFromResult(response.status, body, context);
   }
@@ -368,8 +349,4 @@ export class NicePayClient {
     this.tokensIssued += 1;
     return body.accessToken;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

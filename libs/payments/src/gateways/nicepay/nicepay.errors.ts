@@ -1,12 +1,6 @@
-import {
-  GatewayConfigurationError,
-  GatewayDeclinedError,
-  GatewayRequestError,
-  GatewayUnavailableError,
-  NotFoundError,
-  PaymentNotFoundError,
-  type PaymentsError,
-} from '../../domain/errors';
+import type { PaymentsError } from '../../domain/errors';
+import { buildErrorCodeTable, gatewayErrorFor, type GatewayErrorCategory } from '../gateway-errors';
+import { nonEmptyString } from '../gateway-fields';
 
 /**
  * What a NicePay `resultCode` means for us (nicepay.md §7.5, full table in seeds/nicepay-codes.md). Decided by
@@ -18,7 +12,7 @@ import {
  *                  duplicates (orderId/tid already used) and amount mismatches.
  * - not-found:     the addressed payment, order, billing key or receipt does not exist at NicePay.
  */
-export type NicePayErrorCategory = 'retryable' | 'decline' | 'configuration' | 'request' | 'not-found';
+export type NicePayErrorCategory = GatewayErrorCategory;
 
 const RETRYABLE = [
   'S999', // 기타오류 ([E26]: temporary)
@@ -94,27 +88,14 @@ const DECLINE = [
   'P033', 'P037', 'P091', 'I002', 'C001', 'C002', 'N001', 'U311', 'V003', 'V004', 'U129',
 ] as const;
 
-function buildTable(): ReadonlyMap<string, NicePayErrorCategory> {
-  const table = new Map<string, NicePayErrorCategory>();
-  const groups: Array<[readonly string[], NicePayErrorCategory]> = [
-    [RETRYABLE, 'retryable'],
-    [CONFIGURATION, 'configuration'],
-    [REQUEST, 'request'],
-    [NOT_FOUND, 'not-found'],
-    [DECLINE, 'decline'],
-  ];
-  for (const [codes, category] of groups) {
-    for (const code of codes) {
-      const existing = table.get(code);
-      if (existing !== undefined) throw new Error(`nicepay.errors: ${code} is listed as both ${existing} and ${category}`);
-      table.set(code, category);
-    }
-  }
-  return table;
-}
-
 /** Every NicePay result code we classify, with its category. */
-export const NICEPAY_ERROR_TABLE: ReadonlyMap<string, NicePayErrorCategory> = buildTable();
+export const NICEPAY_ERROR_TABLE: ReadonlyMap<string, NicePayErrorCategory> = buildErrorCodeTable('nicepay.errors', [
+  [RETRYABLE, 'retryable'],
+  [CONFIGURATION, 'configuration'],
+  [REQUEST, 'request'],
+  [NOT_FOUND, 'not-found'],
+  [DECLINE, 'decline'],
+]);
 
 /** Codes meaning "this orderId / tid was already used" (nicepay.md §7.5 duplicates). */
 export const NICEPAY_DUPLICATE_ORDER_CODES: ReadonlySet<string> = new Set(['P015', 'U112', 'A127']);
@@ -154,25 +135,15 @@ export interface NicePayErrorContext {
 /** Turns a non-`0000` NicePay answer (or a non-2xx without one) into the library's typed error. */
 export function nicePayErrorFromResult(httpStatus: number, body: unknown, context: NicePayErrorContext): PaymentsError {
   const envelope = body !== null && typeof body === 'object' ? (body as { resultCode?: unknown; resultMsg?: unknown }) : {};
-  const code = typeof envelope.resultCode === 'string' && envelope.resultCode.length > 0 ? envelope.resultCode : undefined;
+  const code = nonEmptyString(envelope.resultCode);
   const message = typeof envelope.resultMsg === 'string' ? envelope.resultMsg.slice(0, 200) : '';
-  const gatewayCode = code ?? `HTTP_${httpStatus}`;
-  const details = { gateway: 'nicepay', gatewayCode, gatewayMessage: message };
-
-  switch (classifyNicePayError(httpStatus, code)) {
-    case 'retryable':
-      // NicePay answered, but a partner or internal failure leaves whether a money-moving call took effect unknown.
-      return new GatewayUnavailableError('nicepay', `${context.operation}: ${gatewayCode}`, true, details);
-    case 'configuration':
-      return new GatewayConfigurationError('nicepay', gatewayCode, message);
-    case 'not-found':
-      if (context.resource === 'payment') {
-        return new PaymentNotFoundError(`nicepay ${context.reference ?? context.operation} (${gatewayCode})`, details);
-      }
-      return new NotFoundError(context.resource, `nicepay ${context.reference ?? context.operation} (${gatewayCode})`, details);
-    case 'request':
-      return new GatewayRequestError('nicepay', gatewayCode, message);
-    case 'decline':
-      return new GatewayDeclinedError('nicepay', gatewayCode, message);
-  }
+  // 'retryable': NicePay answered, but a partner or internal failure leaves whether a money-moving call took effect unknown.
+  return gatewayErrorFor(classifyNicePayError(httpStatus, code), {
+    gateway: 'nicepay',
+    gatewayCode: code ?? `HTTP_${httpStatus}`,
+    gatewayMessage: message,
+    operation: context.operation,
+    resource: context.resource,
+    reference: context.reference ?? context.operation,
+  });
 }

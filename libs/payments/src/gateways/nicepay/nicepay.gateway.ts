@@ -13,6 +13,8 @@ import {
   UnsupportedOperationError,
 } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw, vatOf } from '../../domain/money';
+import { malformedResponseError } from '../gateway-errors';
+import { assertMatches, isKrwAmount, isRecord } from '../gateway-fields';
 import type { GatewayClock } from '../gateway.definition';
 import type {
   ApproveRequest,
@@ -1015,33 +1017,25 @@ function parseAmountText(value: unknown, field: string): number {
 }
 
 function assertOrderId(orderId: unknown, field: string): void {
-  if (typeof orderId !== 'string' || !ORDER_ID_PATTERN.test(orderId)) {
-    throw new InvalidInputError(field, 'must be 6-64 characters of A-Z a-z 0-9 _ -');
-  }
+  assertMatches(orderId, field, ORDER_ID_PATTERN, 'must be 6-64 characters of A-Z a-z 0-9 _ -');
 }
 
 function assertTid(tid: unknown, field: string): asserts tid is string {
-  if (typeof tid !== 'string' || !TID_PATTERN.test(tid)) throw new InvalidInputError(field, 'must be a NicePay tid');
+  assertMatches(tid, field, TID_PATTERN, 'must be a NicePay tid');
 }
 
 function requireAmount(value: unknown, operation: string, field: string): number {
   // KRW amounts are integers (nicepay.md §1.5); anything else cannot be booked exactly.
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw malformed(operation, `${field} is not an integer KRW amount`);
-  }
+  if (!isKrwAmount(value)) throw malformed(operation, `${field} is not an integer KRW amount`);
   return value;
 }
 
 function optionalAmount(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  return isKrwAmount(value) ? value : undefined;
 }
 
 /** A 0000 whose body we cannot read: the call may have taken effect, so the outcome is unknown (read back). */
 function malformed(operation: string, what: string): GatewayUnavailableError {
-  return new GatewayUnavailableError('nicepay', `${operation}: malformed response (${what})`, true);
-}
-
-function isRecord(value: unknown): value is Record<string, any> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return malformedResponseError('nicepay', operation, what);
 }
 

@@ -1,4 +1,4 @@
-import { GatewayHttpClient } from '../http/gateway-http-client';
+import { createGatewayHttpClient } from '../gateway-module';
 import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
 import type { PaymentGateway } from '../gateway.port';
 import { NicePayClient, NICEPAY_SENSITIVE_KEYS } from './nicepay.client';
@@ -47,14 +47,10 @@ export function createNicePayGateway(options: NicePayGatewayOptions, context: Ga
       'NicePayGateway',
     );
   }
-  const http = new GatewayHttpClient({
-    gateway: 'nicepay',
-    baseUrl: resolved.baseUrl,
-    timeouts: { connectMs: resolved.timeouts.connectMs, readMs: resolved.timeouts.readMs },
-    logger: context.logger,
-    sensitiveKeys: [...NICEPAY_SENSITIVE_KEYS],
-    logBodies: resolved.logBodies,
-  });
+  const http = createGatewayHttpClient(
+    { gateway: 'nicepay', baseUrl: resolved.baseUrl, timeouts: resolved.timeouts, logBodies: resolved.logBodies, sensitiveKeys: NICEPAY_SENSITIVE_KEYS },
+    context,
+  );
   const client = new NicePayClient(http, {
     clientId: resolved.clientId,
     secretKey: resolved.secretKey,

@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
  * Wire shapes of the NicePay "Start API" /v1 (nicepay.md §2-§3). Fields the adapter does not need are optional and
@@ -250,19 +251,8 @@ export type NicePayAuthMode = 'basic' | 'bearer';
 export type NicePayEncMode = 'A2' | 'AES128';
 export type NicePayUnknownApprovalPolicy = 'netcancel' | 'query-first';
 
-export class NicePayTimeoutOptions {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  connectMs?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  readMs?: number;
-}
+/** nicepay.md §1.1 "Timeouts" (defaults above). */
+export class NicePayTimeoutOptions extends GatewayTimeoutOptions {}
 
 /** The `gateways.nicepay` options block. Validated at boot (whitelist + forbidNonWhitelisted). */
 export class NicePayGatewayOptions {
@@ -379,10 +369,7 @@ export function resolveNicePayOptions(options: NicePayGatewayOptions): ResolvedN
     clientId: options.clientId,
     secretKey: options.secretKey,
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    timeouts: {
-      connectMs: options.timeouts?.connectMs ?? NICEPAY_DEFAULT_CONNECT_MS,
-      readMs: options.timeouts?.readMs ?? NICEPAY_DEFAULT_READ_MS,
-    },
+    timeouts: resolveGatewayTimeouts(options.timeouts, { connectMs: NICEPAY_DEFAULT_CONNECT_MS, readMs: NICEPAY_DEFAULT_READ_MS }),
     authMode: options.authMode ?? 'basic',
     tokenRefreshMarginMs: (options.tokenRefreshMarginSec ?? NICEPAY_DEFAULT_TOKEN_MARGIN_SEC) * 1000,
     encMode: options.encMode ?? 'A2',

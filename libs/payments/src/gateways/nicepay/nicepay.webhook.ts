@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
-import { InvalidInputError } from '../../domain/errors';
+import { stringField } from '../gateway-fields';
 import type { GatewayPaymentTruth, ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import { readJsonObjectBody } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { NICEPAY_SENSITIVE_KEYS } from './nicepay.client';
 import { nicePayPaymentSignature, nicePaySignatureMatches } from './nicepay.crypto';
@@ -29,7 +30,7 @@ export interface NicePayWebhookContext {
  * space (a body digest), so a forged copy can never occupy the key of the genuine event.
  */
 export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePayWebhookContext): ParsedWebhook {
-  const body = readJsonObject(request);
+  const body = readJsonObjectBody(request);
   const payload = scrubNicePayPayload(body);
   const tid = stringField(body, 'tid');
   const orderId = stringField(body, 'orderId');
@@ -95,28 +96,4 @@ export function nicePayWebhookReply(_outcome: 'accepted' | 'rejected'): WebhookR
 /** Scrubbed copy for the inbox row / `raw`: shared sensitive keys (bid, authToken, card data ...) plus NicePay's. */
 export function scrubNicePayPayload<T>(value: T): unknown {
   return scrub(value, NICEPAY_SENSITIVE_KEYS);
-}
-
-function readJsonObject(request: RawWebhookRequest): Record<string, unknown> {
-  if (request.rawBody && request.rawBody.length > 0) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(request.rawBody.toString('utf8'));
-    } catch {
-      throw new InvalidInputError('body', 'not valid JSON');
-    }
-    if (!isRecord(parsed)) throw new InvalidInputError('body', 'must be a JSON object');
-    return parsed;
-  }
-  if (isRecord(request.body)) return request.body;
-  throw new InvalidInputError('body', 'empty webhook body');
-}
-
-function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

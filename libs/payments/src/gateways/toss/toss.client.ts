@@ -1,3 +1,10 @@
+import {
+  isSuccessStatus,
+  type GatewayCallResult,
+  type GatewayTransport,
+  type GatewayTransportRequest,
+  type GatewayTransportResponse,
+} from '../http/gateway-transport';
 import { tossBasicAuthorization } from './toss.crypto';
 import { tossErrorFromResponse, type TossErrorContext } from './toss.errors';
 import type {
@@ -17,39 +24,14 @@ import type {
 } from './toss.types';
 
 /**
- * The slice of the shared GatewayHttpClient (gateways/http) this client uses. Declared structurally so the wire
- * layer depends on the request/response contract only, and tests can hand in the real client.
+ * The slice of the shared GatewayHttpClient (gateways/http) this client uses: GET, POST and DELETE (billing keys,
+ * toss.md §3.6d). `{billingKey}` path parameters are logged redacted.
  */
-export interface TossHttpRequest {
-  operation: string;
-  method: 'GET' | 'POST' | 'DELETE';
-  /** May hold `{name}` placeholders filled from `pathParams`: the HTTP client logs `billingKey` values redacted. */
-  path: string;
-  pathParams?: Record<string, string>;
-  query?: Record<string, string | number | undefined>;
-  headers?: Record<string, string>;
-  json?: unknown;
-  readTimeoutMs?: number;
-}
-
-export interface TossHttpResponse<T> {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  body: T;
-  scrubbedBody: unknown;
-  durationMs: number;
-}
-
-export interface TossHttpTransport {
-  request<T>(request: TossHttpRequest): Promise<TossHttpResponse<T>>;
-}
-
+export type TossHttpRequest = GatewayTransportRequest<'GET' | 'POST' | 'DELETE'>;
+export type TossHttpResponse<T> = GatewayTransportResponse<T>;
+export type TossHttpTransport = GatewayTransport<TossHttpRequest>;
 /** A successful call: the typed wire object and the same body scrubbed of secrets (for `raw` columns). */
-export interface TossResult<T> {
-  body: T;
-  scrubbed: unknown;
-}
+export type TossResult<T> = GatewayCallResult<T>;
 
 /**
  * Keys the HTTP layer must drop from logs and from `scrubbedBody`: the VA webhook `secret` (toss.md §6.3), billing
@@ -276,7 +258,7 @@ export class TossClient {
     errorContext: Omit<TossErrorContext, 'operation'>,
   ): Promise<TossResult<T>> {
     const response = await this.send<T>(request);
-    if (response.status < 200 || response.status >= 300) {
+    if (!isSuccessStatus(response.status)) {
       throw tossErrorFromResponse(response.status, response.body, { ...errorContext, operation: request.operation });
     }
     return { body: response.body, scrubbed: response.scrubbedBody };

@@ -1,12 +1,6 @@
-import {
-  GatewayConfigurationError,
-  GatewayDeclinedError,
-  GatewayRequestError,
-  GatewayUnavailableError,
-  NotFoundError,
-  PaymentNotFoundError,
-  PaymentsError,
-} from '../../domain/errors';
+import type { PaymentsError } from '../../domain/errors';
+import { buildErrorCodeTable, gatewayErrorFor, type GatewayErrorCategory } from '../gateway-errors';
+import { nonEmptyString } from '../gateway-fields';
 
 /**
  * What a Toss error code means for us (toss.md §5.2/§5.3). Decided by `code`, not by HTTP status: PROVIDER_ERROR is
@@ -18,7 +12,7 @@ import {
  * - request:       the request itself is wrong (a bug on our side or input that slipped validation).
  * - not-found:     the addressed resource does not exist at Toss.
  */
-export type TossErrorCategory = 'retryable' | 'decline' | 'configuration' | 'request' | 'not-found';
+export type TossErrorCategory = GatewayErrorCategory;
 
 const RETRYABLE = [
   'PROVIDER_ERROR',
@@ -208,27 +202,14 @@ const REQUEST = [
 
 const NOT_FOUND = ['NOT_FOUND', 'NOT_FOUND_PAYMENT', 'NOT_FOUND_BILLING', 'PAYOUT_NOT_FOUND'] as const;
 
-function buildTable(): ReadonlyMap<string, TossErrorCategory> {
-  const table = new Map<string, TossErrorCategory>();
-  const groups: Array<[readonly string[], TossErrorCategory]> = [
-    [RETRYABLE, 'retryable'],
-    [DECLINE, 'decline'],
-    [CONFIGURATION, 'configuration'],
-    [REQUEST, 'request'],
-    [NOT_FOUND, 'not-found'],
-  ];
-  for (const [codes, category] of groups) {
-    for (const code of codes) {
-      const existing = table.get(code);
-      if (existing !== undefined) throw new Error(`toss.errors: ${code} is listed as both ${existing} and ${category}`);
-      table.set(code, category);
-    }
-  }
-  return table;
-}
-
 /** Every Toss error code we know, with its category. */
-export const TOSS_ERROR_TABLE: ReadonlyMap<string, TossErrorCategory> = buildTable();
+export const TOSS_ERROR_TABLE: ReadonlyMap<string, TossErrorCategory> = buildErrorCodeTable('toss.errors', [
+  [RETRYABLE, 'retryable'],
+  [DECLINE, 'decline'],
+  [CONFIGURATION, 'configuration'],
+  [REQUEST, 'request'],
+  [NOT_FOUND, 'not-found'],
+]);
 
 /**
  * Category of a Toss error response. A known code decides by the table (toss.md §5.2: decide by code, not status).
@@ -255,25 +236,15 @@ export interface TossErrorContext {
 /** Turns a non-2xx Toss response into the library's typed error (gatewayCode/gatewayMessage attached). */
 export function tossErrorFromResponse(status: number, body: unknown, context: TossErrorContext): PaymentsError {
   const envelope = body !== null && typeof body === 'object' ? (body as { code?: unknown; message?: unknown }) : {};
-  const code = typeof envelope.code === 'string' && envelope.code.length > 0 ? envelope.code : undefined;
+  const code = nonEmptyString(envelope.code);
   const message = typeof envelope.message === 'string' ? envelope.message : '';
-  const gatewayCode = code ?? `HTTP_${status}`;
-  const details = { gateway: 'toss', gatewayCode, gatewayMessage: message };
-
-  switch (classifyTossError(status, code)) {
-    case 'retryable':
-      // The request reached Toss and was answered: whether a money-moving call took effect is unknown until read back.
-      return new GatewayUnavailableError('toss', `${context.operation}: ${gatewayCode}`, true, details);
-    case 'decline':
-      return new GatewayDeclinedError('toss', gatewayCode, message);
-    case 'configuration':
-      return new GatewayConfigurationError('toss', gatewayCode, message);
-    case 'not-found':
-      if (context.resource === 'payment') {
-        return new PaymentNotFoundError(`toss ${context.reference ?? context.operation} (${gatewayCode})`, details);
-      }
-      return new NotFoundError(context.resource, `toss ${context.reference ?? context.operation} (${gatewayCode})`, details);
-    case 'request':
-      return new GatewayRequestError('toss', gatewayCode, message);
-  }
+  // 'retryable': the request reached Toss and was answered, so a money-moving call's outcome is unknown until read back.
+  return gatewayErrorFor(classifyTossError(status, code), {
+    gateway: 'toss',
+    gatewayCode: code ?? `HTTP_${status}`,
+    gatewayMessage: message,
+    operation: context.operation,
+    resource: context.resource,
+    reference: context.reference ?? context.operation,
+  });
 }

@@ -9,6 +9,8 @@ import {
   UnsupportedOperationError,
 } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw } from '../../domain/money';
+import { malformedResponseError } from '../gateway-errors';
+import { assertMatches, isKrwAmount, isRecord } from '../gateway-fields';
 import type { GatewayClock } from '../gateway.definition';
 import type {
   ApproveRequest,
@@ -763,32 +765,26 @@ export function formatKstDate(date: Date): string {
 
 function requireAmount(value: unknown, operation: string, field: string, allowNegative = false): number {
   // KRW amounts are integers (toss.md §2); anything else cannot be booked exactly.
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || (!allowNegative && value < 0)) {
-    throw malformed(operation, `${field} is not an integer KRW amount`);
-  }
+  if (!isKrwAmount(value, allowNegative)) throw malformed(operation, `${field} is not an integer KRW amount`);
   return value;
 }
 
 function optionalAmount(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+  return isKrwAmount(value, true) ? value : undefined;
 }
 
 /** A 2xx whose body we cannot read: the call may have taken effect, so the outcome is unknown (read back). */
 function malformed(operation: string, what: string): GatewayUnavailableError {
-  return new GatewayUnavailableError('toss', `${operation}: malformed response (${what})`, true);
+  return malformedResponseError('toss', operation, what);
 }
 
 function assertOrderId(orderId: unknown): void {
-  if (typeof orderId !== 'string' || !ORDER_ID_PATTERN.test(orderId)) {
-    throw new InvalidInputError('orderId', 'must be 6-64 characters of A-Z a-z 0-9 _ - (toss.md §2)');
-  }
+  assertMatches(orderId, 'orderId', ORDER_ID_PATTERN, 'must be 6-64 characters of A-Z a-z 0-9 _ - (toss.md §2)');
 }
 
 function assertCustomerKey(customerKey: unknown, field: string): void {
   // toss.md §2: 2-300 characters of A-Z a-z 0-9 - _ = . @
-  if (typeof customerKey !== 'string' || !/^[A-Za-z0-9\-_=.@]{2,300}$/.test(customerKey)) {
-    throw new InvalidInputError(field, 'must be 2-300 characters of A-Z a-z 0-9 - _ = . @');
-  }
+  assertMatches(customerKey, field, /^[A-Za-z0-9\-_=.@]{2,300}$/, 'must be 2-300 characters of A-Z a-z 0-9 - _ = . @');
 }
 
 function assertText(value: unknown, field: string, min: number, max: number): void {
@@ -801,8 +797,4 @@ function assertIdempotencyKey(key: unknown): void {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new InvalidInputError('idempotencyKey', `must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (toss.md §1.4)`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, any> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import { GatewayHttpClient } from '../http/gateway-http-client';
+import { createGatewayHttpClient } from '../gateway-module';
 import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
 import type { PaymentGateway } from '../gateway.port';
 import { TossClient, TOSS_SENSITIVE_KEYS } from './toss.client';
@@ -47,14 +47,10 @@ export function validateTossOptions(options: TossGatewayOptions): string[] {
 /** Builds the adapter: shared HTTP client (timeouts, logging with `secret` etc. scrubbed) -> TossClient -> TossGateway. */
 export function createTossGateway(options: TossGatewayOptions, context: GatewayContext): TossGateway {
   const resolved = resolveTossOptions(options);
-  const http = new GatewayHttpClient({
-    gateway: 'toss',
-    baseUrl: resolved.baseUrl,
-    timeouts: { connectMs: resolved.timeouts.connectMs, readMs: resolved.timeouts.readMs },
-    logger: context.logger,
-    sensitiveKeys: [...TOSS_SENSITIVE_KEYS],
-    logBodies: resolved.logBodies,
-  });
+  const http = createGatewayHttpClient(
+    { gateway: 'toss', baseUrl: resolved.baseUrl, timeouts: resolved.timeouts, logBodies: resolved.logBodies, sensitiveKeys: TOSS_SENSITIVE_KEYS },
+    context,
+  );
   const client = new TossClient(http, {
     secretKey: resolved.secretKey,
     readMs: resolved.timeouts.readMs,

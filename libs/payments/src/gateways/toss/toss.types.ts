@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
  * Wire shapes of Toss Payments core API v1 (version 2022-11-16, toss.md §4). Every field the adapter does not
@@ -287,19 +288,7 @@ export const TOSS_SECRET_KEY_PATTERN = /^(test|live)_(sk|gsk|ak)_[A-Za-z0-9_]+$/
 /** Client key families (toss.md §1.3): API-individual `ck`, widget `gck`. */
 export const TOSS_CLIENT_KEY_PATTERN = /^(test|live)_(ck|gck)_[A-Za-z0-9_]+$/;
 
-export class TossTimeoutOptions {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  connectMs?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
-  readMs?: number;
-
+export class TossTimeoutOptions extends GatewayTimeoutOptions {
   /** Read timeout of the slow endpoints (billing charge, transactions), toss.md §1.7. */
   @IsOptional()
   @IsInt()
@@ -393,8 +382,7 @@ export function resolveTossOptions(options: TossGatewayOptions): ResolvedTossOpt
     clientKey: options.clientKey,
     baseUrl: (options.baseUrl ?? TOSS_PRODUCTION_BASE_URL).replace(/\/+$/, ''),
     timeouts: {
-      connectMs: options.timeouts?.connectMs ?? TOSS_DEFAULT_CONNECT_MS,
-      readMs: options.timeouts?.readMs ?? TOSS_DEFAULT_READ_MS,
+      ...resolveGatewayTimeouts(options.timeouts, { connectMs: TOSS_DEFAULT_CONNECT_MS, readMs: TOSS_DEFAULT_READ_MS }),
       slowReadMs: options.timeouts?.slowReadMs ?? TOSS_DEFAULT_SLOW_READ_MS,
     },
     webhook: {

@@ -1,5 +1,7 @@
 import { InvalidInputError, SignatureMismatchError } from '../../domain/errors';
+import { isRecord, stringField } from '../gateway-fields';
 import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import { readJsonObjectBody, webhookHeader } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { fingerprint, verifyPayoutSignature, type PayoutKeyEncoding } from './toss.crypto';
 import { TOSS_SENSITIVE_KEYS } from './toss.client';
@@ -35,7 +37,7 @@ export function parseTossWebhook(
   verification: TossWebhookVerificationOptions,
   now: Date,
 ): ParsedWebhook {
-  const body = readJsonObject(request);
+  const body = readJsonObjectBody(request);
   const payload = scrubTossPayload(body);
   const eventType = body['eventType'];
 
@@ -61,8 +63,8 @@ export function parseTossWebhook(
   if (SIGNED_EVENT_TYPES.has(eventType)) {
     const result = verifyPayoutSignature({
       rawBody: request.rawBody,
-      signatureHeader: header(request.headers, TOSS_WEBHOOK_HEADERS.signature),
-      transmissionTime: header(request.headers, TOSS_WEBHOOK_HEADERS.transmissionTime),
+      signatureHeader: webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.signature),
+      transmissionTime: webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.transmissionTime),
       securityKeys: verification.payoutSecurityKeys,
       keyEncoding: verification.payoutKeyEncoding,
       toleranceSec: verification.payoutToleranceSec,
@@ -146,22 +148,6 @@ export function scrubTossPayload<T>(value: T): unknown {
   return scrub(value, TOSS_SENSITIVE_KEYS);
 }
 
-function readJsonObject(request: RawWebhookRequest): Record<string, unknown> {
-  // The raw bytes are what Toss signed and sent; the framework's parsed body is only a fallback.
-  if (request.rawBody && request.rawBody.length > 0) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(request.rawBody.toString('utf8'));
-    } catch {
-      throw new InvalidInputError('body', 'not valid JSON');
-    }
-    if (!isRecord(parsed)) throw new InvalidInputError('body', 'must be a JSON object');
-    return parsed;
-  }
-  if (isRecord(request.body)) return request.body;
-  throw new InvalidInputError('body', 'empty webhook body');
-}
-
 function isDepositCallback(
   body: Record<string, unknown>,
 ): body is { secret: string; status: string; transactionKey: string; orderId: string } {
@@ -175,23 +161,5 @@ function isDepositCallback(
 }
 
 function transmissionIdOrDigest(request: RawWebhookRequest): string {
-  return header(request.headers, TOSS_WEBHOOK_HEADERS.transmissionId) ?? fingerprint(request.rawBody.toString('utf8'));
-}
-
-function header(headers: RawWebhookRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name) continue;
-    if (Array.isArray(value)) return value.join(',');
-    return value;
-  }
-  return undefined;
-}
-
-function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.transmissionId) ?? fingerprint(request.rawBody.toString('utf8'));
 }
