@@ -39,6 +39,6 @@ export class ConfirmCheckoutDto {
 }
 
 export class CancelCashReceiptDto {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'must not contain control characters' })
   reason?: string;
 }

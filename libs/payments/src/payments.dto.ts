@@ -5,7 +5,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -16,6 +15,8 @@ import {
   Min,
   MinLength,
   ValidateNested,
+  registerDecorator,
+  type ValidationOptions,
 } from 'class-validator';
 import { MAX_KRW_AMOUNT } from './domain/money';
 
@@ -32,13 +33,53 @@ const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
  * (Toss customerKey `A-Z a-z 0-9 - _ = . @`, toss.md §2) in its adapter.
  */
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+/**
+ * Free text (order names, reasons, holder names): no control characters. PostgreSQL refuses U+0000 in text and
+ * jsonb outright (a 500 instead of a 400), and no gateway accepts line breaks or other controls in these fields.
+ */
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+const NO_CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters';
+
+/**
+ * JSON objects we store (`metadata`) or pass on (`extra`): plain JSON values, at most 8 levels deep and 16 KB
+ * serialised, with no U+0000 anywhere (PostgreSQL jsonb cannot hold it).
+ */
+export function IsStorableJsonObject(validationOptions?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol): void => {
+    registerDecorator({
+      name: 'isStorableJsonObject',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'must be a JSON object (≤ 8 levels, ≤ 16 KB) without U+0000', ...validationOptions },
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+          let serialised: string;
+          try {
+            serialised = JSON.stringify(value);
+          } catch {
+            return false; // cycles, BigInt
+          }
+          return Buffer.byteLength(serialised) <= 16_384 && !serialised.includes('\\u0000') && depthOf(value) <= 8;
+        },
+      },
+    });
+  };
+}
+
+function depthOf(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value as Record<string, unknown>)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}
 const PRINTABLE_ASCII_MESSAGE = 'must be printable ASCII without spaces';
 
 export class CustomerDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(300) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   customerKey?: string;
 
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional() @IsString() @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   name?: string;
 
   @IsOptional() @IsEmail() @MaxLength(100)
@@ -58,7 +99,7 @@ export class PrepareDto {
   @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
   amount: number;
 
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString() @MinLength(1) @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   orderName: string;
 
   @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
@@ -76,11 +117,11 @@ export class PrepareDto {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) @MaxLength(512)
   failUrl?: string;
 
-  @IsOptional() @IsObject()
+  @IsOptional() @IsStorableJsonObject()
   metadata?: Record<string, unknown>;
 
   /** Gateway-specific checkout fields; each adapter validates its own. */
-  @IsOptional() @IsObject()
+  @IsOptional() @IsStorableJsonObject()
   extra?: Record<string, unknown>;
 }
 
@@ -98,7 +139,7 @@ export class ConfirmDto {
   paymentKey?: string;
 
   /** NicePay / KISPG returnUrl POST body, verbatim (string values). */
-  @IsOptional() @IsObject()
+  @IsOptional() @IsStorableJsonObject()
   authResult?: Record<string, string>;
 
   @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
@@ -112,7 +153,7 @@ export class RefundAccountDto {
   @Matches(/^[0-9]{1,20}$/, { message: 'must be up to 20 digits' })
   accountNumber: string;
 
-  @IsString() @MinLength(1) @MaxLength(60)
+  @IsString() @MinLength(1) @MaxLength(60) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   holderName: string;
 }
 
@@ -133,7 +174,7 @@ export class CancelDto {
   @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
   taxFreeAmount?: number;
 
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @MaxLength(200) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   reason: string;
 
   @IsOptional() @ValidateNested() @Type(() => RefundAccountDto)
@@ -185,7 +226,7 @@ export class ChargeBillingKeyDto {
   @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
   amount: number;
 
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString() @MinLength(1) @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   orderName: string;
 
   @IsOptional() @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
@@ -201,7 +242,7 @@ export class ChargeBillingKeyDto {
   @IsOptional() @ValidateNested() @Type(() => CustomerDto)
   customer?: CustomerDto;
 
-  @IsOptional() @IsObject()
+  @IsOptional() @IsStorableJsonObject()
   metadata?: Record<string, unknown>;
 }
 
@@ -218,7 +259,7 @@ export class IssueCashReceiptDto {
   @IsOptional() @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   orderName?: string;
 
   @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
