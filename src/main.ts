@@ -27,7 +27,7 @@ import { runAppsInTossDemo } from './demo/apps-in-toss.demo-flows';
 import { billing, cardPayment, cashReceipt, partialCancels, refusedInput, virtualAccount, type DemoContext } from './demo/demo-flows';
 import { runKispgDemo } from './demo/kispg.demo-flows';
 import { runNicePayDemo } from './demo/nicepay.demo-flows';
-import { DemoReport, krw } from './demo/demo-report';
+import { DemoReport, krw, padDisplay } from './demo/demo-report';
 import type { OrderView } from './shop/shop.views';
 
 /**
@@ -190,10 +190,10 @@ async function summary(ctx: DemoContext, app: INestApplication, orders: OrderVie
   ctx.report.title(`Summary: ${ctx.report.stepCount} steps passed`);
   for (const order of orders) {
     const current = await ctx.shop.expect<OrderView>('GET', `/orders/${order.paymentId}`, 200);
-    const { orderName, type, method, status, amount, canceledAmount } = current.body;
+    const { gateway, orderName, type, method, status, amount, canceledAmount } = current.body;
     const refunded = canceledAmount > 0 ? `, refunded ${krw(canceledAmount)}` : '';
     // `method` is the canonical PaymentMethod (CARD, VIRTUAL_ACCOUNT ...), whichever gateway took the payment.
-    ctx.report.info('order', `${orderName.padEnd(26)} ${status.padEnd(20)} ${krw(amount).padStart(12)}${refunded} (${type}, ${method ?? '?'})`);
+    ctx.report.info('order', `${gateway.padEnd(11)} ${padDisplay(orderName, 26)} ${status.padEnd(20)} ${krw(amount).padStart(12)}${refunded} (${type}, ${method ?? '?'})`);
   }
 
   // Every delivery is stored before it is processed (webhooks/webhook-inbox.ts). After the simulator's retries
