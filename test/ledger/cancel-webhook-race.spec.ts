@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { CancelStatus, PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentCancel, PaymentStatus, Payment } from 'nestjs-kr-payments';
+import { CancelStatus, PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentCancel, PaymentKeyMismatchError, PaymentStatus, Payment } from 'nestjs-kr-payments';
 import type { GatewayCancelTruth, GatewayPaymentTruth } from 'nestjs-kr-payments';
 import { ManualClock } from 'nestjs-kr-payments/testing';
 import { newId } from '../../libs/payments/src/domain/ids';
@@ -93,5 +93,14 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     expect(settled).toMatchObject({ canceledAmount: 12_000, balanceAmount: 18_000, pendingCancelAmount: 0, status: PaymentStatus.PARTIALLY_CANCELED });
     const rows = await dataSource.manager.find(PaymentCancel, { where: { paymentId: payment.id, transactionKey: 'K10' } });
     expect(rows.map((r) => [r.idempotencyKey.startsWith('gateway:'), r.status]).sort()).toEqual([[false, CancelStatus.DONE], [true, CancelStatus.FAILED]]);
+  });
+
+  it('refuses a truth about another gateway key once one is stored, and changes nothing', async () => {
+    const payment = await paidPayment(12_000);
+    const foreign = { ...truthWith(payment, [gatewayCancel('K20', 2_000)]), paymentKey: 'tid-someone-else' };
+    await expect(ledger.apply(payment.id, foreign, { source: 'sync' })).rejects.toBeInstanceOf(PaymentKeyMismatchError);
+    const after = await dataSource.manager.findOneByOrFail(Payment, { id: payment.id });
+    expect(after).toMatchObject({ gatewayPaymentKey: 'tid-1', status: PaymentStatus.PAID, canceledAmount: 0, balanceAmount: 12_000 });
+    expect(await dataSource.manager.count(PaymentCancel, { where: { paymentId: payment.id } })).toBe(0);
   });
 });

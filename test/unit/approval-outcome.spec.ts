@@ -1,11 +1,15 @@
 import {
+  AmountMismatchError,
   approvalOutcome,
   GatewayConfigurationError,
   GatewayDeclinedError,
   GatewayRequestError,
   GatewayUnavailableError,
   InvalidInputError,
+  OrderMismatchError,
+  PaymentKeyMismatchError,
   PaymentStatus,
+  SignatureMismatchError,
   PaymentsError,
 } from 'nestjs-kr-payments';
 
@@ -26,6 +30,11 @@ describe('approvalOutcome', () => {
     ],
     ['a 5xx-class library error', new PaymentsError('SOMETHING', 'x', { httpStatus: 502 }), PaymentStatus.UNKNOWN, 'SOMETHING'],
     ['an unexpected exception', new TypeError('boom'), PaymentStatus.UNKNOWN, 'OUTCOME_UNKNOWN'],
+    // The request left; only the answer disagrees with what we asked: the money may have moved.
+    ['an answer for another amount', new AmountMismatchError(10_000, 1_000), PaymentStatus.UNKNOWN, 'AMOUNT_MISMATCH'],
+    ['an answer for another order', new OrderMismatchError('ord_a', 'ord_b'), PaymentStatus.UNKNOWN, 'ORDER_MISMATCH'],
+    ['an answer for another payment key', new PaymentKeyMismatchError('tid_a', 'tid_b'), PaymentStatus.UNKNOWN, 'PAYMENT_KEY_MISMATCH'],
+    ['an answer whose signature does not verify', new SignatureMismatchError('nicepay', 'approve response'), PaymentStatus.UNKNOWN, 'SIGNATURE_MISMATCH'],
   ])('%s', (_label, error, status, code) => {
     expect(approvalOutcome(error)).toMatchObject({ status, code });
   });

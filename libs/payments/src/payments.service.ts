@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type LoggerService } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { FieldCipher } from './crypto/field-cipher';
-import { approvalOutcome } from './domain/approval-outcome';
+import { answerDisagrees, approvalOutcome } from './domain/approval-outcome';
 import { systemClock, type PaymentsClock } from './domain/clock';
 import {
   AmountMismatchError,
@@ -13,6 +13,7 @@ import {
   InvalidPaymentStateError,
   NotFoundError,
   OrderMismatchError,
+  PaymentKeyMismatchError,
   PaymentNetCanceledError,
   PaymentOutcomeUnknownError,
   PaymentsError,
@@ -358,7 +359,7 @@ export class PaymentsService {
       });
       await this.apply(payment, result.payment, 'cancel', { settleCancel: { cancelId: cancel.id, cancel: result.cancel } });
     } catch (error) {
-      if (error instanceof GatewayUnavailableError && error.requestSent) {
+      if ((error instanceof GatewayUnavailableError && error.requestSent) || (error instanceof PaymentsError && answerDisagrees(error))) {
         await this.ledger.markCancelUnknown(cancel.id, error.message);
         throw new PaymentOutcomeUnknownError(payment.id, gateway.name, `cancel ${cancel.id}: ${error.gatewayCode ?? error.message}`, {
           cause: error,
@@ -370,7 +371,7 @@ export class PaymentsService {
         // The adapter refused the input before sending anything (a reason outside the gateway's charset, a partial
         // refund it cannot do): no trace, like any other bad input.
         await this.ledger.discardCancel(cancel.id);
-      } else if (error instanceof PaymentsError && !(error instanceof AmountMismatchError) && !(error instanceof OrderMismatchError)) {
+      } else if (error instanceof PaymentsError) {
         await this.ledger.failCancel(cancel.id, error.gatewayCode ?? error.code, error.gatewayMessage ?? error.message);
       }
       throw error;
@@ -581,6 +582,10 @@ export class PaymentsService {
         paymentKey,
         idempotencyKey: idempotencyKeys.cashReceiptIssue(receipt.id),
       });
+      // The answer must be for the amount we asked; otherwise whether ours was issued is unknown. (Its orderId may be
+      // one the adapter derived: NicePay receipts for a payment cannot reuse the payment's orderId; each adapter
+      // checks the answer against what it sent.)
+      if (truth.amount !== amount) throw new AmountMismatchError(amount, truth.amount, { gateway: gateway.name });
       await this.dataSource.manager.update(CashReceipt, { id: receipt.id }, {
         receiptKey: truth.receiptKey,
         issueNumber: truth.issueNumber ?? null,
@@ -592,7 +597,7 @@ export class PaymentsService {
         raw: truth.raw as object,
       });
     } catch (error) {
-      const unknown = error instanceof GatewayUnavailableError && error.requestSent;
+      const unknown = (error instanceof GatewayUnavailableError && error.requestSent) || answerDisagrees(error);
       await this.dataSource.manager.update(CashReceipt, { id: receipt.id }, {
         status: unknown ? CashReceiptStatus.UNKNOWN : CashReceiptStatus.FAILED,
         failureCode: error instanceof PaymentsError ? (error.gatewayCode ?? error.code).slice(0, 64) : 'ERROR',
@@ -656,7 +661,7 @@ export class PaymentsService {
     try {
       return await this.apply(payment, truth, source, { billingKeyId });
     } catch (error) {
-      if (error instanceof AmountMismatchError || error instanceof OrderMismatchError) {
+      if (error instanceof PaymentsError && answerDisagrees(error)) {
         // The gateway approved something other than what we prepared: never mark it PAID. UNKNOWN keeps it
         // visible to repair jobs and reconciliation; a human decides (refund or accept).
         await this.ledger.recordFailure(payment.id, [PaymentStatus.IN_PROGRESS], PaymentStatus.UNKNOWN, error.code, error.message);

@@ -1,8 +1,12 @@
 import {
+  AmountMismatchError,
   GatewayConfigurationError,
   GatewayDeclinedError,
   GatewayUnavailableError,
+  OrderMismatchError,
+  PaymentKeyMismatchError,
   PaymentsError,
+  SignatureMismatchError,
 } from './errors';
 import { PaymentStatus } from './payment-status';
 
@@ -18,6 +22,9 @@ export interface ApprovalOutcome {
  * (DESIGN.md §3 rule 4):
  * - a definitive refusal (decline, or the gateway answered 4xx to the request) → FAILED;
  * - provably not sent, or the gateway rejected our configuration → READY: nothing happened, the buyer may retry;
+ * - an answer that disagrees with what we asked (another amount, order or payment key, or a signature that does not
+ *   verify) → UNKNOWN: the request left and the gateway may have taken the money; the input was checked before
+ *   sending, so only the answer can be at fault. Read it back, and let a human decide if it stays wrong;
  * - anything else (timeout, reset, 5xx, retryable codes, unexpected errors) → UNKNOWN: read it back, never FAILED.
  */
 export function approvalOutcome(error: unknown): ApprovalOutcome {
@@ -30,9 +37,24 @@ export function approvalOutcome(error: unknown): ApprovalOutcome {
       ? { status: PaymentStatus.UNKNOWN, code, message }
       : { status: PaymentStatus.READY, code: 'NOT_SENT', message };
   }
+  if (answerDisagrees(error)) return { status: PaymentStatus.UNKNOWN, code, message };
   if (error instanceof GatewayConfigurationError) return { status: PaymentStatus.READY, code, message: gatewayMessage };
   if (error instanceof GatewayDeclinedError || error.httpStatus < 500) {
     return { status: PaymentStatus.FAILED, code, message: gatewayMessage };
   }
   return { status: PaymentStatus.UNKNOWN, code, message };
+}
+
+/**
+ * Errors that mean "the gateway answered, but not about what we asked" (another amount, order or payment key, or a
+ * signature that does not verify). Thrown after a request left, they say nothing about whether it was carried out:
+ * approvals go UNKNOWN and cancels keep their reservation (UNKNOWN) until a read-back settles them.
+ */
+export function answerDisagrees(error: unknown): boolean {
+  return (
+    error instanceof AmountMismatchError ||
+    error instanceof OrderMismatchError ||
+    error instanceof PaymentKeyMismatchError ||
+    error instanceof SignatureMismatchError
+  );
 }

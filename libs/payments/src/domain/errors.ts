@@ -219,6 +219,16 @@ export class PaymentNetCanceledError extends PaymentsError {
   }
 }
 
+/** The gateway answered about another payment key (tid / paymentKey / payToken) than the one we hold for the payment. */
+export class PaymentKeyMismatchError extends PaymentsError {
+  constructor(expected: string, actual: string, details: PaymentsErrorDetails = {}) {
+    super('PAYMENT_KEY_MISMATCH', `gateway answered about payment key ${actual}, we hold ${expected}`, {
+      httpStatus: 409,
+      ...details,
+    });
+  }
+}
+
 export class SignatureMismatchError extends PaymentsError {
   constructor(gateway: string, what: string, details: PaymentsErrorDetails = {}) {
     super('SIGNATURE_MISMATCH', `${gateway}: ${what} signature does not verify`, {

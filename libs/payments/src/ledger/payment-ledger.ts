@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
-import { AmountMismatchError, InvalidTransitionError, OrderMismatchError, PaymentNotFoundError } from '../domain/errors';
+import { AmountMismatchError, InvalidTransitionError, OrderMismatchError, PaymentKeyMismatchError, PaymentNotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { assertTransition, canTransition, CancelStatus, PaymentStatus } from '../domain/payment-status';
 import { PaymentCancel } from '../entities/payment-cancel.entity';
@@ -199,6 +199,11 @@ export class PaymentLedger {
       }
       if (truth.totalAmount !== payment.amount) {
         throw new AmountMismatchError(payment.amount, truth.totalAmount, { paymentId, gateway: payment.gateway });
+      }
+      if (payment.gatewayPaymentKey && truth.paymentKey && truth.paymentKey !== payment.gatewayPaymentKey) {
+        // Once we hold a gateway key (tid / paymentKey / payToken), a truth about another one is not about this
+        // payment: adopting it would send later refunds to someone else's transaction.
+        throw new PaymentKeyMismatchError(payment.gatewayPaymentKey, truth.paymentKey, { paymentId, gateway: payment.gateway });
       }
 
       // Hot path (a plain confirm): nothing canceled, nothing pending, no gateway cancels → no cancel rows to read.

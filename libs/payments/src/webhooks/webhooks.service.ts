@@ -98,13 +98,14 @@ export class WebhooksService {
         if (parsed.truth) {
           const payment = await this.findPayment(gateway.name, parsed);
           if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this orderId' };
-          if (parsed.truth.totalAmount !== payment.amount || parsed.truth.orderId !== payment.orderId) {
+          const otherKey = !!payment.gatewayPaymentKey && !!parsed.truth.paymentKey && parsed.truth.paymentKey !== payment.gatewayPaymentKey;
+          if (parsed.truth.totalAmount !== payment.amount || parsed.truth.orderId !== payment.orderId || otherKey) {
             // Signed by the gateway but not about the payment we hold (nicepay.md §6 step 2: compare the amount
             // with your order). Never applied; kept for audit.
             return {
               status: WebhookEventStatus.REJECTED,
               paymentId: payment.id,
-              note: `amount ${parsed.truth.totalAmount} / order ${parsed.truth.orderId} do not match the payment (${payment.amount} / ${payment.orderId})`,
+              note: `amount ${parsed.truth.totalAmount} / order ${parsed.truth.orderId}${otherKey ? ' / payment key' : ''} do not match the payment (${payment.amount} / ${payment.orderId})`,
             };
           }
           const applied = await this.payments.applyGatewayTruth(payment.id, parsed.truth, 'webhook');
