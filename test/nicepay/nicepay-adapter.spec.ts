@@ -133,6 +133,8 @@ describe('NicePay adapter ↔ simulator', () => {
     it.each([
       [{ returnUrl: undefined }, 'returnUrl'],
       [{ returnUrl: 'javascript:alert(1)' }, 'returnUrl'],
+      // 261 characters but 501 EUC-KR bytes: returnUrl holds 500 bytes (nicepay.md §5.1, §8.19).
+      [{ returnUrl: `https://shop.example/${'가'.repeat(240)}` }, 'returnUrl'],
       [{ orderName: '가'.repeat(21) }, 'orderName'],
       [{ method: 'BITCOIN' }, 'method'],
       [{ method: 'VIRTUAL_ACCOUNT', customer: {} }, 'extra.vbankHolder'],
@@ -140,6 +142,8 @@ describe('NicePay adapter ↔ simulator', () => {
       [{ extra: { cardQuota: '00,03' } }, 'extra.cardQuota'],
       [{ extra: { mallReserved: 'a"b' } }, 'extra.mallReserved'],
       [{ amount: 10.5 }, 'amount'],
+      // A credit-card approval needs 1,000 KRW (3041, nicepay.md §8.20); the default method is card.
+      [{ amount: 999 }, 'amount'],
       [{ orderId: 'bad id!' }, 'orderId'],
     ])('%j → InvalidInputError naming %s', async (override, field) => {
       const request = { paymentId: 'p', orderId: 'order-prepare-x', amount: 10_000, taxFreeAmount: 0, orderName: '티셔츠', returnUrl: RETURN_URL, ...override };
@@ -218,7 +222,7 @@ describe('NicePay adapter ↔ simulator', () => {
       expect(byOrder.paymentKey).toBe(posted['tid']);
     });
 
-    it('an approval answer with a wrong signature is a SignatureMismatchError', async () => {
+    it('an approval answer with a wrong signature: outcome unknown (requestSent), never a definitive failure', async () => {
       const forging = makeGateway({}, (http) => ({
         request: async (request) => {
           const response = await http.request<Record<string, unknown>>(request as never);
@@ -227,8 +231,33 @@ describe('NicePay adapter ↔ simulator', () => {
         },
       }));
       const { input, prepared: p } = await authenticated(10_000, 'CARD', forging);
-      await expect(forging.approve({ prepared: p, input, idempotencyKey: 'k' })).rejects.toThrow(SignatureMismatchError);
+      const error = await forging.approve({ prepared: p, input, idempotencyKey: 'k' }).catch((e: unknown) => e);
+      // NicePay answered 0000: the approval may stand, so the core must go UNKNOWN (and net-cancel), not FAILED.
+      expect(error).toBeInstanceOf(GatewayUnavailableError);
+      expect((error as GatewayUnavailableError).requestSent).toBe(true);
+      expect((error as Error).cause).toBeInstanceOf(SignatureMismatchError);
       await forging.close();
+    });
+
+    it('a validly signed approval answer for another amount or order: outcome unknown (requestSent)', async () => {
+      for (const change of [{ amount: 1_000 }, { orderId: 'someone-elses-order' }]) {
+        const forging = makeGateway({}, (http) => ({
+          request: async (request) => {
+            const response = await http.request<Record<string, unknown>>(request as never);
+            if (request.operation === 'approve') {
+              Object.assign(response.body, change);
+              response.body['signature'] = nicePayPaymentSignature(String(response.body['tid']), Number(response.body['amount']), String(response.body['ediDate']), NICEPAY_TEST_SECRET_KEY);
+            }
+            return response as never;
+          },
+        }));
+        const { input, prepared: p } = await authenticated(10_000, 'CARD', forging);
+        const error = await forging.approve({ prepared: p, input, idempotencyKey: 'k' }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(GatewayUnavailableError);
+        expect((error as GatewayUnavailableError).requestSent).toBe(true);
+        expect((error as Error).cause).toBeInstanceOf('amount' in change ? AmountMismatchError : OrderMismatchError);
+        await forging.close();
+      }
     });
   });
 
@@ -303,6 +332,29 @@ describe('NicePay adapter ↔ simulator', () => {
       expect(bodies[0]['signData']).toBe(nicePaySha256(tid, bodies[0]['ediDate'] as string, NICEPAY_TEST_SECRET_KEY));
     });
 
+    it('refundHolder is limited in bytes (10, Korean counts 2) before anything is sent', async () => {
+      const { posted, input, prepared: p } = await authenticated(10_000);
+      await gateway.approve({ prepared: p, input, idempotencyKey: 'k' });
+      const cancelsBefore = sim.requestsTo('POST', `/v1/payments/${posted['tid']}/cancel`).length;
+      const error = await gateway
+        .cancel({
+          prepared: p,
+          paymentKey: posted['tid'],
+          cancelId: '55555555-5555-4555-8555-555555555555',
+          amount: 10_000,
+          isFull: true,
+          balanceBefore: 10_000,
+          reason: '환불',
+          // 6 characters, 12 EUC-KR bytes: NicePay's refundHolder holds 10 (nicepay.md §3.3, §8.19).
+          refundAccount: { bankCode: '004', accountNumber: '12345678901234', holderName: '김나이스페이' },
+          idempotencyKey: 'c',
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe('refundAccount.holderName');
+      expect(sim.requestsTo('POST', `/v1/payments/${posted['tid']}/cancel`)).toHaveLength(cancelsBefore);
+    });
+
     it('a refused cancel is a typed decline', async () => {
       const { posted, input, prepared: p } = await authenticated(10_000);
       await gateway.approve({ prepared: p, input, idempotencyKey: 'k' });
@@ -358,6 +410,16 @@ describe('NicePay adapter ↔ simulator', () => {
     });
   });
 
+  it('a billing charge under 1,000 KRW is refused before anything is sent (3041, nicepay.md §8.20)', async () => {
+    const before = sim.requests.length;
+    const error = await gateway
+      .chargeBillingKey({ billingKey: 'BIKYnictest00m2511221010101234', customerKey: 'c', paymentId: 'p', orderId: nextOrderId(), orderName: '정기결제', amount: 999, taxFreeAmount: 0, idempotencyKey: 'k' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('amount');
+    expect(sim.requests.length).toBe(before);
+  });
+
   describe('cash receipts (nicepay.md §3.10)', () => {
     it('issues, reads and cancels a receipt with verified signatures', async () => {
       const orderId = nextOrderId();
@@ -370,6 +432,25 @@ describe('NicePay adapter ↔ simulator', () => {
       const canceled = await gateway.cancelCashReceipt({ receiptKey: issued.receiptKey, orderId, reason: '취소', idempotencyKey: 'cash-receipt-cancel:r1' });
       expect(canceled.status).toBe('CANCELED');
       expect(JSON.stringify(issued.raw) + JSON.stringify(read.raw)).not.toContain('01012345678');
+    });
+
+    it('a validly signed receipt answer for another orderId: outcome unknown (requestSent)', async () => {
+      const forging = makeGateway({}, (http) => ({
+        request: async (request) => {
+          const response = await http.request<Record<string, unknown>>(request as never);
+          if (request.operation === 'issueCashReceipt') {
+            response.body['orderId'] = 'someone-elses-receipt';
+            response.body['signature'] = nicePaySha256(String(response.body['tid']), 'someone-elses-receipt', String(response.body['ediDate']), NICEPAY_TEST_SECRET_KEY);
+          }
+          return response as never;
+        },
+      }));
+      const error = await forging
+        .issueCashReceipt({ receiptId: 'r2', orderId: nextOrderId(), orderName: '현금 판매', amount: 11_000, taxFreeAmount: 0, type: 'INCOME_DEDUCTION', identityNumber: '01012345678', idempotencyKey: 'cash-receipt:r2' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayUnavailableError);
+      expect((error as GatewayUnavailableError).requestSent).toBe(true);
+      await forging.close();
     });
   });
 

@@ -316,6 +316,66 @@ describe('NicePay payments lifecycle', () => {
       ),
       { numRuns: 60 },
     );
+    // 120 app round trips: well under a second or two alone, but the 5 s default is tight on a shared machine.
+  }, 30_000);
+
+  /** Runs `body` with webhooks off, so only the call under test can move the row (no race with 결제통보). */
+  async function withoutWebhooks(body: () => Promise<void>): Promise<void> {
+    sim.setWebhookUrl(undefined);
+    try {
+      await body();
+    } finally {
+      sim.setWebhookUrl(`${shop.url}/payments/webhooks/nicepay`);
+    }
+  }
+
+  it('an approval answer that cannot be trusted (bad signature, null or empty resultCode) → UNKNOWN → net-cancel, never FAILED', async () => {
+    await withoutWebhooks(async () => {
+      for (const patch of [{ signature: 'f'.repeat(64) }, { resultCode: null }, { resultCode: '' }]) {
+        const { posted, payment, orderId } = await windowed(11_000);
+        sim.failNext({ method: 'POST', path: `/v1/payments/${posted['tid']}` }, { kind: 'tamper-after-commit', patch });
+        const error = await shop.payments.confirmReturn('nicepay', posted).catch((e: unknown) => e);
+        // NicePay approved (the simulator committed): FAILED would leave a charged buyer with a failed order.
+        expect(error).toBeInstanceOf(PaymentNetCanceledError);
+        expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.CANCELED, failureCode: 'NET_CANCELED' });
+        expect(sim.getPayment(posted['tid'])).toMatchObject({ status: 'cancelled', balanceAmt: 0 });
+        expect(sim.requestsTo('POST', '/v1/payments/netcancel').filter((r) => (r.body as { orderId?: string }).orderId === orderId)).toHaveLength(1);
+      }
+    });
+  });
+
+  it('a billing charge answer whose signature does not verify → UNKNOWN → net-cancel, never FAILED', async () => {
+    await withoutWebhooks(async () => {
+      const key = await shop.payments.issueBillingKey({
+        gateway: 'nicepay',
+        customerKey: 'cust-nicepay-tamper',
+        card: { number: CARD_NUMBER, expiryYear: '30', expiryMonth: '12', identityNumber: '800101', passwordFirst2: '12' },
+      });
+      sim.failNext({ method: 'POST', path: /^\/v1\/subscribe\/[A-Za-z0-9]+\/payments$/ }, { kind: 'tamper-after-commit', patch: { signature: '0'.repeat(64) } });
+      const error = await shop.payments.chargeBillingKey({ billingKeyId: key.id, amount: 4_900, orderName: '정기결제' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PaymentNetCanceledError);
+      const charge = sim.requestsTo('POST', /^\/v1\/subscribe\/[A-Za-z0-9]+\/payments$/).at(-1)!.body as { orderId: string };
+      const row = await shop.payments.getByOrderId('nicepay', charge.orderId);
+      expect(row).toMatchObject({ status: PaymentStatus.CANCELED, failureCode: 'NET_CANCELED', amount: 4_900 });
+    });
+  });
+
+  it('a cancel answer whose signature does not verify keeps the reservation (UNKNOWN, not FAILED); sync settles it', async () => {
+    await withoutWebhooks(async () => {
+      const { posted } = await windowed(10_000);
+      const paid = await shop.payments.confirmReturn('nicepay', posted);
+      sim.failNext({ method: 'POST', path: `/v1/payments/${posted['tid']}/cancel` }, { kind: 'tamper-after-commit', patch: { signature: 'e'.repeat(64) } });
+      const error = await shop.payments.cancel({ paymentId: paid.id, amount: 3_000, reason: '부분 취소' }).catch((e: unknown) => e);
+      // NicePay refunded 3,000: releasing the reservation (FAILED) would let a retry refund it a second time.
+      expect(error).toMatchObject({ code: 'PAYMENT_OUTCOME_UNKNOWN' });
+      const [pending] = await shop.dataSource.manager.find(PaymentCancel, { where: { paymentId: paid.id } });
+      expect(pending).toMatchObject({ status: 'UNKNOWN', amount: 3_000 });
+      expect(await shop.payments.get(paid.id)).toMatchObject({ pendingCancelAmount: 3_000 });
+      await shop.payments.sync(paid.id);
+      expect(await shop.payments.get(paid.id)).toMatchObject({ status: PaymentStatus.PARTIALLY_CANCELED, canceledAmount: 3_000, pendingCancelAmount: 0 });
+      const [settled] = await shop.dataSource.manager.find(PaymentCancel, { where: { paymentId: paid.id } });
+      expect(settled).toMatchObject({ status: 'DONE', amount: 3_000 });
+    });
   });
 
   it('a declined approval is FAILED with the code kept', async () => {

@@ -357,6 +357,16 @@ describe('approve POST /v1/payments/{tid} (nicepay.md §3.1, §3.2)', () => {
     expect([again.status, again.body]).toEqual([200, { resultCode: '2201', resultMsg: '기승인존재' }]);
   });
 
+  it('refuses a credit-card approval under 1,000 KRW (3041, nicepay.md §8.20); a bank transfer of 500 is fine', async () => {
+    const sim = await startSim();
+    const card = windowFor(sim, 999);
+    const refused = await call(sim, 'POST', `/v1/payments/${card.tid}`, { body: { amount: 999 } });
+    expect([refused.status, refused.body.resultCode]).toEqual([200, '3041']);
+    expect(sim.getPayment(card.tid)).toBeUndefined();
+    const bank = windowFor(sim, 500, { method: 'bank' });
+    expect((await call(sim, 'POST', `/v1/payments/${bank.tid}`, { body: { amount: 500 } })).body.resultCode).toBe('0000');
+  });
+
   it('checks signData when present (A101) and ediDate format (P024)', async () => {
     const sim = await startSim();
     const form = windowFor(sim, 1004);
@@ -647,6 +657,9 @@ describe('billing (nicepay.md §3.7–§3.9, §4.2)', () => {
     expect(JSON.stringify(sim.requests)).toContain(bid); // recorded as sent
     expect(JSON.stringify(sim.getPayment(charge.body.tid))).not.toContain('5361123456781234');
 
+    const small = await call(sim, 'POST', `/v1/subscribe/${bid}/payments`, { body: { ...chargeBody, orderId: newOrderId(), amount: 999, signData: undefined } });
+    expect(small.body.resultCode).toBe('3041'); // a billing charge is a credit-card approval (nicepay.md §8.20)
+
     const expire = await call(sim, 'POST', `/v1/subscribe/${bid}/expire`, { body: { orderId: newOrderId() } });
     expect(expire.body).toMatchObject({ resultCode: '0000', bid, authDate: expect.stringMatching(NICE_DATE) });
     const again = await call(sim, 'POST', `/v1/subscribe/${bid}/expire`, { body: { orderId: newOrderId() } });
@@ -768,6 +781,17 @@ describe('faults', () => {
     await expect(call(sim, 'POST', `/v1/payments/${notCommitted.tid}`, { body: { amount: 1_000 } })).rejects.toThrow();
     expect(sim.getPayment(notCommitted.tid)).toBeUndefined();
     expect(sim.requestsTo('POST', `/v1/payments/${notCommitted.tid}`)).toHaveLength(1);
+  });
+
+  it('tamper-after-commit applies the request, then alters (or removes) answer fields', async () => {
+    const sim = await startSim();
+    const form = windowFor(sim, 1_000);
+    sim.failNext({ method: 'POST', path: `/v1/payments/${form.tid}` }, { kind: 'tamper-after-commit', patch: { signature: 'f'.repeat(64), ediDate: undefined } });
+    const tampered = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } });
+    expect(tampered.body).toMatchObject({ resultCode: '0000', tid: form.tid, amount: 1_000, signature: 'f'.repeat(64) });
+    expect('ediDate' in tampered.body).toBe(false);
+    expect(sim.getPayment(form.tid)).toMatchObject({ status: 'paid' });
+    expect(() => sim.failNext({ path: '/v1/payments/' }, { kind: 'tamper-after-commit', patch: null as never })).toThrow(RangeError);
   });
 
   it('latency: answers normally, later', async () => {

@@ -9,9 +9,18 @@ import { FaultRegistry, type TransportFault } from '../shared/fault-registry';
 export type NicePayFault =
   /** Answer with this NicePay error and do nothing. `status` defaults to 200: NicePay's business errors are HTTP 200 (nicepay.md §1.5). */
   | { kind: 'error'; resultCode: string; resultMsg?: string; status?: number }
+  /**
+   * Process + commit for real, then merge `patch` into the JSON answer (a key set to undefined is removed): an answer
+   * altered on its way (proxy, bug, forgery) after the money moved. The client must verify every answer (nicepay.md
+   * §4.1, §5.3 step 6) and, since the request took effect, treat an unverifiable one as outcome unknown.
+   */
+  | { kind: 'tamper-after-commit'; patch: Record<string, unknown> }
   | TransportFault;
 
 export const createNicePayFaultRegistry = (): FaultRegistry<NicePayFault> =>
   new FaultRegistry<NicePayFault>((fault) => {
     if (fault.kind === 'error' && !fault.resultCode) throw new RangeError('failNext: an error fault needs a resultCode');
+    if (fault.kind === 'tamper-after-commit' && (typeof fault.patch !== 'object' || fault.patch === null)) {
+      throw new RangeError('failNext: a tamper-after-commit fault needs a patch object');
+    }
   });

@@ -197,6 +197,8 @@ const SANDBOX_CARD = {
 const SANDBOX_BANK = { bankCode: '004', bankName: '국민' };
 
 const AMOUNT: FieldSpec = { kind: 'integer', required: true, max: 12 };
+/** Smallest credit-card approval (nicepay.md §8.20: 3041 "1000원 미만 신용카드 승인 불가"). */
+const MIN_CARD_AMOUNT = 1_000;
 
 /**
  * The simulator's state and NicePay's business rules (nicepay.md §3, §9). Every record belongs to one clientId
@@ -374,6 +376,8 @@ export class NicePaySimulatorStore {
     verifySignData(fields, [`${tid}${fields.amount}`], key.secretKey);
     if (record.approved) throw nicepayError('2201');
     if (fields.amount !== record.amount) throw nicepayError('A123');
+    // A credit-card approval needs at least 1,000 KRW (nicepay.md §8.20, code table 3041).
+    if (record.payMethod === 'card' && record.amount < MIN_CARD_AMOUNT) throw nicepayError('3041');
     this.assertOrderIdFree(key.clientId, record.orderId);
 
     const now = this.now;
@@ -597,6 +601,8 @@ export class NicePaySimulatorStore {
     if (fields.useShopInterest !== false) throw nicepayError('U132', '허용된 옵션 내용이 아닙니다.[useShopInterest]');
     const amount = fields.amount as number;
     if (amount <= 0) throw nicepayError('P017');
+    // A billing charge is a credit-card approval: at least 1,000 KRW (nicepay.md §8.20, 3041).
+    if (amount < MIN_CARD_AMOUNT) throw nicepayError('3041');
     const taxFreeAmt = (fields.taxFreeAmt as number | undefined) ?? 0;
     if (taxFreeAmt < 0 || taxFreeAmt > amount) throw nicepayError('U131', '파라미터 taxFreeAmt: 허용된 Data형식이 아닙니다.');
     this.assertOrderIdFree(key.clientId, orderId);

@@ -219,6 +219,15 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
         }
       },
       (fault) => {
+        if (fault.kind === 'tamper-after-commit') {
+          try {
+            // Executed for real (the commit stands); only the answer is altered on its way back.
+            const answer = { ...(this.route(exchange.request) as Record<string, unknown>), ...fault.patch };
+            return jsonAnswer(200, JSON.stringify(answer));
+          } catch (error) {
+            return errorAnswer(error, method, path);
+          }
+        }
         // Answered before authentication: NicePay (or something in front of it) refused, nothing happened.
         const resultMsg = fault.resultMsg ?? NICEPAY_ERRORS[fault.resultCode]?.message ?? '기타오류가 발생하였습니다.';
         return jsonAnswer(fault.status ?? 200, JSON.stringify({ resultCode: fault.resultCode, resultMsg }));

@@ -278,8 +278,10 @@ export class NicePayClient {
     const body = response.body;
     const resultCode = isRecord(body) ? body['resultCode'] : undefined;
     if (resultCode === '0000') return { body, scrubbed: response.scrubbedBody };
-    if (resultCode === undefined && isSuccessStatus(response.status)) {
-      // A 2xx we cannot read: the call may have taken effect, so its outcome is unknown (read back).
+    if ((typeof resultCode !== 'string' || resultCode.length === 0) && isSuccessStatus(response.status)) {
+      // A 2xx we cannot read (no body, HTML, resultCode missing, null, empty or not a string): the call may have taken
+      // effect, so its outcome is unknown (read back). Classifying it by HTTP 200 alone would call it a refusal, and
+      // a lost approval would become FAILED instead of UNKNOWN (DESIGN.md §3 rule 4, nicepay.md §8.1).
       throw malformedResponseError('nicepay', context.operation, 'no resultCode');
     }
     throw nicePayErrorFromResult(response.status, body, context);

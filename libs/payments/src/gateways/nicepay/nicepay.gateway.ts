@@ -88,6 +88,10 @@ const TID_PATTERN = /^[A-Za-z0-9]{1,30}$/;
 const AMOUNT_TEXT_PATTERN = /^[1-9][0-9]{0,11}$/;
 /** Installments need at least 50,000 KRW (nicepay.md §8.20, P037). */
 const MIN_INSTALLMENT_AMOUNT = 50_000;
+/** A credit-card approval needs at least 1,000 KRW (nicepay.md §8.20, 3041); billing charges are card approvals. */
+const MIN_CARD_AMOUNT = 1_000;
+/** requestPay methods that end in a credit-card approval (nicepay.md §5.1). */
+const CARD_METHODS = new Set(['card', 'directCard']);
 
 /** The fields of the returnUrl POST (nicepay.md §5.2); anything else in the body is dropped. */
 const RETURN_FIELDS: readonly (keyof NicePayReturnBody)[] = [
@@ -263,6 +267,9 @@ export class NicePayGateway implements PaymentGateway {
     if (request.taxFreeAmount > request.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
     const goodsName = goodsNameOf(request.orderName, 'orderName');
     const method = nicePayMethodOf(request.method);
+    if (CARD_METHODS.has(method) && request.amount < MIN_CARD_AMOUNT) {
+      throw new InvalidInputError('amount', `a card payment needs at least ${MIN_CARD_AMOUNT} KRW (3041, nicepay.md §8.20)`);
+    }
     if (request.returnUrl === undefined || request.returnUrl === '') {
       throw new InvalidInputError('returnUrl', 'is required (NicePay POSTs the authentication result there, nicepay.md §5.2)');
     }
@@ -403,12 +410,15 @@ export class NicePayGateway implements PaymentGateway {
     const tid = (request.input.authResult as Record<string, string>)['tid'];
     try {
       const result = await this.client.approve(tid, { amount: request.prepared.amount });
-      const truth = this.verifiedTruth(result, 'approve');
-      this.assertSamePayment(truth, request.prepared.orderId, request.prepared.amount, tid);
-      return truth;
+      return trustedAnswer('approve', () => {
+        const truth = this.verifiedTruth(result, 'approve');
+        this.assertSamePayment(truth, request.prepared.orderId, request.prepared.amount, tid);
+        return truth;
+      });
     } catch (error) {
       if (error instanceof PaymentsError && error.gatewayCode && NICEPAY_ALREADY_APPROVED_CODES.has(error.gatewayCode)) {
-        const truth = this.verifiedTruth(await this.client.getPaymentByTid(tid), 'getPayment');
+        const readBack = await this.client.getPaymentByTid(tid);
+        const truth = trustedAnswer('getPayment', () => this.verifiedTruth(readBack, 'getPayment'));
         const settled = truth.status === 'PAID' || truth.status === 'WAITING_FOR_DEPOSIT';
         if (settled && truth.orderId === request.prepared.orderId && truth.totalAmount === request.prepared.amount) {
           return truth;
@@ -477,11 +487,14 @@ export class NicePayGateway implements PaymentGateway {
   /** POST /v1/payments/netcancel keyed by orderId (nicepay.md §3.4); the answer is the (cancelled) payment object. */
   async netCancel(request: NetCancelRequest): Promise<GatewayPaymentTruth> {
     assertOrderId(request.prepared.orderId, 'orderId');
-    const truth = this.verifiedTruth(await this.client.netCancel({ orderId: request.prepared.orderId }), 'netCancel');
-    if (truth.orderId !== request.prepared.orderId) {
-      throw new OrderMismatchError(request.prepared.orderId, truth.orderId, { gateway: 'nicepay' });
-    }
-    return truth;
+    const result = await this.client.netCancel({ orderId: request.prepared.orderId });
+    return trustedAnswer('netCancel', () => {
+      const truth = this.verifiedTruth(result, 'netCancel');
+      if (truth.orderId !== request.prepared.orderId) {
+        throw new OrderMismatchError(request.prepared.orderId, truth.orderId, { gateway: 'nicepay' });
+      }
+      return truth;
+    });
   }
 
   /**
@@ -513,11 +526,12 @@ export class NicePayGateway implements PaymentGateway {
       }
       body.refundAccount = account;
       body.refundBankCode = request.refundAccount.bankCode;
-      body.refundHolder = textWithinChars(request.refundAccount.holderName, 'refundAccount.holderName', 10);
+      // 10 bytes as NicePay counts them (EUC-KR: a Korean character is 2), nicepay.md §3.3, §8.19.
+      body.refundHolder = textWithinBytes(request.refundAccount.holderName, 'refundAccount.holderName', 10);
     }
 
     const result = await this.client.cancel(tid, body);
-    const payment = this.verifiedTruth(result, 'cancel');
+    const payment = trustedAnswer('cancel', () => this.verifiedTruth(result, 'cancel'));
     if (payment.paymentKey !== tid) throw malformed('cancel', 'tid is not the cancelled payment');
     const cancelledTid = typeof result.body.cancelledTid === 'string' ? result.body.cancelledTid : '';
     const cancel = payment.cancels.find((element) => element.transactionKey === cancelledTid);
@@ -600,6 +614,9 @@ export class NicePayGateway implements PaymentGateway {
   async chargeBillingKey(request: BillingChargeRequest): Promise<GatewayPaymentTruth> {
     assertOrderId(request.orderId, 'orderId');
     assertKrwAmount(request.amount, 'amount');
+    if (request.amount < MIN_CARD_AMOUNT) {
+      throw new InvalidInputError('amount', `a card charge needs at least ${MIN_CARD_AMOUNT} KRW (3041, nicepay.md §8.20)`);
+    }
     assertNonNegativeKrw(request.taxFreeAmount, 'taxFreeAmount');
     if (request.taxFreeAmount > request.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
     if (typeof request.billingKey !== 'string' || !/^[A-Za-z0-9]{1,40}$/.test(request.billingKey)) {
@@ -615,12 +632,16 @@ export class NicePayGateway implements PaymentGateway {
     };
     if (request.taxFreeAmount > 0) body.taxFreeAmt = request.taxFreeAmount;
     try {
-      const truth = this.verifiedTruth(await this.client.chargeBillingKey(request.billingKey, body), 'chargeBillingKey');
-      this.assertSamePayment(truth, request.orderId, request.amount);
-      return truth;
+      const result = await this.client.chargeBillingKey(request.billingKey, body);
+      return trustedAnswer('chargeBillingKey', () => {
+        const truth = this.verifiedTruth(result, 'chargeBillingKey');
+        this.assertSamePayment(truth, request.orderId, request.amount);
+        return truth;
+      });
     } catch (error) {
       if (error instanceof PaymentsError && error.gatewayCode && NICEPAY_DUPLICATE_ORDER_CODES.has(error.gatewayCode)) {
-        const truth = this.verifiedTruth(await this.client.getPaymentByOrderId(request.orderId), 'getPaymentByOrderId');
+        const readBack = await this.client.getPaymentByOrderId(request.orderId);
+        const truth = trustedAnswer('getPaymentByOrderId', () => this.verifiedTruth(readBack, 'getPaymentByOrderId'));
         if (truth.status === 'PAID' && truth.orderId === request.orderId && truth.totalAmount === request.amount) return truth;
       }
       throw error;
@@ -637,7 +658,7 @@ export class NicePayGateway implements PaymentGateway {
     const code = isRecord(outcome.body) ? outcome.body['resultCode'] : undefined;
     if (code === '0000') return;
     if (typeof code === 'string' && NICEPAY_BILLING_KEY_GONE_CODES.has(code)) return;
-    if (code === undefined && outcome.httpStatus >= 200 && outcome.httpStatus < 300) throw malformed('deleteBillingKey', 'resultCode');
+    if ((typeof code !== 'string' || code === '') && outcome.httpStatus >= 200 && outcome.httpStatus < 300) throw malformed('deleteBillingKey', 'resultCode');
     throw nicePayErrorFromResult(outcome.httpStatus, outcome.body, { operation: 'deleteBillingKey', resource: 'billing_key', reference: 'expire' });
   }
 
@@ -679,7 +700,13 @@ export class NicePayGateway implements PaymentGateway {
       taxFreeAmt: request.taxFreeAmount,
       serviceAmt: 0,
     });
-    return this.receiptTruth(result, 'issueCashReceipt', { amount: request.amount, type: request.type, defaultStatus: 'IN_PROGRESS' });
+    return trustedAnswer('issueCashReceipt', () => {
+      const truth = this.receiptTruth(result, 'issueCashReceipt', { amount: request.amount, type: request.type, defaultStatus: 'IN_PROGRESS' });
+      // The signature covers tid + orderId, not our request: the answer must be about the receipt we asked for.
+      if (truth.orderId !== orderId) throw new OrderMismatchError(orderId, truth.orderId, { gateway: 'nicepay' });
+      if (truth.amount !== request.amount) throw new AmountMismatchError(request.amount, truth.amount, { gateway: 'nicepay' });
+      return truth;
+    });
   }
 
   /** POST /v1/receipt/{tid}/cancel (not offered by the real sandbox, nicepay.md §3.10); full unless an amount is given. */
@@ -691,7 +718,7 @@ export class NicePayGateway implements PaymentGateway {
       ...(request.amount !== undefined ? { cancelAmt: assertKrwAmount(request.amount, 'amount') } : {}),
     };
     const result = await this.client.cancelCashReceipt(request.receiptKey, body);
-    return this.receiptTruth(result, 'cancelCashReceipt', { amount: request.amount, defaultStatus: 'CANCELED' });
+    return trustedAnswer('cancelCashReceipt', () => this.receiptTruth(result, 'cancelCashReceipt', { amount: request.amount, defaultStatus: 'CANCELED' }));
   }
 
   /** GET /v1/receipt/{tid} with the request day as orderDate (nicepay.md §3.10 [P]). */
@@ -998,7 +1025,10 @@ function oneOf(value: unknown, field: string, allowed: readonly string[]): strin
 }
 
 function url(value: unknown, field: string, maxLength: number): string {
-  if (typeof value !== 'string' || value.length > maxLength) throw new InvalidInputError(field, `must be an http(s) URL of at most ${maxLength} characters`);
+  // NicePay's limits are bytes (EUC-KR, nicepay.md §5.1, §8.19): a non-ASCII path character counts 2.
+  if (typeof value !== 'string' || nicePayByteLength(value) > maxLength) {
+    throw new InvalidInputError(field, `must be an http(s) URL of at most ${maxLength} bytes`);
+  }
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -1032,6 +1062,25 @@ function requireAmount(value: unknown, operation: string, field: string): number
 
 function optionalAmount(value: unknown): number | undefined {
   return isKrwAmount(value) ? value : undefined;
+}
+
+/**
+ * Checks on a `0000` answer to a call that changes state (approve, billing charge, cancel, net-cancel, cash receipt
+ * issue/cancel). NicePay said it did it, so when the answer fails our checks (signature, amount, orderId) the money
+ * may well have moved: the outcome is unknown (GatewayUnavailableError, requestSent), never a definitive failure.
+ * The core then marks the payment (or cancel) UNKNOWN and reads back or net-cancels (nicepay.md §3.4, §5.3 step 6-7,
+ * DESIGN.md §3 rule 4); a SignatureMismatchError / AmountMismatchError here would make it FAILED and release a cancel
+ * reservation although NicePay approved or refunded.
+ */
+function trustedAnswer<T>(operation: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof SignatureMismatchError || error instanceof AmountMismatchError || error instanceof OrderMismatchError) {
+      throw new GatewayUnavailableError('nicepay', `${operation}: the 0000 answer cannot be trusted (${error.message})`, true, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** A 0000 whose body we cannot read: the call may have taken effect, so the outcome is unknown (read back). */
