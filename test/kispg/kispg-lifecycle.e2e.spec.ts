@@ -178,6 +178,24 @@ describe('KISPG payments lifecycle', () => {
     expect(queries.some((q) => (q.body as { tid?: string }).tid === returned.tid)).toBe(true);
   });
 
+  it('approval answers that cannot be taken at face value never make the payment FAILED (the money moved)', async () => {
+    // No resultCd: unknown outcome → /v2/order → PAID, one approval only.
+    const bare = await windowReturn(7_100);
+    sim.failNext({ method: 'POST', path: '/v2/payment' }, { kind: 'altered-answer', fields: { resultCd: null, resultMsg: null } });
+    const outcome = await shop.payments.confirmReturn('kispg', bare.returned).catch((e: unknown) => e);
+    const settled = outcome instanceof Payment ? outcome : await shop.payments.sync(bare.payment.id);
+    expect(settled).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 7_100 });
+
+    // Another amount in a success answer: refused, kept UNKNOWN for reconciliation (never PAID, never FAILED).
+    const wrong = await windowReturn(7_200);
+    const approvalsBefore = sim.requestsTo('POST', '/v2/payment').length;
+    sim.failNext({ method: 'POST', path: '/v2/payment' }, { kind: 'altered-answer', fields: { amt: '72000' } });
+    await expect(shop.payments.confirmReturn('kispg', wrong.returned)).rejects.toBeInstanceOf(AmountMismatchError);
+    expect(await rowOf(wrong.payment.id)).toMatchObject({ status: PaymentStatus.UNKNOWN, failureCode: 'AMOUNT_MISMATCH' });
+    expect(sim.requestsTo('POST', '/v2/payment').length - approvalsBefore).toBe(1);
+    expect(sim.getTransaction(wrong.returned.tid)).toMatchObject({ state: 'APPROVED' });
+  });
+
   it('a notification from a source outside the allowlist is refused with 403 and changes nothing', async () => {
     // Default webhookAllowedSources: KISPG's two IPs, not 127.0.0.1.
     const strict = await bootPaymentsApp(

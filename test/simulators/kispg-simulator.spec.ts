@@ -619,6 +619,18 @@ describe('KispgSimulator faults (kispg.md §13)', () => {
     expect((await post(ctx.sim, '/v2/cancelTrans.do', cancelBody(ctx.clock, auth.tid, '1004', '0'))).body.resultCd).toBe('2001');
   });
 
+  it('altered-answer: applies the request, then answers its real JSON with fields replaced or removed', async () => {
+    const ctx = await startSim();
+    const auth = ctx.sim.authenticate(authForm(ctx.clock, { goodsAmt: '2000' }));
+    ctx.sim.failNext({ path: '/v2/payment' }, { kind: 'altered-answer', fields: { resultCd: null, amt: '20000' } });
+    const altered = await post(ctx.sim, '/v2/payment', approvalBody(ctx.clock, auth.tid, '2000'));
+    expect(altered.status).toBe(200);
+    expect(altered.body).not.toHaveProperty('resultCd');
+    expect(altered.body).toMatchObject({ amt: '20000', tid: auth.tid, payMethod: 'CARD' });
+    expect(ctx.sim.getTransaction(auth.tid)).toMatchObject({ state: 'APPROVED', amt: 2000 });
+    expect(() => ctx.sim.failNext({ path: '/v2/cancel' }, { kind: 'altered-answer' } as never)).toThrow(RangeError);
+  });
+
   it('answers unknown paths with a 404 page', async () => {
     const ctx = await startSim();
     const reply = await post(ctx.sim, '/v2/approve', {});

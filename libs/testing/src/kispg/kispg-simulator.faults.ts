@@ -14,6 +14,12 @@ export type KispgFault =
   | { kind: 'html-error-page'; status?: number; afterCommit?: boolean }
   /** HTTP 200 with a body that is not JSON; nothing committed unless `afterCommit`. */
   | { kind: 'non-json'; afterCommit?: boolean }
+  /**
+   * The request IS applied, then its real JSON answer goes out with `fields` changed (a string replaces or adds the
+   * field, null removes it): a garbled, truncated or foreign answer after the money moved (kispg.md §8: "match tid,
+   * amt" on every answer; §13 fault injection). Lets a test prove the client never turns such an answer into FAILED.
+   */
+  | { kind: 'altered-answer'; fields: Record<string, string | null> }
   /** Drop / hang after commit (beyond the sample's 25 s read timeout, §1), drop before commit, latency. */
   | TransportFault;
 
@@ -25,6 +31,8 @@ export function faultCommits(fault: KispgFault): boolean {
     case 'error':
     case 'drop-before-commit':
       return false;
+    case 'altered-answer':
+      return true;
     case 'html-error-page':
     case 'non-json':
       return fault.afterCommit === true;
@@ -36,4 +44,7 @@ export function faultCommits(fault: KispgFault): boolean {
 export const createKispgFaultRegistry = (): FaultRegistry<KispgFault> =>
   new FaultRegistry<KispgFault>((fault) => {
     if (fault.kind === 'error' && !fault.resultCd) throw new RangeError('failNext: error needs a resultCd');
+    if (fault.kind === 'altered-answer' && (fault.fields === null || typeof fault.fields !== 'object')) {
+      throw new RangeError('failNext: altered-answer needs fields');
+    }
   });

@@ -282,6 +282,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     const { request } = exchange;
     const execute = () => this.execute(request);
     this.http.serve(exchange, this.faults.take(request.method, request.path), execute, (fault) => {
+      if (fault.kind === 'altered-answer') return alteredAnswer(execute(), fault.fields);
       if (faultCommits(fault)) execute();
       return faultAnswer(fault);
     });
@@ -353,7 +354,24 @@ function jsonAnswer(fields: Record<string, string>): Answer {
   return { status: 200, contentType: JSON_TYPE, body: JSON.stringify(fields) };
 }
 
-function faultAnswer(fault: Exclude<KispgFault, TransportFault>): Answer {
+/** The real answer with some fields replaced or (null) removed; an answer that is not a JSON object goes out as is. */
+function alteredAnswer(answer: Answer, changes: Record<string, string | null>): Answer {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(answer.body);
+  } catch {
+    return answer;
+  }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return answer;
+  const altered: Record<string, unknown> = { ...(fields as Record<string, unknown>) };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete altered[name];
+    else altered[name] = value;
+  }
+  return { ...answer, body: JSON.stringify(altered) };
+}
+
+function faultAnswer(fault: Exclude<KispgFault, TransportFault | { kind: 'altered-answer' }>): Answer {
   switch (fault.kind) {
     case 'error':
       return jsonAnswer({ resultCd: fault.resultCd, resultMsg: fault.resultMsg ?? '시스템 오류' });

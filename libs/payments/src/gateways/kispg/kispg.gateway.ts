@@ -340,25 +340,29 @@ export class KispgGateway implements PaymentGateway {
     });
     const body = result.body;
     const resultCd = stringOf(body.resultCd);
+    // The request was applied or not; an answer without a result code does not say which (kispg.md §8: unknown →
+    // /v2/order). A decline here would mark FAILED a payment KISPG may have approved.
+    if (!resultCd) throw kispgMalformed('payment', 'no resultCd');
     const payMethod =
       normalizeKispgMethod(body.payMethod) ?? normalizeKispgMethod(auth['payMethod']) ?? kispgMethodOf(request.prepared.method);
-    if (!resultCd || !this.isApprovalSuccess(payMethod, resultCd)) {
+    if (!this.isApprovalSuccess(payMethod, resultCd)) {
       throw kispgErrorFromResult(resultCd, stringOf(body.resultMsg), this.resultContext('payment', request.prepared.orderId));
     }
     this.checkApprovalHash(body);
     if (body.tid !== undefined && body.tid !== tid) throw kispgMalformed('payment', 'tid differs from the approved tid');
     const approvedAmount = readAmount(body.amt);
     if (approvedAmount === null) throw kispgMalformed('payment', 'amt');
-    if (approvedAmount !== request.prepared.amount) {
-      throw new AmountMismatchError(request.prepared.amount, approvedAmount, { gateway: 'kispg', gatewayCode: resultCd });
-    }
-    if (body.ordNo !== undefined && body.ordNo !== request.prepared.orderId) {
-      throw new OrderMismatchError(request.prepared.orderId, String(body.ordNo), { gateway: 'kispg', gatewayCode: resultCd });
-    }
+    // A success answer lists ordNo (kispg.md §5); only failures are reduced (§3). The auth-result hash does not cover
+    // ordNo or tid (§2.2), so this answer is what binds the approved tid to our order.
+    const answeredOrderNo = stringOf(body.ordNo);
+    if (!answeredOrderNo) throw kispgMalformed('payment', 'ordNo');
+    // Another amount or order in a success answer: the money moved, but not as prepared. Report it exactly as KISPG
+    // did; the core's apply refuses a truth that is not this payment and keeps it UNKNOWN for a human (DESIGN.md §3).
+    // Throwing AmountMismatchError here would be read as a decline and mark the payment FAILED.
     const status: GatewayPaymentStatus = payMethod === 'VACNT' ? 'WAITING_FOR_DEPOSIT' : 'PAID';
     return this.truthOf(result, {
       tid,
-      orderId: request.prepared.orderId,
+      orderId: answeredOrderNo,
       totalAmount: approvedAmount,
       balanceAmount: approvedAmount,
       status,
@@ -564,8 +568,19 @@ export class KispgGateway implements PaymentGateway {
 
     const result = await this.client.cancel(body);
     const resultCd = stringOf(result.body.resultCd);
-    if (!resultCd || !this.options.cancelSuccessCodes.includes(resultCd)) {
+    // No result code: the cancel may have been applied; unknown, never a failed cancel (kispg.md §8).
+    if (!resultCd) throw kispgMalformed('cancel', 'no resultCd');
+    if (!this.options.cancelSuccessCodes.includes(resultCd)) {
       throw kispgErrorFromResult(resultCd, stringOf(result.body.resultMsg), this.resultContext('cancel', input.prepared.orderId));
+    }
+    // A success answer about another transaction proves nothing about ours (kispg.md §2.2: always compare).
+    const answeredTid = stringOf(result.body.tid);
+    if (answeredTid !== undefined && answeredTid !== '' && answeredTid !== input.tid) {
+      throw kispgMalformed('cancel', 'tid differs from the cancelled tid');
+    }
+    const answeredOrderNo = stringOf(result.body.ordNo);
+    if (answeredOrderNo !== undefined && answeredOrderNo !== '' && answeredOrderNo !== input.prepared.orderId) {
+      throw kispgMalformed('cancel', 'ordNo differs from the cancelled order');
     }
     return result;
   }
