@@ -129,6 +129,36 @@ describe('Apps-in-Toss payments lifecycle (mTLS)', () => {
     expect(retried.status).toBe(PaymentStatus.PAID);
   });
 
+  it.each([
+    ['another amount', { amount: 1 }, 'AMOUNT_MISMATCH'],
+    ['another orderNo', { orderNo: 'someone-else-order' }, 'ORDER_MISMATCH'],
+    ['another payToken', { payToken: 'AAAAAAAAAAAAAAAAAAAAAA' }, 'PAY_TOKEN_MISMATCH'],
+  ])('an execute answer about %s (money moved) → UNKNOWN, never FAILED; payToken kept; sync → PAID', async (_what, patch, code) => {
+    const { orderId, payToken, payment } = await prepared(6_000);
+    sim.authenticate(payToken);
+    sim.failNext({ path: `${PAY}/execute-payment` }, { kind: 'tamper', success: patch });
+    const error = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 6_000, payToken }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
+    expect(error).toMatchObject({ gatewayCode: code });
+    expect(sim.getPayment(payToken)).toMatchObject({ payStatus: 'PAY_COMPLETE' });
+    expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.UNKNOWN, failureCode: code, gatewayPaymentKey: payToken });
+    expect(await shop.payments.sync(payment.id)).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 6_000, gatewayPaymentKey: payToken });
+  });
+
+  it('a refund answer about another payToken or amount → the cancel is UNKNOWN (not DONE on our numbers); sync settles it', async () => {
+    for (const patch of [{ payToken: 'AAAAAAAAAAAAAAAAAAAAAA' }, { refundedAmount: 1 }]) {
+      const { orderId, payToken, payment } = await prepared(7_000);
+      sim.authenticate(payToken);
+      await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 7_000, payToken });
+      sim.failNext({ path: `${PAY}/refund-payment` }, { kind: 'tamper', success: patch });
+      await expect(shop.payments.cancel({ paymentId: payment.id, reason: '단순변심' })).rejects.toBeInstanceOf(PaymentOutcomeUnknownError);
+      const cancels = await shop.dataSource.manager.find(PaymentCancel, { where: { paymentId: payment.id } });
+      expect(cancels.map((c) => [c.status, c.amount])).toEqual([[CancelStatus.UNKNOWN, 7_000]]);
+      expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.PAID, gatewayPaymentKey: payToken });
+      expect(await shop.payments.sync(payment.id)).toMatchObject({ status: PaymentStatus.CANCELED, canceledAmount: 7_000, balanceAmount: 0 });
+    }
+  });
+
   it('FAIL envelopes → typed errors with the gateway code; the row records it', async () => {
     const { orderId, payToken, payment } = await prepared(3_000);
     sim.authenticate(payToken);

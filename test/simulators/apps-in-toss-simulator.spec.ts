@@ -262,6 +262,13 @@ describe('AppsInTossSimulator envelope and headers (apps-in-toss.md §2, §4)', 
     expect(sim.requests[0].body).toBe('orderNo=1');
   });
 
+  it('a JSON body without Content-Type: application/json → 400 INVALID_PARAMETER, nothing created (§4)', async () => {
+    const sim = await startSim();
+    const body = makeBody();
+    expectFail(await call(sim, 'make-payment', body, { headers: { 'content-type': 'text/plain' } }), 400, 'INVALID_PARAMETER');
+    expect((await call(sim, 'make-payment', body, { headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(200);
+  });
+
   it('unknown paths and other methods → 404 FAIL NOT_FOUND', async () => {
     const sim = await startSim();
     expectFail(await rawCall(sim, `${APPS_IN_TOSS_PAY_PATH}/cancel-payment`, {}), 404, 'NOT_FOUND');
@@ -804,6 +811,21 @@ describe('AppsInTossSimulator faults (apps-in-toss.md §9)', () => {
     expect(answer.body).toEqual({ resultType: 'FAIL', error: { errorCode: 'REJECT_CARD_COMPANY', reason: '카드사 거절' } });
     expect(answer.status).toBe(400);
     expect(sim.getPayment(made.payToken)?.payStatus).toBe('PAY_APPROVED');
+  });
+
+  it('tamper executes for real but answers with the given success fields overwritten; a FAIL passes unchanged', async () => {
+    const sim = await startSim();
+    const made = await approved(sim);
+    sim.failNext({ path: /execute-payment$/ }, { kind: 'tamper', success: { amount: 1, orderNo: 'someone-else' } });
+    const answer = await execute(sim, made.payToken);
+    expect(answer.status).toBe(200);
+    expect(answer.body.resultType).toBe('SUCCESS');
+    expect(answer.body.success).toMatchObject({ amount: 1, orderNo: 'someone-else', payToken: made.payToken, stateMsg: '결제 완료' });
+    const truth = await status(sim, made.payToken);
+    expect(truth).toMatchObject({ payStatus: 'PAY_COMPLETE', amount: made.body.amount, orderNo: made.orderNo });
+    sim.failNext({ path: /execute-payment$/ }, { kind: 'tamper', success: { amount: 1 } });
+    expect((await execute(sim, made.payToken)).body).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'EXECUTE_ALREADY_COMPLETED' } });
+    expect(() => sim.failNext({ path: /x/ }, { kind: 'tamper' } as never)).toThrow(RangeError);
   });
 
   it('drop-after-commit loses the answer of an execute that happened', async () => {

@@ -337,8 +337,10 @@ describe('AppsInTossGateway request building and mapping (scripted transport)', 
     const gateway = gatewayWith(transport);
     const request = { prepared: prepared(), input: { orderId: 'order-20250417-1', amount: 10_000 }, idempotencyKey: 'k' };
     await expect(gateway.approve(request)).rejects.toMatchObject({ code: 'GATEWAY_DECLINED', gatewayCode: 'REJECT_CARD_COMPANY', gatewayMessage: '카드사 거절' });
-    await expect(gateway.approve(request)).rejects.toBeInstanceOf(AmountMismatchError);
-    await expect(gateway.approve(request)).rejects.toBeInstanceOf(OrderMismatchError);
+    // The execute left and was answered: an answer about another amount/order is an unknown outcome (UNKNOWN, read
+    // back), never an AmountMismatchError the core would turn into FAILED while the money moved.
+    await expect(gateway.approve(request)).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'AMOUNT_MISMATCH' });
+    await expect(gateway.approve(request)).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'ORDER_MISMATCH' });
     const timeout = await gateway.approve(request).catch((e: unknown) => e);
     expect(timeout).toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'HTTP_TIMEOUT' });
     await expect(gateway.approve(request)).rejects.toMatchObject({ requestSent: true });
@@ -443,6 +445,16 @@ describe('AppsInTossGateway request building and mapping (scripted transport)', 
     expect(transport.calls).toHaveLength(0);
     await expect(gateway.getPayment({ paymentKey: null, orderId: 'order-1', amount: 1, customerKey: USER_KEY })).rejects.toBeInstanceOf(PaymentNotFoundError);
     expect(transport.calls[0].json).toEqual({ orderNo: 'order-1', isTestPayment: true }); // either key is enough (§4.4)
+  });
+
+  it('getPayment: a status answer about another payToken is an unknown outcome, never a truth that replaces ours', async () => {
+    const transport = new ScriptedTransport().answer(
+      200,
+      success({ payToken: 'ZZZZZZZZZZZZZZZZZZZZZZ', orderNo: 'order-20250417-1', payStatus: 'PAY_COMPLETE', payMethod: 'TOSS_MONEY', amount: 10_000 }),
+    );
+    await expect(
+      gatewayWith(transport).getPayment({ paymentKey: 'O1NZck9XME8ureeVJVJP67', orderId: 'order-20250417-1', amount: 10_000, customerKey: USER_KEY }),
+    ).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'PAY_TOKEN_MISMATCH' });
   });
 
   const cancelRequest = (extra: Partial<CancelRequest> = {}): CancelRequest => ({

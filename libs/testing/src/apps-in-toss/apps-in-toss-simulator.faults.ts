@@ -23,6 +23,13 @@ export type AppsInTossFault =
     }
   /** A FAIL envelope with this code (status default 400), nothing applied. */
   | { kind: 'fail'; status?: number; errorCode: string; reason?: string }
+  /**
+   * Apply the request, then answer SUCCESS with these fields overwriting the real `success` object (e.g. another
+   * `amount`, `orderNo` or `payToken`): an answer that is not about the request that moved the money. A client must
+   * check every answer against what it sent (apps-in-toss.md §7: "verify success.amount === expected after execute").
+   * A FAIL answer is passed through unchanged.
+   */
+  | { kind: 'tamper'; success: Record<string, unknown> }
   /** Apply, then destroy the socket without answering. */
   | 'drop-after-commit'
   | { kind: 'drop-after-commit' }
@@ -44,7 +51,7 @@ export type AppsInTossFault =
 
 /** The armed form: shorthand strings expanded, default delays filled in; transport kinds as the shared kit knows them. */
 export type NormalizedFault =
-  | Extract<AppsInTossFault, { kind: 'envelope' } | { kind: 'fail' }>
+  | Extract<AppsInTossFault, { kind: 'envelope' } | { kind: 'fail' } | { kind: 'tamper' }>
   | { kind: 'wrong-content-type' }
   | TransportFault;
 
@@ -65,6 +72,7 @@ export function normalizeFault(fault: AppsInTossFault): NormalizedFault {
       return { kind: 'latency', ms: 'ms' in value && value.ms !== undefined ? value.ms : DEFAULT_LATENCY_MS };
     case 'envelope':
     case 'fail':
+    case 'tamper':
       return value as NormalizedFault;
     default:
       return { kind: value.kind } as NormalizedFault;
@@ -74,4 +82,7 @@ export function normalizeFault(fault: AppsInTossFault): NormalizedFault {
 export const createAppsInTossFaultRegistry = (): FaultRegistry<NormalizedFault> =>
   new FaultRegistry<NormalizedFault>((fault) => {
     if (fault.kind === 'fail' && !fault.errorCode) throw new RangeError('failNext: a fail fault needs an errorCode');
+    if (fault.kind === 'tamper' && (typeof fault.success !== 'object' || fault.success === null)) {
+      throw new RangeError('failNext: a tamper fault needs the success fields to overwrite');
+    }
   });

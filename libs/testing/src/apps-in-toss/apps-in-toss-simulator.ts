@@ -252,6 +252,12 @@ export class AppsInTossSimulator {
             error: { errorCode, reason: fault.reason ?? '요청 처리 중 오류가 발생했습니다.' },
           });
         }
+        case 'tamper': {
+          const answer = apply();
+          const envelope = JSON.parse(answer.body) as { resultType?: string; success?: Record<string, unknown> };
+          if (envelope.resultType !== 'SUCCESS' || !envelope.success) return answer;
+          return jsonAnswer(answer.status, { ...envelope, success: { ...envelope.success, ...fault.success } });
+        }
         case 'wrong-content-type':
           return {
             status: 200,
@@ -272,6 +278,12 @@ export class AppsInTossSimulator {
       const userKey = (headers['x-toss-user-key'] ?? '').trim();
       if (userKey.length === 0) {
         throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, 'x-toss-user-key 헤더가 필요합니다.');
+      }
+      // §4: every pay call is `Content-Type: application/json`; a JSON body under another type is refused rather than
+      // guessed at, so an adapter that forgets the header fails here, not at Toss. The real answer is [U].
+      const contentType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (contentType !== 'application/json') {
+        throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, 'Content-Type은 application/json이어야 합니다.');
       }
       if (!bodyIsJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, '요청 본문은 JSON 객체여야 합니다.');

@@ -45,7 +45,7 @@ import {
   type AppsInTossCertificateSet,
   type AppsInTossCredentials,
 } from './apps-in-toss.crypto';
-import { APPS_IN_TOSS_GATEWAY, malformedResponse } from './apps-in-toss.errors';
+import { answerMismatch, APPS_IN_TOSS_GATEWAY, malformedResponse } from './apps-in-toss.errors';
 import type {
   AppsInTossExecuteResult,
   AppsInTossMakePaymentBody,
@@ -274,11 +274,18 @@ export class AppsInTossGateway implements PaymentGateway {
     }
     const truth = this.executeTruth(result, payToken, prepared);
     this.warnOnModeMismatch(result.body.mode, 'execute-payment');
+    // The execute left and Toss answered SUCCESS: money may have moved for our payToken whatever the answer says. An
+    // answer about another order, amount or payToken is an unknown outcome (UNKNOWN, then get-payment-status), never
+    // FAILED (the core fails an approval on Amount/OrderMismatchError) and never PAID under a foreign payToken (the
+    // ledger would store it as the payment's key and refund it later) (apps-in-toss.md §7).
     if (truth.orderId !== prepared.orderId) {
-      throw new OrderMismatchError(prepared.orderId, truth.orderId, { gateway: APPS_IN_TOSS_GATEWAY });
+      throw answerMismatch('execute-payment', 'ORDER_MISMATCH', `orderNo ${truth.orderId.slice(0, 64)}, ours ${prepared.orderId}`);
     }
     if (truth.totalAmount !== prepared.amount) {
-      throw new AmountMismatchError(prepared.amount, truth.totalAmount, { gateway: APPS_IN_TOSS_GATEWAY });
+      throw answerMismatch('execute-payment', 'AMOUNT_MISMATCH', `amount ${truth.totalAmount}, ours ${prepared.amount}`);
+    }
+    if (truth.paymentKey !== payToken) {
+      throw answerMismatch('execute-payment', 'PAY_TOKEN_MISMATCH', 'payToken is not the one executed');
     }
     return truth;
   }
@@ -428,13 +435,16 @@ export class AppsInTossGateway implements PaymentGateway {
     amount: number,
   ): CancelResult {
     const success = result.body;
+    // The refund left and Toss answered SUCCESS about something: if it is not our payToken or not our amount, what was
+    // refunded is unknown. The cancel goes UNKNOWN (reservation kept) and `sync` books what get-payment-status shows,
+    // instead of a DONE cancel on our own numbers (apps-in-toss.md §4.3, §7).
+    const answeredPayToken = nonEmptyString(success.payToken);
+    if (answeredPayToken !== undefined && answeredPayToken !== payToken) {
+      throw answerMismatch('refund-payment', 'PAY_TOKEN_MISMATCH', 'payToken is not the one refunded');
+    }
     const refundedAmount = optionalAmount(success.refundedAmount);
-    if (refundedAmount !== undefined && refundedAmount !== amount) {
-      // Full refunds only: Toss refunded what it holds. The ledger books our balance; reconciliation sees `raw`.
-      this.logger?.warn?.(
-        `appsInToss: refund of ${request.prepared.orderId} reports refundedAmount ${refundedAmount}, our balance was ${amount}`,
-        'AppsInTossGateway',
-      );
+    if (success.refundedAmount !== undefined && success.refundedAmount !== null && refundedAmount !== amount) {
+      throw answerMismatch('refund-payment', 'AMOUNT_MISMATCH', `refundedAmount ${String(success.refundedAmount).slice(0, 20)}, ours ${amount}`);
     }
     const cancel: GatewayCancelTruth = {
       transactionKey: refundTransactionKey(nonEmptyString(success.transactionId) ?? nonEmptyString(success.refundNo), payToken),
@@ -467,6 +477,11 @@ export class AppsInTossGateway implements PaymentGateway {
     const success = result.body;
     const payToken = nonEmptyString(success.payToken) ?? lookup.paymentKey ?? undefined;
     if (!payToken) throw malformedResponse('get-payment-status', 'payToken');
+    // The ledger stores the truth's paymentKey as the payment's payToken (later refunds use it): a status answer about
+    // another payToken must not replace ours. orderNo and amount are checked by the ledger against the row.
+    if (lookup.paymentKey && payToken !== lookup.paymentKey) {
+      throw answerMismatch('get-payment-status', 'PAY_TOKEN_MISMATCH', 'payToken is not the one looked up');
+    }
     const totalAmount = requireAmount(success.amount, 'get-payment-status', 'amount');
     const transactions = Array.isArray(success.transactions) ? success.transactions.filter(isRecord) : [];
     const payStatus = typeof success.payStatus === 'string' ? success.payStatus : '';
