@@ -137,8 +137,8 @@ describe('KISPG options', () => {
       }),
     );
     expect(problems).toEqual([
-      'gateways.kispg.webhookAllowedSources[3]: must be an IP address or CIDR block (got not-an-ip)',
-      'gateways.kispg.webhookAllowedSources[4]: must be an IP address or CIDR block (got 10.0.0.0/99)',
+      'gateways.kispg.webhookAllowedSources[3]: not-an-ip: not an IP address or CIDR block',
+      'gateways.kispg.webhookAllowedSources[4]: 10.0.0.0/99: prefix must be 0–32',
       'gateways.kispg.resultCodeCategories: key "bad code!" must be a result code (1-10 letters/digits)',
       'gateways.kispg.resultCodeCategories.SIM4: must be one of decline, configuration, request, retryable, not-found',
     ]);

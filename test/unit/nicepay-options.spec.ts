@@ -45,6 +45,13 @@ describe('nicepay options (nicepay.md §1.1/§1.2)', () => {
     expect(validateNicePayOptions(options(values))).toEqual(problems);
   });
 
+  it('refuses webhook sources the guard could not match (a bad address or prefix fails boot, not the first webhook)', () => {
+    expect(validateNicePayOptions(options({ webhookAllowedSources: ['121.133.126.64/27', '999.1.1.1', '10.0.0.0/40'] }))).toEqual([
+      'gateways.nicepay.webhookAllowedSources[1]: 999.1.1.1: not an IP address or CIDR block',
+      'gateways.nicepay.webhookAllowedSources[2]: 10.0.0.0/40: prefix must be 0–32',
+    ]);
+  });
+
   it.each([
     [{ clientId: 'S2_abc', baseUrl: NICEPAY_PRODUCTION_BASE_URL }, /sandbox .* cannot use the production host/],
     [{ clientId: 'R2_abc', baseUrl: NICEPAY_SANDBOX_BASE_URL }, /production .* must use https:\/\/api\.nicepay\.co\.kr/],

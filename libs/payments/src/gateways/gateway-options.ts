@@ -1,3 +1,4 @@
+import { SourceAllowlist } from '../webhooks/source-allowlist';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { HttpTimeouts } from './http/gateway-http-client';
 
@@ -29,4 +30,14 @@ export function resolveGatewayTimeouts(options: GatewayTimeoutOptions | undefine
     connectMs: options?.connectMs ?? defaults.connectMs,
     readMs: options?.readMs ?? defaults.readMs,
   };
+}
+
+/**
+ * Boot problems of a gateway's `webhookAllowedSources` (IPs or CIDR blocks), in the words the guard will match them
+ * with (webhooks/source-allowlist.ts): an entry the guard could not compile must fail boot, not the first webhook.
+ */
+export function allowedSourceProblems(gateway: string, sources: readonly string[] | undefined): string[] {
+  return (sources ?? []).flatMap((source, index) =>
+    SourceAllowlist.problems([String(source)]).map((problem) => `gateways.${gateway}.webhookAllowedSources[${index}]: ${problem}`),
+  );
 }

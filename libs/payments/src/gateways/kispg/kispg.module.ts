@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { allowedSourceProblems } from '../gateway-options';
 import { createGatewayHttpClient } from '../gateway-module';
 import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
 import type { PaymentGateway } from '../gateway.port';
@@ -14,15 +14,7 @@ import { KISPG_RESULT_CATEGORIES, KispgGatewayOptions, resolveKispgOptions } fro
  */
 export function validateKispgOptions(options: KispgGatewayOptions): string[] {
   const problems: string[] = [];
-  (options.webhookAllowedSources ?? []).forEach((source, index) => {
-    const [address, prefix, ...rest] = String(source).split('/');
-    const family = isIP(address ?? '');
-    const prefixOk =
-      prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !prefixOk || rest.length > 0) {
-      problems.push(`gateways.kispg.webhookAllowedSources[${index}]: must be an IP address or CIDR block (got ${String(source)})`);
-    }
-  });
+  problems.push(...allowedSourceProblems('kispg', options.webhookAllowedSources));
   const categories = options.resultCodeCategories;
   if (categories !== undefined) {
     for (const [code, category] of Object.entries(categories)) {

@@ -1,3 +1,4 @@
+import { allowedSourceProblems } from '../gateway-options';
 import { createGatewayHttpClient } from '../gateway-module';
 import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
 import type { PaymentGateway } from '../gateway.port';
@@ -22,6 +23,7 @@ import {
  */
 export function validateNicePayOptions(options: NicePayGatewayOptions): string[] {
   const problems: string[] = [];
+  problems.push(...allowedSourceProblems('nicepay', options.webhookAllowedSources));
   const environment = nicePayKeyEnvironment(options.clientId);
   const baseUrl = options.baseUrl?.replace(/\/+$/, '');
   if (environment === null && typeof options.clientId === 'string' && baseUrl === undefined) {
