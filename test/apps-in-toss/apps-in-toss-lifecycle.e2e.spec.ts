@@ -275,5 +275,9 @@ describe('Apps-in-Toss payments lifecycle (mTLS)', () => {
       expect(logs).not.toContain(chunk);
       expect(raws).not.toContain(chunk);
     }
+    // The buyer's user key travels on every call (the simulator saw it) but is redacted from request logs.
+    expect(sim.requests.some((r) => r.headers['x-toss-user-key'] === USER_KEY)).toBe(true);
+    expect(logs).toContain('"x-toss-user-key":"[REDACTED]"');
+    expect(logs).not.toContain(`"x-toss-user-key":"${USER_KEY}"`);
   });
 });

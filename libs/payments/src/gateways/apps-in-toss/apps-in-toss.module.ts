@@ -41,6 +41,9 @@ export function createAppsInTossGateway(options: AppsInTossGatewayOptions, conte
       timeouts: resolved.timeouts,
       tls: { cert: credentials.cert, key: credentials.key, ...(credentials.ca ? { ca: credentials.ca } : {}) },
       logBodies: resolved.logBodies,
+      // The buyer's Toss user key is a pseudonymous personal identifier: no log line needs it (the payment id and
+      // orderNo identify the call), so it is redacted like a credential.
+      sensitiveKeys: ['x-toss-user-key'],
     },
     context,
   );
