@@ -132,14 +132,14 @@ describe('Apps-in-Toss payments lifecycle (mTLS)', () => {
   it.each([
     ['another amount', { amount: 1 }, 'AMOUNT_MISMATCH'],
     ['another orderNo', { orderNo: 'someone-else-order' }, 'ORDER_MISMATCH'],
-    ['another payToken', { payToken: 'AAAAAAAAAAAAAAAAAAAAAA' }, 'PAY_TOKEN_MISMATCH'],
+    ['another payToken', { payToken: 'AAAAAAAAAAAAAAAAAAAAAA' }, 'PAYMENT_KEY_MISMATCH'],
   ])('an execute answer about %s (money moved) → UNKNOWN, never FAILED; payToken kept; sync → PAID', async (_what, patch, code) => {
     const { orderId, payToken, payment } = await prepared(6_000);
     sim.authenticate(payToken);
     sim.failNext({ path: `${PAY}/execute-payment` }, { kind: 'tamper', success: patch });
     const error = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 6_000, payToken }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
-    expect(error).toMatchObject({ gatewayCode: code });
+    expect((error as Error).message).toContain(code);
     expect(sim.getPayment(payToken)).toMatchObject({ payStatus: 'PAY_COMPLETE' });
     expect(await shop.payments.get(payment.id)).toMatchObject({ status: PaymentStatus.UNKNOWN, failureCode: code, gatewayPaymentKey: payToken });
     expect(await shop.payments.sync(payment.id)).toMatchObject({ status: PaymentStatus.PAID, balanceAmount: 6_000, gatewayPaymentKey: payToken });

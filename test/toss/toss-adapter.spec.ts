@@ -225,15 +225,11 @@ describe('TossGateway against the Toss simulator', () => {
     expect((truth.raw as { paymentKey: string }).paymentKey).toBe(paymentKey);
   });
 
-  it('rejects a confirm input that differs from the prepared payment before anything is sent', async () => {
+  it('verifyConfirmInput (run by the core before approve) rejects input that differs from the prepared payment; nothing is sent', async () => {
     const before = sim.requests.length;
     const p = prepared('order-mismatch-1', 10_000);
-    await expect(
-      gateway.approve({ prepared: p, input: { orderId: p.orderId, amount: 100, paymentKey: 'pk_1' }, idempotencyKey: 'k1' }),
-    ).rejects.toBeInstanceOf(AmountMismatchError);
-    await expect(
-      gateway.approve({ prepared: p, input: { orderId: 'order-other-1', amount: 10_000, paymentKey: 'pk_1' }, idempotencyKey: 'k1' }),
-    ).rejects.toBeInstanceOf(OrderMismatchError);
+    expect(() => gateway.verifyConfirmInput(p, { orderId: p.orderId, amount: 100, paymentKey: 'pk_1' })).toThrow(AmountMismatchError);
+    expect(() => gateway.verifyConfirmInput(p, { orderId: 'order-other-1', amount: 10_000, paymentKey: 'pk_1' })).toThrow(OrderMismatchError);
     expect(() => gateway.verifyConfirmInput(p, { orderId: p.orderId, amount: 10_000 })).toThrow(InvalidInputError);
     expect(() => gateway.verifyConfirmInput(p, { orderId: p.orderId, amount: 10_000, paymentKey: 'k'.repeat(201) })).toThrow(
       /paymentKey/,

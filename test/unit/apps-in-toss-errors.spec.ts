@@ -16,6 +16,8 @@ import {
   type AppsInTossHttpRequest,
   type AppsInTossHttpTransport,
 } from '../../libs/payments/src/gateways/apps-in-toss/apps-in-toss.client';
+import { approvalOutcome } from '../../libs/payments/src/domain/approval-outcome';
+import { PaymentStatus } from '../../libs/payments/src/domain/payment-status';
 import { loadAppsInTossCredentials } from '../../libs/payments/src/gateways/apps-in-toss/apps-in-toss.crypto';
 import {
   appsInTossErrorFromResponse,
@@ -337,10 +339,13 @@ describe('AppsInTossGateway request building and mapping (scripted transport)', 
     const gateway = gatewayWith(transport);
     const request = { prepared: prepared(), input: { orderId: 'order-20250417-1', amount: 10_000 }, idempotencyKey: 'k' };
     await expect(gateway.approve(request)).rejects.toMatchObject({ code: 'GATEWAY_DECLINED', gatewayCode: 'REJECT_CARD_COMPANY', gatewayMessage: '카드사 거절' });
-    // The execute left and was answered: an answer about another amount/order is an unknown outcome (UNKNOWN, read
-    // back), never an AmountMismatchError the core would turn into FAILED while the money moved.
-    await expect(gateway.approve(request)).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'AMOUNT_MISMATCH' });
-    await expect(gateway.approve(request)).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'ORDER_MISMATCH' });
+    // The execute left and was answered: an answer about another amount/order throws the core's mismatch errors,
+    // which the core reads as an unknown outcome (UNKNOWN, read back), never FAILED while the money moved.
+    for (const code of ['AMOUNT_MISMATCH', 'ORDER_MISMATCH']) {
+      const mismatch = await gateway.approve(request).catch((e: unknown) => e);
+      expect(mismatch).toMatchObject({ code });
+      expect(approvalOutcome(mismatch).status).toBe(PaymentStatus.UNKNOWN);
+    }
     const timeout = await gateway.approve(request).catch((e: unknown) => e);
     expect(timeout).toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'HTTP_TIMEOUT' });
     await expect(gateway.approve(request)).rejects.toMatchObject({ requestSent: true });
@@ -447,14 +452,13 @@ describe('AppsInTossGateway request building and mapping (scripted transport)', 
     expect(transport.calls[0].json).toEqual({ orderNo: 'order-1', isTestPayment: true }); // either key is enough (§4.4)
   });
 
-  it('getPayment: a status answer about another payToken is an unknown outcome, never a truth that replaces ours', async () => {
+  it('getPayment: a status answer about another payToken is reported as such (the ledger then refuses it against ours)', async () => {
     const transport = new ScriptedTransport().answer(
       200,
       success({ payToken: 'ZZZZZZZZZZZZZZZZZZZZZZ', orderNo: 'order-20250417-1', payStatus: 'PAY_COMPLETE', payMethod: 'TOSS_MONEY', amount: 10_000 }),
     );
-    await expect(
-      gatewayWith(transport).getPayment({ paymentKey: 'O1NZck9XME8ureeVJVJP67', orderId: 'order-20250417-1', amount: 10_000, customerKey: USER_KEY }),
-    ).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'PAY_TOKEN_MISMATCH' });
+    const truth = await gatewayWith(transport).getPayment({ paymentKey: 'O1NZck9XME8ureeVJVJP67', orderId: 'order-20250417-1', amount: 10_000, customerKey: USER_KEY });
+    expect(truth.paymentKey).toBe('ZZZZZZZZZZZZZZZZZZZZZZ');
   });
 
   const cancelRequest = (extra: Partial<CancelRequest> = {}): CancelRequest => ({

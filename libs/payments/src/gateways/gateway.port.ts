@@ -404,7 +404,11 @@ export interface PaymentGateway {
    * field rules. Throws SignatureMismatchError / InvalidInputError; never calls the network.
    */
   verifyConfirmInput(prepared: PreparedPayment, input: ConfirmInput): void;
-  /** Approve (Toss confirm, NicePay approve, KISPG payment, Apps-in-Toss execute). */
+  /**
+   * Approve (Toss confirm, NicePay approve, KISPG payment, Apps-in-Toss execute). The core has run
+   * `verifyConfirmInput` on the same input first, so an adapter does not repeat it. An answer about another payment
+   * throws the core's mismatch errors (gateways/gateway-answers.ts): the core reads them as an unknown outcome.
+   */
   approve(request: ApproveRequest): Promise<GatewayPaymentTruth>;
   getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth>;
   cancel(request: CancelRequest): Promise<CancelResult>;

@@ -315,6 +315,11 @@ export class PaymentLedger {
     if (options.settleCancel) {
       const row = cancels.find((c) => c.id === options.settleCancel?.cancelId);
       const gatewayCancel = options.settleCancel.cancel;
+      if (row && gatewayCancel.amount !== row.amount) {
+        // The gateway reports a cancel of another amount than we asked: what it refunded is not what we reserved.
+        // The service keeps the reservation (UNKNOWN) and a read-back settles it (approval-outcome.ts answerDisagrees).
+        throw new AmountMismatchError(row.amount, gatewayCancel.amount, { paymentId: payment.id, gateway: payment.gateway, field: 'cancel.amount' });
+      }
       if (row && row.status !== CancelStatus.DONE) {
         row.status = CancelStatus.DONE;
         row.transactionKey = gatewayCancel.transactionKey;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { answerDisagrees } from '../domain/approval-outcome';
 import { systemClock } from '../domain/clock';
 import { PaymentNotFoundError, PaymentsError } from '../domain/errors';
 import { WebhookEventStatus } from '../domain/payment-status';
@@ -98,18 +99,15 @@ export class WebhooksService {
         if (parsed.truth) {
           const payment = await this.findPayment(gateway.name, parsed);
           if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this orderId' };
-          const otherKey = !!payment.gatewayPaymentKey && !!parsed.truth.paymentKey && parsed.truth.paymentKey !== payment.gatewayPaymentKey;
-          if (parsed.truth.totalAmount !== payment.amount || parsed.truth.orderId !== payment.orderId || otherKey) {
-            // Signed by the gateway but not about the payment we hold (nicepay.md §6 step 2: compare the amount
-            // with your order). Never applied; kept for audit.
-            return {
-              status: WebhookEventStatus.REJECTED,
-              paymentId: payment.id,
-              note: `amount ${parsed.truth.totalAmount} / order ${parsed.truth.orderId}${otherKey ? ' / payment key' : ''} do not match the payment (${payment.amount} / ${payment.orderId})`,
-            };
+          try {
+            const applied = await this.payments.applyGatewayTruth(payment.id, parsed.truth, 'webhook');
+            return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
+          } catch (error) {
+            // Signed by the gateway but not about the payment we hold (another amount, order or payment key; the
+            // ledger's own checks, nicepay.md §6 step 2). Never applied; kept for audit.
+            if (!answerDisagrees(error)) throw error;
+            return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: (error as Error).message };
           }
-          const applied = await this.payments.applyGatewayTruth(payment.id, parsed.truth, 'webhook');
-          return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
         }
         if (parsed.billingKey) {
           const row = await this.payments.markBillingKeyDeletedByValue(gateway.name, parsed.billingKey);

@@ -125,20 +125,3 @@ export function malformedResponse(operation: string, what: string): GatewayUnava
   return malformedResponseError(APPS_IN_TOSS_GATEWAY, operation, what, { gatewayCode: 'MALFORMED_RESPONSE' });
 }
 
-/**
- * A SUCCESS answer that is not about the payment we sent (another amount, orderNo or payToken). The call reached Toss
- * and may have moved money for our payment, so this is an unknown outcome (requestSent=true → UNKNOWN, read back with
- * get-payment-status), never a refusal: the core marks an approval FAILED on an Amount/OrderMismatchError, which
- * would hide money that moved (apps-in-toss.md §7: verify `success.amount === expected` after execute). The message
- * names the fields and values, never a user key.
- */
-export function answerMismatch(
-  operation: string,
-  gatewayCode: 'AMOUNT_MISMATCH' | 'ORDER_MISMATCH' | 'PAY_TOKEN_MISMATCH',
-  detail: string,
-): GatewayUnavailableError {
-  return malformedResponseError(APPS_IN_TOSS_GATEWAY, operation, `answer is about another payment: ${detail}`, {
-    gatewayCode,
-    gatewayMessage: detail,
-  });
-}

@@ -8,6 +8,7 @@ import {
 } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw } from '../../domain/money';
 import { assertMatches, isKrwAmount, isRecord, nonEmptyString } from '../gateway-fields';
+import { assertAnswerIsFor, isSettledApprovalOf } from '../gateway-answers';
 import type { GatewayClock } from '../gateway.definition';
 import type {
   ApproveRequest,
@@ -45,7 +46,7 @@ import {
   type AppsInTossCertificateSet,
   type AppsInTossCredentials,
 } from './apps-in-toss.crypto';
-import { answerMismatch, APPS_IN_TOSS_GATEWAY, malformedResponse } from './apps-in-toss.errors';
+import { APPS_IN_TOSS_GATEWAY, malformedResponse } from './apps-in-toss.errors';
 import type {
   AppsInTossExecuteResult,
   AppsInTossMakePaymentBody,
@@ -251,8 +252,8 @@ export class AppsInTossGateway implements PaymentGateway {
    * payment UNKNOWN and `sync` reads it back with get-payment-status (no webhook will tell us, §0).
    */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
+    // The core ran `verifyConfirmInput` before moving the row to IN_PROGRESS (gateway.port.ts).
     const { prepared, input } = request;
-    this.verifyConfirmInput(prepared, input);
     const payToken = (input.payToken ?? prepared.gatewayPaymentKey) as string;
     const userKey = requireUserKey(prepared.customer?.customerKey, 'customer.customerKey');
     let result: AppsInTossResult<AppsInTossExecuteResult>;
@@ -275,18 +276,9 @@ export class AppsInTossGateway implements PaymentGateway {
     const truth = this.executeTruth(result, payToken, prepared);
     this.warnOnModeMismatch(result.body.mode, 'execute-payment');
     // The execute left and Toss answered SUCCESS: money may have moved for our payToken whatever the answer says. An
-    // answer about another order, amount or payToken is an unknown outcome (UNKNOWN, then get-payment-status), never
-    // FAILED (the core fails an approval on Amount/OrderMismatchError) and never PAID under a foreign payToken (the
-    // ledger would store it as the payment's key and refund it later) (apps-in-toss.md §7).
-    if (truth.orderId !== prepared.orderId) {
-      throw answerMismatch('execute-payment', 'ORDER_MISMATCH', `orderNo ${truth.orderId.slice(0, 64)}, ours ${prepared.orderId}`);
-    }
-    if (truth.totalAmount !== prepared.amount) {
-      throw answerMismatch('execute-payment', 'AMOUNT_MISMATCH', `amount ${truth.totalAmount}, ours ${prepared.amount}`);
-    }
-    if (truth.paymentKey !== payToken) {
-      throw answerMismatch('execute-payment', 'PAY_TOKEN_MISMATCH', 'payToken is not the one executed');
-    }
+    // answer about another order, amount or payToken is an unknown outcome for the core (UNKNOWN, then
+    // get-payment-status), never FAILED and never PAID under a foreign payToken (apps-in-toss.md §7).
+    assertAnswerIsFor(APPS_IN_TOSS_GATEWAY, truth, { orderId: prepared.orderId, amount: prepared.amount, paymentKey: payToken });
     return truth;
   }
 
@@ -299,8 +291,8 @@ export class AppsInTossGateway implements PaymentGateway {
         isTestPayment: this.options.testPayment,
       });
       const truth = this.statusTruth(result, { paymentKey: payToken, orderId: prepared.orderId, amount: prepared.amount });
-      const paid = truth.status === 'PAID' && truth.cancels.length === 0;
-      return paid && truth.orderId === prepared.orderId && truth.totalAmount === prepared.amount ? truth : null;
+      const asked = { orderId: prepared.orderId, amount: prepared.amount, paymentKey: payToken };
+      return isSettledApprovalOf(truth, asked) && truth.cancels.length === 0 ? truth : null;
     } catch {
       return null; // the refusal stands; `sync` can still read the payment later
     }
@@ -435,20 +427,15 @@ export class AppsInTossGateway implements PaymentGateway {
     amount: number,
   ): CancelResult {
     const success = result.body;
-    // The refund left and Toss answered SUCCESS about something: if it is not our payToken or not our amount, what was
-    // refunded is unknown. The cancel goes UNKNOWN (reservation kept) and `sync` books what get-payment-status shows,
-    // instead of a DONE cancel on our own numbers (apps-in-toss.md §4.3, §7).
-    const answeredPayToken = nonEmptyString(success.payToken);
-    if (answeredPayToken !== undefined && answeredPayToken !== payToken) {
-      throw answerMismatch('refund-payment', 'PAY_TOKEN_MISMATCH', 'payToken is not the one refunded');
-    }
-    const refundedAmount = optionalAmount(success.refundedAmount);
-    if (success.refundedAmount !== undefined && success.refundedAmount !== null && refundedAmount !== amount) {
-      throw answerMismatch('refund-payment', 'AMOUNT_MISMATCH', `refundedAmount ${String(success.refundedAmount).slice(0, 20)}, ours ${amount}`);
+    // The refund left and Toss answered SUCCESS about something: the truth carries what Toss says it refunded and for
+    // which payToken. Another payToken or amount than ours makes the core keep the cancel UNKNOWN (reservation kept)
+    // until `sync` books what get-payment-status shows (apps-in-toss.md §4.3, §7; ledger settle checks).
+    if (success.refundedAmount !== undefined && success.refundedAmount !== null && optionalAmount(success.refundedAmount) === undefined) {
+      throw malformedResponse('refund-payment', 'refundedAmount');
     }
     const cancel: GatewayCancelTruth = {
       transactionKey: refundTransactionKey(nonEmptyString(success.transactionId) ?? nonEmptyString(success.refundNo), payToken),
-      amount,
+      amount: optionalAmount(success.refundedAmount) ?? amount,
       taxFreeAmount: request.taxFreeAmount ?? 0,
       canceledAt: parseKstTime(success.approvalTime) ?? this.clock.now(),
       reason: request.reason,
@@ -477,11 +464,8 @@ export class AppsInTossGateway implements PaymentGateway {
     const success = result.body;
     const payToken = nonEmptyString(success.payToken) ?? lookup.paymentKey ?? undefined;
     if (!payToken) throw malformedResponse('get-payment-status', 'payToken');
-    // The ledger stores the truth's paymentKey as the payment's payToken (later refunds use it): a status answer about
-    // another payToken must not replace ours. orderNo and amount are checked by the ledger against the row.
-    if (lookup.paymentKey && payToken !== lookup.paymentKey) {
-      throw answerMismatch('get-payment-status', 'PAY_TOKEN_MISMATCH', 'payToken is not the one looked up');
-    }
+    // A status answer about another payToken never replaces ours: the ledger refuses it against the stored key
+    // (PaymentKeyMismatchError), as it does another orderNo or amount.
     const totalAmount = requireAmount(success.amount, 'get-payment-status', 'amount');
     const transactions = Array.isArray(success.transactions) ? success.transactions.filter(isRecord) : [];
     const payStatus = typeof success.payStatus === 'string' ? success.payStatus : '';

@@ -324,8 +324,8 @@ export class KispgGateway implements PaymentGateway {
    * must name the same tid, amount and ordNo. A lost answer surfaces as GatewayUnavailableError(requestSent=true) from
    * the HTTP layer: the core marks the payment UNKNOWN and calls `resolveUnknownApproval` (/v2/order).
    */
+  /** The core ran `verifyConfirmInput` before moving the row to IN_PROGRESS (gateway.port.ts). */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
-    this.verifyConfirmInput(request.prepared, request.input);
     const auth = request.input.authResult as Record<string, string>;
     const tid = auth['tid'];
     const goodsAmt = String(request.prepared.amount);

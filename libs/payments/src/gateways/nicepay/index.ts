@@ -1,5 +1,5 @@
 export { NicePayGatewayDefinition, createNicePayGateway, validateNicePayOptions } from './nicepay.module';
-export { NicePayGateway, canonicalNicePayMethod, derivedOrderId, nicePayByteLength } from './nicepay.gateway';
+export { NicePayGateway, canonicalNicePayMethod, nicePayRequestOrderId, nicePayByteLength } from './nicepay.gateway';
 export type { NicePayGatewayDependencies } from './nicepay.gateway';
 export { NicePayClient, NICEPAY_SENSITIVE_KEYS } from './nicepay.client';
 export type { NicePayClientConfig, NicePayHttpRequest, NicePayHttpResponse, NicePayHttpTransport, NicePayResult } from './nicepay.client';

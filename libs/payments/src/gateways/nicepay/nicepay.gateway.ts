@@ -15,6 +15,7 @@ import {
 import { assertKrwAmount, assertNonNegativeKrw, vatOf } from '../../domain/money';
 import { malformedResponseError } from '../gateway-errors';
 import { assertMatches, isKrwAmount, isRecord } from '../gateway-fields';
+import { assertAnswerIsFor, isSettledApprovalOf } from '../gateway-answers';
 import type { GatewayClock } from '../gateway.definition';
 import type {
   ApproveRequest,
@@ -404,25 +405,21 @@ export class NicePayGateway implements PaymentGateway {
    * verified, then orderId/amount/tid checked. A lost answer (read timeout, reset) is the HTTP client's
    * GatewayUnavailableError(requestSent=true): the core marks the payment UNKNOWN and calls resolveUnknownApproval.
    * "Already approved" (U114/A225/2201) reads the payment back and accepts it when it is the one we asked for.
+   * An answer that does not verify or is about another payment throws the core's mismatch errors: the core makes the
+   * payment UNKNOWN (never FAILED) and runs `resolveUnknownApproval`. The core ran `verifyConfirmInput` before.
    */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
-    this.verifyConfirmInput(request.prepared, request.input);
     const tid = (request.input.authResult as Record<string, string>)['tid'];
+    const asked = { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey: tid };
     try {
       const result = await this.client.approve(tid, { amount: request.prepared.amount });
-      return trustedAnswer('approve', () => {
-        const truth = this.verifiedTruth(result, 'approve');
-        this.assertSamePayment(truth, request.prepared.orderId, request.prepared.amount, tid);
-        return truth;
-      });
+      const truth = this.verifiedTruth(result, 'approve');
+      assertAnswerIsFor('nicepay', truth, asked);
+      return truth;
     } catch (error) {
       if (error instanceof PaymentsError && error.gatewayCode && NICEPAY_ALREADY_APPROVED_CODES.has(error.gatewayCode)) {
-        const readBack = await this.client.getPaymentByTid(tid);
-        const truth = trustedAnswer('getPayment', () => this.verifiedTruth(readBack, 'getPayment'));
-        const settled = truth.status === 'PAID' || truth.status === 'WAITING_FOR_DEPOSIT';
-        if (settled && truth.orderId === request.prepared.orderId && truth.totalAmount === request.prepared.amount) {
-          return truth;
-        }
+        const truth = this.verifiedTruth(await this.client.getPaymentByTid(tid), 'getPayment');
+        if (isSettledApprovalOf(truth, asked)) return truth;
       }
       throw error;
     }
@@ -487,14 +484,9 @@ export class NicePayGateway implements PaymentGateway {
   /** POST /v1/payments/netcancel keyed by orderId (nicepay.md §3.4); the answer is the (cancelled) payment object. */
   async netCancel(request: NetCancelRequest): Promise<GatewayPaymentTruth> {
     assertOrderId(request.prepared.orderId, 'orderId');
-    const result = await this.client.netCancel({ orderId: request.prepared.orderId });
-    return trustedAnswer('netCancel', () => {
-      const truth = this.verifiedTruth(result, 'netCancel');
-      if (truth.orderId !== request.prepared.orderId) {
-        throw new OrderMismatchError(request.prepared.orderId, truth.orderId, { gateway: 'nicepay' });
-      }
-      return truth;
-    });
+    const truth = this.verifiedTruth(await this.client.netCancel({ orderId: request.prepared.orderId }), 'netCancel');
+    assertAnswerIsFor('nicepay', truth, { orderId: request.prepared.orderId, amount: request.prepared.amount });
+    return truth;
   }
 
   /**
@@ -510,7 +502,7 @@ export class NicePayGateway implements PaymentGateway {
     const reason = textWithinBytes(request.reason, 'reason', 100);
     assertKrwAmount(request.amount, 'amount');
     assertNonNegativeKrw(request.balanceBefore, 'balanceBefore');
-    const body: NicePayCancelBody = { reason, orderId: derivedOrderId('cancel', request.cancelId) };
+    const body: NicePayCancelBody = { reason, orderId: nicePayRequestOrderId('cancel', request.cancelId) };
     if (!request.isFull) body.cancelAmt = request.amount;
     if (request.taxFreeAmount !== undefined && request.taxFreeAmount > 0) {
       body.taxFreeAmt = assertNonNegativeKrw(request.taxFreeAmount, 'taxFreeAmount');
@@ -531,8 +523,8 @@ export class NicePayGateway implements PaymentGateway {
     }
 
     const result = await this.client.cancel(tid, body);
-    const payment = trustedAnswer('cancel', () => this.verifiedTruth(result, 'cancel'));
-    if (payment.paymentKey !== tid) throw malformed('cancel', 'tid is not the cancelled payment');
+    const payment = this.verifiedTruth(result, 'cancel');
+    assertAnswerIsFor('nicepay', payment, { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey: tid });
     const cancelledTid = typeof result.body.cancelledTid === 'string' ? result.body.cancelledTid : '';
     const cancel = payment.cancels.find((element) => element.transactionKey === cancelledTid);
     if (!cancel) {
@@ -579,7 +571,7 @@ export class NicePayGateway implements PaymentGateway {
     if (card.passwordFirst2 !== undefined && (typeof card.passwordFirst2 !== 'string' || !/^[0-9]{2}$/.test(card.passwordFirst2))) {
       throw new InvalidInputError('card.passwordFirst2', 'must be 2 digits');
     }
-    const orderId = derivedOrderId('billing', request.idempotencyKey);
+    const orderId = nicePayRequestOrderId('billing', request.idempotencyKey);
     const encData = nicePayEncrypt(
       nicePayBillingPlaintext({
         cardNo: card.number,
@@ -632,17 +624,13 @@ export class NicePayGateway implements PaymentGateway {
     };
     if (request.taxFreeAmount > 0) body.taxFreeAmt = request.taxFreeAmount;
     try {
-      const result = await this.client.chargeBillingKey(request.billingKey, body);
-      return trustedAnswer('chargeBillingKey', () => {
-        const truth = this.verifiedTruth(result, 'chargeBillingKey');
-        this.assertSamePayment(truth, request.orderId, request.amount);
-        return truth;
-      });
+      const truth = this.verifiedTruth(await this.client.chargeBillingKey(request.billingKey, body), 'chargeBillingKey');
+      assertAnswerIsFor('nicepay', truth, { orderId: request.orderId, amount: request.amount });
+      return truth;
     } catch (error) {
       if (error instanceof PaymentsError && error.gatewayCode && NICEPAY_DUPLICATE_ORDER_CODES.has(error.gatewayCode)) {
-        const readBack = await this.client.getPaymentByOrderId(request.orderId);
-        const truth = trustedAnswer('getPaymentByOrderId', () => this.verifiedTruth(readBack, 'getPaymentByOrderId'));
-        if (truth.status === 'PAID' && truth.orderId === request.orderId && truth.totalAmount === request.amount) return truth;
+        const truth = this.verifiedTruth(await this.client.getPaymentByOrderId(request.orderId), 'getPaymentByOrderId');
+        if (isSettledApprovalOf(truth, { orderId: request.orderId, amount: request.amount })) return truth;
       }
       throw error;
     }
@@ -654,7 +642,7 @@ export class NicePayGateway implements PaymentGateway {
       throw new InvalidInputError('billingKey', 'must be a NicePay bid');
     }
     // The port gives no id for a deletion; a fresh orderId is what NicePay requires (unique per request, §3.9).
-    const outcome = await this.client.expireBillingKey(billingKey, { orderId: derivedOrderId('bid-expire', randomUUID()) });
+    const outcome = await this.client.expireBillingKey(billingKey, { orderId: nicePayRequestOrderId('bid-expire', randomUUID()) });
     const code = isRecord(outcome.body) ? outcome.body['resultCode'] : undefined;
     if (code === '0000') return;
     if (typeof code === 'string' && NICEPAY_BILLING_KEY_GONE_CODES.has(code)) return;
@@ -688,7 +676,7 @@ export class NicePayGateway implements PaymentGateway {
       );
     }
     const goodsVat = vatOf(request.amount, request.taxFreeAmount);
-    const orderId = request.paymentKey ? derivedOrderId('receipt', request.receiptId) : request.orderId;
+    const orderId = request.paymentKey ? nicePayRequestOrderId('receipt', request.receiptId) : request.orderId;
     const result = await this.client.issueCashReceipt({
       orderId,
       amount: request.amount,
@@ -700,25 +688,23 @@ export class NicePayGateway implements PaymentGateway {
       taxFreeAmt: request.taxFreeAmount,
       serviceAmt: 0,
     });
-    return trustedAnswer('issueCashReceipt', () => {
-      const truth = this.receiptTruth(result, 'issueCashReceipt', { amount: request.amount, type: request.type, defaultStatus: 'IN_PROGRESS' });
-      // The signature covers tid + orderId, not our request: the answer must be about the receipt we asked for.
-      if (truth.orderId !== orderId) throw new OrderMismatchError(orderId, truth.orderId, { gateway: 'nicepay' });
-      if (truth.amount !== request.amount) throw new AmountMismatchError(request.amount, truth.amount, { gateway: 'nicepay' });
-      return truth;
-    });
+    const truth = this.receiptTruth(result, 'issueCashReceipt', { amount: request.amount, type: request.type, defaultStatus: 'IN_PROGRESS' });
+    // The signature covers tid + orderId, not our request: the answer must be about the receipt we asked for (the
+    // core checks the amount; the orderId may be one derived here).
+    if (truth.orderId !== orderId) throw new OrderMismatchError(orderId, truth.orderId, { gateway: 'nicepay' });
+    return truth;
   }
 
   /** POST /v1/receipt/{tid}/cancel (not offered by the real sandbox, nicepay.md §3.10); full unless an amount is given. */
   async cancelCashReceipt(request: CashReceiptCancelRequest): Promise<CashReceiptTruth> {
     assertTid(request.receiptKey, 'receiptKey');
     const body = {
-      orderId: derivedOrderId('receipt-cancel', request.idempotencyKey),
+      orderId: nicePayRequestOrderId('receipt-cancel', request.idempotencyKey),
       reason: textWithinBytes(request.reason ?? 'canceled by merchant', 'reason', 100),
       ...(request.amount !== undefined ? { cancelAmt: assertKrwAmount(request.amount, 'amount') } : {}),
     };
     const result = await this.client.cancelCashReceipt(request.receiptKey, body);
-    return trustedAnswer('cancelCashReceipt', () => this.receiptTruth(result, 'cancelCashReceipt', { amount: request.amount, defaultStatus: 'CANCELED' }));
+    return this.receiptTruth(result, 'cancelCashReceipt', { amount: request.amount, defaultStatus: 'CANCELED' });
   }
 
   /** GET /v1/receipt/{tid} with the request day as orderDate (nicepay.md §3.10 [P]). */
@@ -861,12 +847,6 @@ export class NicePayGateway implements PaymentGateway {
       raw: result.scrubbed,
     };
   }
-
-  private assertSamePayment(truth: GatewayPaymentTruth, orderId: string, amount: number, tid?: string): void {
-    if (truth.orderId !== orderId) throw new OrderMismatchError(orderId, truth.orderId, { gateway: 'nicepay' });
-    if (truth.totalAmount !== amount) throw new AmountMismatchError(amount, truth.totalAmount, { gateway: 'nicepay' });
-    if (tid !== undefined && truth.paymentKey !== tid) throw malformed('approve', 'tid is not the approved transaction');
-  }
 }
 
 // --------------------------------------------------------------------------------------------------------------
@@ -966,7 +946,7 @@ function buyerFields(customer: { name?: string; email?: string; phone?: string }
  * A NicePay orderId for a request that is not a payment (cancel, billing registration, receipt): unique by
  * construction because it is derived from one of our own ids, and within NicePay's 64 characters.
  */
-export function derivedOrderId(purpose: string, id: string): string {
+export function nicePayRequestOrderId(purpose: string, id: string): string {
   const cleanId = id.replace(/[^A-Za-z0-9_-]/g, '-');
   const orderId = `${purpose}-${cleanId}`;
   return orderId.length <= 64 ? orderId : orderId.slice(orderId.length - 64);
@@ -1072,17 +1052,6 @@ function optionalAmount(value: unknown): number | undefined {
  * DESIGN.md §3 rule 4); a SignatureMismatchError / AmountMismatchError here would make it FAILED and release a cancel
  * reservation although NicePay approved or refunded.
  */
-function trustedAnswer<T>(operation: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof SignatureMismatchError || error instanceof AmountMismatchError || error instanceof OrderMismatchError) {
-      throw new GatewayUnavailableError('nicepay', `${operation}: the 0000 answer cannot be trusted (${error.message})`, true, { cause: error });
-    }
-    throw error;
-  }
-}
-
 /** A 0000 whose body we cannot read: the call may have taken effect, so the outcome is unknown (read back). */
 function malformed(operation: string, what: string): GatewayUnavailableError {
   return malformedResponseError('nicepay', operation, what);

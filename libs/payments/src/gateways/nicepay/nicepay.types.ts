@@ -316,7 +316,7 @@ export class NicePayGatewayOptions {
   @IsArray()
   @ArrayMaxSize(64)
   @IsString({ each: true })
-  @Matches(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, { each: true, message: 'webhookAllowedSources entries must be IPs or CIDR blocks' })
+  // Each entry is checked by validateNicePayOptions with the guard's own rules (allowedSourceProblems).
   webhookAllowedSources?: string[];
 
   /** Log scrubbed request/response bodies at `verbose` (default false). */

@@ -11,6 +11,7 @@ import {
 import { assertKrwAmount, assertNonNegativeKrw } from '../../domain/money';
 import { malformedResponseError } from '../gateway-errors';
 import { assertMatches, isKrwAmount, isRecord } from '../gateway-fields';
+import { assertAnswerIsFor, isSettledApprovalOf } from '../gateway-answers';
 import type { GatewayClock } from '../gateway.definition';
 import type {
   ApproveRequest,
@@ -227,7 +228,7 @@ export class TossGateway implements PaymentGateway {
       `va:${request.paymentId}`,
     );
     const truth = this.toTruth(result, 'issueVirtualAccount');
-    this.assertSamePayment(truth, request.orderId, request.amount);
+    assertAnswerIsFor('toss', truth, { orderId: request.orderId, amount: request.amount });
     return {
       gateway: 'toss',
       kind: 'server',
@@ -263,8 +264,8 @@ export class TossGateway implements PaymentGateway {
   // Payments
   // ------------------------------------------------------------------------------------------------------------
 
+  /** The core ran `verifyConfirmInput` before moving the row to IN_PROGRESS (gateway.port.ts). */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
-    this.verifyConfirmInput(request.prepared, request.input);
     assertIdempotencyKey(request.idempotencyKey);
     const paymentKey = request.input.paymentKey as string;
     try {
@@ -275,16 +276,13 @@ export class TossGateway implements PaymentGateway {
       const truth = this.toTruth(result, 'confirm');
       // An Idempotency-Key replay answers with the first request's body even for another payment (toss.md §1.4):
       // never accept a truth that is not about the payment we confirmed.
-      this.assertSamePayment(truth, request.prepared.orderId, request.prepared.amount);
+      assertAnswerIsFor('toss', truth, { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey });
       return truth;
     } catch (error) {
       if (error instanceof PaymentsError && error.gatewayCode === 'ALREADY_PROCESSED_PAYMENT') {
         // toss.md §5.2: an earlier confirm went through; read it back and accept it if it is the payment we expect.
         const truth = this.toTruth(await this.client.getPaymentByKey(paymentKey), 'getPayment');
-        const settled = truth.status === 'PAID' || truth.status === 'WAITING_FOR_DEPOSIT';
-        if (settled && truth.orderId === request.prepared.orderId && truth.totalAmount === request.prepared.amount) {
-          return truth;
-        }
+        if (isSettledApprovalOf(truth, { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey })) return truth;
       }
       throw error;
     }
@@ -408,7 +406,7 @@ export class TossGateway implements PaymentGateway {
         request.idempotencyKey,
       );
       const truth = this.toTruth(result, 'chargeBillingKey');
-      this.assertSamePayment(truth, request.orderId, request.amount);
+      assertAnswerIsFor('toss', truth, { orderId: request.orderId, amount: request.amount });
       return truth;
     } catch (error) {
       // toss.md §7: a retried cycle whose first attempt went through answers DUPLICATED_ORDER_ID /
@@ -418,9 +416,7 @@ export class TossGateway implements PaymentGateway {
         (error.gatewayCode === 'DUPLICATED_ORDER_ID' || error.gatewayCode === 'ALREADY_PROCESSED_PAYMENT')
       ) {
         const truth = this.toTruth(await this.client.getPaymentByOrderId(request.orderId), 'getPaymentByOrderId');
-        if (truth.status === 'PAID' && truth.totalAmount === request.amount && truth.orderId === request.orderId) {
-          return truth;
-        }
+        if (isSettledApprovalOf(truth, { orderId: request.orderId, amount: request.amount })) return truth;
       }
       throw error;
     }
@@ -635,10 +631,6 @@ export class TossGateway implements PaymentGateway {
     }
   }
 
-  private assertSamePayment(truth: GatewayPaymentTruth, orderId: string, amount: number): void {
-    if (truth.orderId !== orderId) throw new OrderMismatchError(orderId, truth.orderId, { gateway: 'toss' });
-    if (truth.totalAmount !== amount) throw new AmountMismatchError(amount, truth.totalAmount, { gateway: 'toss' });
-  }
 }
 
 // --------------------------------------------------------------------------------------------------------------
