@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { CancelStatus, PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentCancel, PaymentKeyMismatchError, PaymentStatus, Payment } from 'nestjs-kr-payments';
+import { AmountMismatchError, CancelStatus, PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentCancel, PaymentKeyMismatchError, PaymentStatus, Payment } from 'nestjs-kr-payments';
 import type { GatewayCancelTruth, GatewayPaymentTruth } from 'nestjs-kr-payments';
 import { ManualClock } from 'nestjs-kr-payments/testing';
 import { newId } from '../../libs/payments/src/domain/ids';
@@ -102,5 +102,18 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     const after = await dataSource.manager.findOneByOrFail(Payment, { id: payment.id });
     expect(after).toMatchObject({ gatewayPaymentKey: 'tid-1', status: PaymentStatus.PAID, canceledAmount: 0, balanceAmount: 12_000 });
     expect(await dataSource.manager.count(PaymentCancel, { where: { paymentId: payment.id } })).toBe(0);
+  });
+
+  it('refuses to settle our cancel with a gateway cancel of another amount (what was refunded is unknown)', async () => {
+    const payment = await paidPayment(9_000);
+    const cancel = await ledger.reserveCancel({ paymentId: payment.id, amount: 3_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
+    await expect(
+      ledger.apply(payment.id, truthWith(payment, [gatewayCancel('K30', 1_000)]), {
+        source: 'cancel', settleCancel: { cancelId: cancel!.id, cancel: gatewayCancel('K30', 1_000) },
+      }),
+    ).rejects.toBeInstanceOf(AmountMismatchError);
+    const row = await dataSource.manager.findOneByOrFail(PaymentCancel, { id: cancel!.id });
+    expect([row.status, row.transactionKey]).toEqual([CancelStatus.PENDING, null]);
+    expect(await dataSource.manager.findOneByOrFail(Payment, { id: payment.id })).toMatchObject({ canceledAmount: 0, pendingCancelAmount: 3_000 });
   });
 });
