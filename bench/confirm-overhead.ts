@@ -30,7 +30,7 @@ export const WARM_UP_CONFIRMS = 200;
 export const CONCURRENCY = 32;
 /** Sequential reference run (not part of the JSON result): small, it only has to show the uncontended latency. */
 export const SEQUENTIAL_CONFIRMS = 200;
-/** Integer KRW, above Toss's card minimum of 100 KRW (toss.md §2). */
+/** Integer KRW, above Toss's card minimum of 100 KRW. */
 const AMOUNT_KRW = 15_000;
 const ORDER_NAME = 'bench confirm';
 const RETURN_URL = 'http://127.0.0.1/bench/toss/success';

@@ -9,15 +9,15 @@ export interface RawConfirmInput {
 
 export interface RawConfirmResult {
   statusCode: number;
-  /** The Toss Payment object (toss.md §4.1) or error envelope (§5.1) the server answered. */
+  /** The Toss Payment object or `{ code, message }` error envelope the server answered. */
   body: { status?: string; orderId?: string; totalAmount?: number; code?: string };
 }
 
 /**
  * The baseline the library is measured against: the same `POST /v1/payments/confirm` the Toss adapter sends
- * (toss.md §3.1: Basic auth with the secret key as user name and an empty password, §1.2; an Idempotency-Key, §1.4;
- * the JSON body `{ paymentKey, orderId, amount }`), made with nothing but undici over a keep-alive pool of the same
- * size as the library's HTTP client (32 connections per origin). Everything the library adds on top of this call
+ * (Basic auth with the secret key as user name and an empty password; an Idempotency-Key; the JSON body
+ * `{ paymentKey, orderId, amount }`), made with nothing but undici over a keep-alive pool of the same size as the
+ * library's HTTP client (32 connections per origin). Everything the library adds on top of this call
  * (validation, the database round trips, mapping, scrubbing) is the overhead being measured.
  */
 export class RawTossConfirmClient {
@@ -39,8 +39,9 @@ export class RawTossConfirmClient {
       headers: {
         authorization: this.authorization,
         'content-type': 'application/json',
-        // The library derives its key from the payment id (DESIGN.md §3 rule 3); the baseline has no row, so a
-        // fresh UUID is the equivalent: one key per payment, same length class.
+        // The library derives its key from the payment id (rule 3 of
+        // docs/architecture.md#rules-that-keep-money-exact); the baseline has no row, so a fresh UUID is the
+        // equivalent: one key per payment, same length class.
         'idempotency-key': `confirm:${randomUUID()}`,
       },
       body: JSON.stringify({ paymentKey: input.paymentKey, orderId: input.orderId, amount: input.amount }),

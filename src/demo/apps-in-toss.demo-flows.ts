@@ -6,9 +6,9 @@ import { krw } from './demo-report';
 import { type CheckoutResponse, type DemoStepContext, expectOrder, expectRefused, step } from './demo-steps';
 
 /**
- * Apps-in-Toss TossPay flows (apps-in-toss.md §4): the shop calls make-payment at checkout, the buyer authenticates
- * in the Toss app (`checkoutPayment`, played here by `sim.authenticate`), the shop executes over mTLS on confirm,
- * then refunds (full only, §4.3). The simulator demands a client certificate from its CA, so every call the shop
+ * Apps-in-Toss TossPay flows (docs/gateways/apps-in-toss.md#flows): the shop calls make-payment at checkout, the buyer
+ * authenticates in the Toss app (`checkoutPayment`, played here by `sim.authenticate`), the shop executes over mTLS on
+ * confirm, then refunds (full only: refund-payment has no amount field). The simulator demands a client certificate from its CA, so every call the shop
  * makes proves the gateway's mTLS wiring.
  */
 export type AppsInTossDemoContext = DemoStepContext & { sim: AppsInTossSimulator };
@@ -16,7 +16,7 @@ export type AppsInTossDemoContext = DemoStepContext & { sim: AppsInTossSimulator
 const GATEWAY = 'appsInToss';
 const PAY_PATH = '/api-partner/v1/apps-in-toss/pay';
 
-/** orderNo: ≤ 50 chars of digits, letters and `_-:.^@` (apps-in-toss.md §4.1), which the library's orderId also fits. */
+/** orderNo: ≤ 50 chars of digits, letters and `_-:.^@` (docs/gateways/apps-in-toss.md#field-limits); this id fits. */
 const newOrderId = (): string => `ait-${Date.now()}-${randomBytes(4).toString('hex')}`;
 
 /** The requests the simulator received on `endpoint` that name this payToken or orderNo in their body. */
@@ -88,7 +88,7 @@ export async function runAppsInTossDemo(ctx: AppsInTossDemoContext): Promise<Ord
     expectEqual(received(sim, 'refund-payment', { payToken }).length, 0, 'refund-payment requests the simulator received');
     const after = await ctx.shop.expect<OrderView>('GET', `/orders/${paid.paymentId}`, 200);
     expectOrder(after.body, { status: 'PAID', balanceAmount: amount, canceledAmount: 0, pendingCancelAmount: 0 });
-    return [null, { http: response.status, status: response.body.code, amount: 5_000, note: 'refund-payment has no amount field (§4.3); nothing sent' }];
+    return [null, { http: response.status, status: response.body.code, amount: 5_000, note: 'refund-payment has no amount field; nothing sent' }];
   });
 
   const canceled = await step(ctx, 'POST /orders/:id/cancel (full refund)', async () => {

@@ -256,7 +256,10 @@ export async function refusedInput(ctx: DemoContext): Promise<void> {
   });
 }
 
-/** orderId and Toss status of a webhook body: flat for DEPOSIT_CALLBACK, under `data` for the others (toss.md §6.2). */
+/**
+ * orderId and Toss status of a webhook body: flat for DEPOSIT_CALLBACK, under `data` for the others
+ * (docs/gateways/toss.md#webhooks).
+ */
 function deliveryFacts(body: unknown): { orderId?: unknown; status?: unknown } | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const record = body as { orderId?: unknown; status?: unknown; data?: { orderId?: unknown; status?: unknown } };

@@ -6,8 +6,8 @@ import { type CheckoutResponse, type DemoStepContext, expectOrder, expectRefused
 
 /**
  * The KISPG flows of `npm run demo`, over HTTP against the shop's REST API. The KISPG simulator plays the buyer's
- * browser (the /v2/auth window, kispg.md §4) and the bank (virtual-account deposits). KISPG has no per-request
- * notification URL (kispg.md §9): the simulator must be started with `notifyUrl` = the shop's
+ * browser (the /v2/auth window, docs/gateways/kispg.md#checkout) and the bank (virtual-account deposits). KISPG has no per-request
+ * notification URL (docs/gateways/kispg.md#notifications): the simulator must be started with `notifyUrl` = the shop's
  * `/payments/webhooks/kispg`, and the shop must allow 127.0.0.1 for kispg webhooks, for the deposit flow to pass.
  */
 export interface KispgDemoContext extends DemoStepContext {
@@ -34,7 +34,7 @@ async function checkout(ctx: KispgDemoContext, label: string, body: Record<strin
     });
     const { order, checkout: params } = response.body;
     expectOrder(order, { status: 'READY', amount: body.amount as number });
-    // kispg.md §4: a browser form POST to /v2/auth, amounts as digit strings.
+    // A browser form POST to /v2/auth, amounts as digit strings (docs/gateways/kispg.md#checkout).
     expectEqual(params.kind, 'form', 'checkout.kind');
     expectEqual(params.method, 'POST', 'checkout.method');
     expectEqual(params.actionUrl, `${ctx.sim.url}/v2/auth`, 'checkout.actionUrl');

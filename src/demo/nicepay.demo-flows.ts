@@ -7,9 +7,11 @@ import { type CheckoutResponse, type DemoStepContext, expectOrder, step } from '
 
 /**
  * The NicePay flows of `npm run demo`, over HTTP against the shop's REST API. The NicePay simulator plays the buyer's
- * browser (the JS-SDK window of the Server-approval model, nicepay.md §5) and the bank (virtual-account deposits).
+ * browser (the JS-SDK window of the Server-approval model, docs/gateways/nicepay.md#return-and-approval) and the bank
+ * (virtual-account deposits).
  * For the deposit flow the simulator must be started with `webhookUrl` = the shop's `/payments/webhooks/nicepay`
- * and the shop must allow 127.0.0.1 as a NicePay webhook source (NicePay's real sources are 121.133.126.86/87, §6).
+ * and the shop must allow 127.0.0.1 as a NicePay webhook source (NicePay's real sources are 121.133.126.86/87,
+ * docs/gateways/nicepay.md#webhooks).
  */
 export interface NicePayDemoContext extends DemoStepContext {
   sim: NicePaySimulator;
@@ -34,7 +36,7 @@ async function checkout(ctx: NicePayDemoContext, label: string, body: Record<str
     });
     const { order, checkout: params } = response.body;
     expectOrder(order, { status: 'READY', amount: body.amount as number });
-    // nicepay.md §5.1: the fields are AUTHNICE.requestPay's parameters.
+    // The fields are AUTHNICE.requestPay's parameters (docs/gateways/nicepay.md#checkout).
     expectEqual(params.kind, 'sdk', 'checkout.kind');
     expectEqual(params.fields.method, method, 'checkout.fields.method');
     expectEqual(params.fields.orderId, order.orderId, 'checkout.fields.orderId');
@@ -66,7 +68,7 @@ async function paymentWindow(ctx: NicePayDemoContext, prepared: CheckoutResponse
   });
 }
 
-/** What the browser does next: a form POST (application/x-www-form-urlencoded) of the §5.2 fields to returnUrl. */
+/** What the browser does next: a form POST (application/x-www-form-urlencoded) of the window's fields to returnUrl. */
 async function postReturn(ctx: NicePayDemoContext, form: Record<string, string>): Promise<OrderView> {
   const response = await fetch(`${ctx.shop.baseUrl}/checkout/nicepay/return`, {
     method: 'POST',
@@ -111,7 +113,7 @@ export async function nicepayCancels(ctx: NicePayDemoContext, paid: OrderView, t
     const response = await ctx.shop.expect<{ cancel: CancelView; order: OrderView }>('POST', path, 200, { amount: 10_000, reason: '키캡 세트 반품' });
     expectEqual(response.body.cancel.status, 'DONE', 'cancel.status');
     expectOrder(response.body.order, { status: 'PARTIALLY_CANCELED', balanceAmount: 40_000, canceledAmount: 10_000 });
-    // nicepay.md §8.2: the field is cancelAmt (not amount), with a fresh orderId per cancel (§3.3).
+    // The field is cancelAmt (not amount), with a fresh orderId per cancel (docs/gateways/nicepay.md#cancel).
     const sent = cancelRequests();
     expectEqual(sent.length, 1, 'cancel requests NicePay received');
     expectEqual(sent[0].cancelAmt, 10_000, 'cancelAmt NicePay received');
@@ -125,7 +127,7 @@ export async function nicepayCancels(ctx: NicePayDemoContext, paid: OrderView, t
     expectOrder(response.body.order, { status: 'CANCELED', balanceAmount: 0, canceledAmount: 50_000 });
     const sent = cancelRequests();
     expectEqual(sent.length, 2, 'cancel requests NicePay received');
-    if (sent[0].orderId === sent[1].orderId) throw new DemoFailure('both cancels used the same orderId (NicePay answers U112, §3.3)');
+    if (sent[0].orderId === sent[1].orderId) throw new DemoFailure('both cancels used the same orderId (NicePay answers U112)');
     const atNicePay = ctx.sim.getPayment(tid);
     expectEqual(atNicePay?.status, 'cancelled', 'NicePay status');
     expectEqual(atNicePay?.balanceAmt, 0, 'NicePay balanceAmt');
@@ -148,7 +150,7 @@ export async function nicepayVirtualAccount(ctx: NicePayDemoContext): Promise<Or
 
   const waiting = await step(ctx, 'POST /checkout/nicepay/return', async () => {
     const order = await postReturn(ctx, form);
-    // nicepay.md §3.1: a vbank approval is status "ready", not paid.
+    // A vbank approval is status "ready", not paid (docs/gateways/nicepay.md#virtual-accounts).
     expectOrder(order, { status: 'WAITING_FOR_DEPOSIT', amount, method: 'VIRTUAL_ACCOUNT' });
     const account = order.virtualAccount;
     if (!account?.accountNumber || !account.bankCode) throw new DemoFailure('virtual account number or bank missing');
@@ -195,7 +197,7 @@ export async function nicepayBilling(ctx: NicePayDemoContext): Promise<OrderView
     });
     expectEqual(response.body.status, 'ACTIVE', 'billingKey.status');
     expectEqual(response.body.customerKey, customerKey, 'billingKey.customerKey');
-    // nicepay.md §4.2: the card travels only as AES-encrypted encData.
+    // The card travels only as AES-encrypted encData (docs/gateways/nicepay.md#billing-keys).
     const regist = nicepayRequests(ctx.sim, exactPath('/v1/subscribe/regist')).at(-1);
     if (!regist || typeof regist.encData !== 'string' || JSON.stringify(regist).includes('5361123456781234')) {
       throw new DemoFailure('NicePay did not receive the card as encData only');

@@ -12,7 +12,7 @@ import { toBillingKeyView, toOrderView, type BillingKeyView, type OrderView } fr
 export class BillingController {
   constructor(private readonly payments: PaymentsService) {}
 
-  /** Toss: the billing-auth window's successUrl brings `customerKey` + `authKey` (toss.md §3.6). */
+  /** Toss: the billing-auth window's successUrl brings `customerKey` + `authKey` (see docs/gateways/toss.md). */
   @Post()
   async issue(@Body() body: IssueBillingKeyDto): Promise<BillingKeyView> {
     return toBillingKeyView(await this.payments.issueBillingKey(body));

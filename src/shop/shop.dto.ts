@@ -9,8 +9,8 @@ import { MAX_KRW_AMOUNT, ORDER_ID_PATTERN } from 'nestjs-kr-payments';
 const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
 
 /**
- * The JSON confirm of gateways whose window hands the front end a key: Toss (what it appends to successUrl,
- * toss.md §3.1: `paymentType`, `orderId`, `paymentKey`, `amount`) and Apps-in-Toss (`payToken` after
+ * The JSON confirm of gateways whose window hands the front end a key: Toss (what it appends to successUrl:
+ * `paymentType`, `orderId`, `paymentKey`, `amount`) and Apps-in-Toss (`payToken` after
  * checkoutPayment succeeded). The amount is compared with the prepared one before the gateway is called.
  * NicePay and KISPG POST their result to returnUrl instead: `POST /checkout/:gateway/return`.
  */

@@ -3,14 +3,15 @@ import { AmountMismatchError, CancelStatus, PAYMENTS_ENTITIES, PAYMENTS_MIGRATIO
 import type { GatewayCancelTruth, GatewayPaymentTruth } from 'nestjs-kr-payments';
 import { ManualClock } from 'nestjs-kr-payments/testing';
 import { newId } from '../../libs/payments/src/domain/ids';
+import { CancelLedger } from '../../libs/payments/src/ledger/cancel-ledger';
 import { PaymentLedger, STALE_PENDING_CANCEL_MS } from '../../libs/payments/src/ledger/payment-ledger';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
 import { CapturingLogger } from '../support/harness';
 
 /**
  * A cancel webhook read back while our own cancel call is still on the wire (KISPG sends a 2001 notification the
- * moment it cancels; kispg.md §9) must not count the same money twice: the ledger leaves the gateway's record of it
- * to the in-flight call, and retires a provisional row if one was written anyway.
+ * moment it cancels, see docs/gateways/kispg.md#notifications) must not count the same money twice: the ledger
+ * leaves the gateway's record of it to the in-flight call, and retires a provisional row if one was written anyway.
  */
 describe('PaymentLedger: cancel answered after the gateway already reported it', () => {
   let database: TestDatabase;
@@ -19,12 +20,14 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
   const clock = new ManualClock(new Date());
   const logger = new CapturingLogger();
   let ledger: PaymentLedger;
+  let cancels: CancelLedger;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = new DataSource({ type: 'postgres', url: database.url, entities: [...PAYMENTS_ENTITIES], migrations: [...PAYMENTS_MIGRATIONS], migrationsRun: true });
     await dataSource.initialize();
     ledger = new PaymentLedger(dataSource, clock, logger);
+    cancels = new CancelLedger(dataSource);
   });
 
   afterAll(async () => {
@@ -54,7 +57,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
 
   it('a read-back during the call leaves the cancel to the call; it is counted once', async () => {
     const payment = await paidPayment(50_000);
-    const cancel = await ledger.reserveCancel({ paymentId: payment.id, amount: 10_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
+    const cancel = await cancels.reserve({ paymentId: payment.id, amount: 10_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
     expect(cancel).not.toBeNull();
 
     // The notification's read-back arrives first.
@@ -73,7 +76,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
 
   it('a provisional row written while our cancel looked stale is retired when the answer arrives', async () => {
     const payment = await paidPayment(30_000);
-    const cancel = await ledger.reserveCancel({ paymentId: payment.id, amount: 5_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
+    const cancel = await cancels.reserve({ paymentId: payment.id, amount: 5_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
     // The reservation went stale (the process died mid-call): a read-back matches it by amount (the lost-cancel
     // rule) instead of recording a second row.
     clock.advance(STALE_PENDING_CANCEL_MS + 60_000);
@@ -82,7 +85,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     expect(afterReadBack.map((r) => [r.id, r.status, r.transactionKey])).toEqual([[cancel!.id, CancelStatus.DONE, 'K9']]);
 
     // Now a row that was written provisionally by an older build for the same gateway cancel: retired on settle.
-    const other = await ledger.reserveCancel({ paymentId: payment.id, amount: 7_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
+    const other = await cancels.reserve({ paymentId: payment.id, amount: 7_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
     await dataSource.manager.insert(PaymentCancel, {
       id: newId(), paymentId: payment.id, amount: 7_000, taxFreeAmount: 0, reason: 'canceled at the gateway', status: CancelStatus.DONE,
       idempotencyKey: 'gateway:K10', transactionKey: 'K10', refundAccount: null, canceledAt: clock.now(), failureCode: null, failureMessage: null, raw: null,
@@ -106,7 +109,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
 
   it('refuses to settle our cancel with a gateway cancel of another amount (what was refunded is unknown)', async () => {
     const payment = await paidPayment(9_000);
-    const cancel = await ledger.reserveCancel({ paymentId: payment.id, amount: 3_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
+    const cancel = await cancels.reserve({ paymentId: payment.id, amount: 3_000, taxFreeAmount: 0, reason: 'r', idempotencyKey: `cancel:${newId()}`, refundAccount: null });
     await expect(
       ledger.apply(payment.id, truthWith(payment, [gatewayCancel('K30', 1_000)]), {
         source: 'cancel', settleCancel: { cancelId: cancel!.id, cancel: gatewayCancel('K30', 1_000) },

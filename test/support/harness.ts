@@ -7,6 +7,7 @@ import {
   PAYMENTS_MIGRATIONS,
   PaymentsModule,
   PaymentsService,
+  type PaymentsModuleExtras,
   type PaymentsModuleOptions,
 } from 'nestjs-kr-payments';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
@@ -21,26 +22,7 @@ export const TEST_ENCRYPTION = {
   lookupKeyId: 'k1',
 };
 
-/** Collects every line any Nest logger call produces, so tests can assert secrets never reach logs. */
-export class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  private push(level: string, message: unknown, rest: unknown[]): void {
-    this.lines.push(`${level} ${stringify(message)} ${rest.map(stringify).join(' ')}`);
-  }
-  log(message: unknown, ...rest: unknown[]): void { this.push('log', message, rest); }
-  error(message: unknown, ...rest: unknown[]): void { this.push('error', message, rest); }
-  warn(message: unknown, ...rest: unknown[]): void { this.push('warn', message, rest); }
-  debug(message: unknown, ...rest: unknown[]): void { this.push('debug', message, rest); }
-  verbose(message: unknown, ...rest: unknown[]): void { this.push('verbose', message, rest); }
-  fatal(message: unknown, ...rest: unknown[]): void { this.push('fatal', message, rest); }
-  text(): string { return this.lines.join('\n'); }
-}
-
-function stringify(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try { return JSON.stringify(value); } catch { return String(value); }
-}
+export { CapturingLogger } from './logger';
 
 export type RegistrationStyle = 'forRoot' | 'useFactory' | 'useClass' | 'useExisting';
 
@@ -62,6 +44,7 @@ export async function bootPaymentsApp(
   options: PaymentsModuleOptions,
   style: RegistrationStyle = 'useFactory',
   logger?: LoggerService,
+  extras: PaymentsModuleExtras = {},
 ): Promise<ShopApp> {
   const database = await createTestDatabase();
 
@@ -76,12 +59,12 @@ export async function bootPaymentsApp(
 
   const paymentsImport =
     style === 'forRoot'
-      ? PaymentsModule.forRoot(options)
+      ? PaymentsModule.forRoot({ ...options, ...extras })
       : style === 'useFactory'
-        ? PaymentsModule.forRootAsync({ useFactory: async () => options })
+        ? PaymentsModule.forRootAsync({ useFactory: async () => options, ...extras })
         : style === 'useClass'
-          ? PaymentsModule.forRootAsync({ useClass: PaymentsOptionsFactory })
-          : PaymentsModule.forRootAsync({ imports: [OptionsModule], useExisting: PaymentsOptionsFactory });
+          ? PaymentsModule.forRootAsync({ useClass: PaymentsOptionsFactory, ...extras })
+          : PaymentsModule.forRootAsync({ imports: [OptionsModule], useExisting: PaymentsOptionsFactory, ...extras });
 
   @Module({
     imports: [
@@ -100,15 +83,14 @@ export async function bootPaymentsApp(
   })
   class TestAppModule {}
 
-  let app: INestApplication;
-  try {
-    app = await NestFactory.create(TestAppModule, { rawBody: true, logger: logger ?? false, abortOnError: false });
-    await app.listen(0, '127.0.0.1');
-  } catch (error) {
-    // The database is left to the server teardown: TypeORM may still be running migrations on it when a
-    // PaymentsModule option fails validation, and dropping it under its feet only adds noise.
-    throw error;
-  }
+  // A boot failure leaves the database to the server teardown: TypeORM may still be running migrations on it when a
+  // PaymentsModule option fails validation, and dropping it under its feet only adds noise.
+  const app: INestApplication = await NestFactory.create(TestAppModule, {
+    rawBody: true,
+    logger: logger ?? false,
+    abortOnError: false,
+  });
+  await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

@@ -13,7 +13,10 @@ import {
   PaymentsError,
 } from 'nestjs-kr-payments';
 
-/** The one table that decides where an IN_PROGRESS payment goes when its approval throws (DESIGN.md §3 rule 4). */
+/**
+ * The one table that decides where an IN_PROGRESS payment goes when its approval throws (rule 4 of
+ * docs/architecture.md#rules-that-keep-money-exact).
+ */
 describe('approvalOutcome', () => {
   it.each([
     ['a decline', new GatewayDeclinedError('toss', 'REJECT_CARD_COMPANY', '거절'), PaymentStatus.FAILED, 'REJECT_CARD_COMPANY'],

@@ -7,7 +7,6 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { LoggerService } from '@nestjs/common';
 import { generate } from 'selfsigned';
 import {
   DEFAULT_HTTP_TIMEOUTS,
@@ -16,6 +15,7 @@ import {
   type GatewayTlsOptions,
 } from '../../libs/payments/src/gateways/http';
 import { GatewayUnavailableError } from '../../libs/payments/src/domain/errors';
+import { CapturingLogger } from '../support/logger';
 
 const SECRET_KEY = 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R';
 const BASIC = `Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}`;
@@ -30,30 +30,6 @@ interface ReceivedRequest {
   peerCn?: string;
 }
 
-class CapturingLogger implements LoggerService {
-  readonly lines: { level: string; message: string }[] = [];
-  log(message: unknown): void {
-    this.lines.push({ level: 'log', message: String(message) });
-  }
-  error(message: unknown): void {
-    this.lines.push({ level: 'error', message: String(message) });
-  }
-  warn(message: unknown): void {
-    this.lines.push({ level: 'warn', message: String(message) });
-  }
-  debug(message: unknown): void {
-    this.lines.push({ level: 'debug', message: String(message) });
-  }
-  verbose(message: unknown): void {
-    this.lines.push({ level: 'verbose', message: String(message) });
-  }
-  at(level: string): string[] {
-    return this.lines.filter((line) => line.level === level).map((line) => line.message);
-  }
-  all(): string {
-    return this.lines.map((line) => `${line.level}: ${line.message}`).join('\n');
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Server helpers. Every server and socket is torn down after each test, including ones left hanging on purpose.

@@ -5,8 +5,9 @@ import { bootPaymentsApp, TEST_ENCRYPTION, type ShopApp } from '../support/harne
 
 /**
  * A webhook the gateway really signed, but about an amount (or order) other than the payment we hold, is stored and
- * REJECTED, never applied (nicepay.md §6: "compare amount with your order"). The signature is computed here
- * independently, so the body passes the adapter's check and only the core's comparison can stop it.
+ * REJECTED, never applied (rule 6 of docs/architecture.md#rules-that-keep-money-exact; NicePay itself tells
+ * merchants to compare a notification's amount with their order). The signature is computed here independently,
+ * so the body passes the adapter's check and only the core's comparison can stop it.
  */
 describe('webhooks: a signed truth that does not match our payment', () => {
   let sim: NicePaySimulator;

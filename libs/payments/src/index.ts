@@ -4,11 +4,13 @@
 export { PaymentsModule, PAYMENTS_MODULE_OPTIONS, type PaymentsModuleExtras } from './payments.module';
 export {
   DEFAULT_WEBHOOK_PATH_PREFIX,
+  type GatewaysOptions,
   type PaymentsModuleOptions,
   type ResolvedPaymentsOptions,
   type WebhooksOptions,
 } from './payments.options';
 export { PaymentsService, type PrepareResult } from './payments.service';
+export type { RepairResult, StuckPaymentsOptions } from './jobs/stuck-payments.repair';
 export * from './payments.dto';
 export { PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE } from './payments.tokens';
 
@@ -18,14 +20,55 @@ export { PAYMENTS_MIGRATIONS } from './migrations';
 
 export { FieldCipher, type EncryptionOptions, type EncryptedValue } from './crypto/field-cipher';
 export type * from './gateways/gateway.port';
-export type { GatewayDefinition, GatewayContext, GatewayClock } from './gateways/gateway.definition';
+export {
+  capabilitiesOf,
+  requireCapability,
+  supports,
+  type BillingKeyCapability,
+  type BillingKeyIssueRequest,
+  type BillingKeyTruth,
+  type BillingChargeRequest,
+  type CashReceiptCapability,
+  type CashReceiptCancelRequest,
+  type CashReceiptIssueRequest,
+  type CashReceiptTruth,
+  type CashReceiptType,
+  type GatewayCapabilities,
+  type GatewayCapability,
+  type GatewayTransaction,
+  type GatewayWith,
+  type LostApprovalPolicyCapability,
+  type ParsedWebhook,
+  type RawWebhookRequest,
+  type ReturnUrlCapability,
+  type TransactionListCapability,
+  type TransactionListRequest,
+  type UnknownApprovalRequest,
+  type UnknownApprovalResolution,
+  type WebhookCapability,
+  type WebhookReply,
+} from './gateways/gateway-capabilities';
+export {
+  PaymentGatewayModule,
+  paymentGatewayToken,
+  type GatewayClock,
+  type GatewayContext,
+  type PaymentGatewayModuleClass,
+} from './gateways/payment-gateway-module';
 export { GatewayRegistry } from './gateways/gateway-registry';
-export { GATEWAY_DEFINITIONS } from './gateways/gateway.definitions';
 export { GatewayHttpClient, type GatewayHttpClientOptions, type HttpTimeouts } from './gateways/http/gateway-http-client';
 export { scrub, scrubText } from './gateways/http/scrub';
-export { TossGatewayOptions } from './gateways/toss/toss.types';
-export { NicePayGatewayOptions } from './gateways/nicepay/nicepay.types';
-export { KispgGatewayOptions } from './gateways/kispg/kispg.types';
-export { AppsInTossGateway, AppsInTossGatewayOptions, type AppsInTossCertificateSet, type AppsInTossCertificateInfo } from './gateways/apps-in-toss';
+// The shipped gateways: each one's Nest module and options classes (the modules are registered by PaymentsModule).
+export { SHIPPED_GATEWAY_MODULES } from './gateways/shipped-gateways';
+export { TossGatewayModule, TossGatewayOptions, TossTimeoutOptions, TossWebhookOptions } from './gateways/toss';
+export { NicePayGatewayModule, NicePayGatewayOptions, NicePayTimeoutOptions } from './gateways/nicepay';
+export { KispgGatewayModule, KispgGatewayOptions } from './gateways/kispg';
+export {
+  AppsInTossGateway,
+  AppsInTossGatewayModule,
+  AppsInTossGatewayOptions,
+  type AppsInTossCertificateSet,
+  type AppsInTossCertificateInfo,
+} from './gateways/apps-in-toss';
 
 export { PaymentsWebhookController, WebhookGuard, WebhooksService, type WebhookOutcome } from './webhooks';

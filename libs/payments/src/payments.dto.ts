@@ -23,14 +23,14 @@ import { MAX_KRW_AMOUNT } from './domain/money';
 /**
  * Input DTOs of PaymentsService. The service validates every call with them (whitelist + forbidNonWhitelisted),
  * and apps can reuse them with Nest's ValidationPipe in their own controllers. Limits are the strictest common
- * ones across the gateways (toss.md §2: orderId 6–64 of [A-Za-z0-9_-], orderName ≤ 100, customer fields ≤ 100);
+ * ones across the gateways (Toss sets them: orderId 6–64 of [A-Za-z0-9_-], orderName ≤ 100, customer fields ≤ 100);
  * gateway-specific limits (KISPG byte lengths, Apps-in-Toss charsets) are checked again by each adapter.
  */
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
 const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
 /**
  * Customer keys and idempotency keys: printable ASCII without spaces here; each gateway narrows its own charset
- * (Toss customerKey `A-Z a-z 0-9 - _ = . @`, toss.md §2) in its adapter.
+ * (Toss customerKey `A-Z a-z 0-9 - _ = . @`) in its adapter.
  */
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 /**
@@ -268,7 +268,7 @@ export class IssueCashReceiptDto {
   @IsIn(['INCOME_DEDUCTION', 'EXPENSE_PROOF'])
   type: 'INCOME_DEDUCTION' | 'EXPENSE_PROOF';
 
-  /** Phone number, cash-receipt card number or business registration number; digits only, ≤ 30 (toss.md §3.7). */
+  /** Phone number, cash-receipt card number or business registration number; digits only, ≤ 30 (Toss's limit). */
   @Matches(/^[0-9]{8,30}$/, { message: 'must be 8–30 digits' })
   identityNumber: string;
 }

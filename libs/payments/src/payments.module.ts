@@ -10,13 +10,36 @@ import {
 } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { BillingKeyStore } from './billing-keys/billing-key.store';
+import { BillingKeysService } from './billing-keys/billing-keys.service';
+import { CashReceiptStore } from './cash-receipts/cash-receipt.store';
+import { CashReceiptsService } from './cash-receipts/cash-receipts.service';
 import { FieldCipher } from './crypto/field-cipher';
 import { systemClock } from './domain/clock';
-import { GATEWAY_DEFINITIONS } from './gateways/gateway.definitions';
 import { GatewayRegistry } from './gateways/gateway-registry';
-import { PaymentsService } from './payments.service';
+import type { PaymentGateway } from './gateways/gateway.port';
+import {
+  gatewayProviderModule,
+  paymentGatewayToken,
+  type PaymentGatewayModuleClass,
+} from './gateways/payment-gateway-module';
+import { SHIPPED_GATEWAY_MODULES } from './gateways/shipped-gateways';
+import { StuckPaymentsRepair } from './jobs/stuck-payments.repair';
+import { CancelLedger } from './ledger/cancel-ledger';
+import { PaymentLedger } from './ledger/payment-ledger';
+import { WebhookSecrets } from './ledger/webhook-secrets';
 import { resolvePaymentsOptions, type PaymentsModuleOptions, type ResolvedPaymentsOptions } from './payments.options';
-import { PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from './payments.tokens';
+import { PaymentsService } from './payments.service';
+import {
+  PAYMENTS_CLOCK,
+  PAYMENTS_DATA_SOURCE,
+  PAYMENTS_LOGGER,
+  PAYMENTS_RESOLVED_OPTIONS,
+} from './payments.tokens';
+import { ApprovalRunner } from './payments/approval-runner';
+import { CheckoutService } from './payments/checkout.service';
+import { PaymentSyncService } from './payments/payment-sync.service';
+import { RefundsService } from './refunds/refunds.service';
 import { WebhookGuard } from './webhooks/webhook.guard';
 import { createWebhookControllerClass, setWebhookControllerPath } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -26,6 +49,11 @@ export interface PaymentsModuleExtras {
   isGlobal?: boolean;
   /** Name of the TypeORM DataSource to use (`TypeOrmModule.forRoot({ name })`); default: the default DataSource. */
   dataSourceName?: string;
+  /**
+   * Gateway modules of the host app's own (a gateway the library does not ship), next to the shipped ones. Each is
+   * enabled by its block under `gateways.<gatewayName>`. See docs/adding-a-gateway.md.
+   */
+  gatewayModules?: PaymentGatewayModuleClass[];
 }
 
 export const {
@@ -36,7 +64,7 @@ export const {
 } = new ConfigurableModuleBuilder<PaymentsModuleOptions>({ moduleName: 'KrPayments' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createPaymentsOptions')
-  .setExtras<PaymentsModuleExtras>({ isGlobal: false, dataSourceName: undefined }, (definition, extras) =>
+  .setExtras<PaymentsModuleExtras>({ isGlobal: false, dataSourceName: undefined, gatewayModules: [] }, (definition, extras) =>
     withLibraryProviders(definition, extras),
   )
   .build();
@@ -44,11 +72,15 @@ export const {
 /**
  * `PaymentsModule.forRoot(options)` or `PaymentsModule.forRootAsync({ useFactory | useClass | useExisting })`.
  * Options are validated when the module instantiates: a missing/malformed field, an unknown gateway, or a live
- * key pointed at a sandbox (and the reverse) fails startup with a message naming the field.
- * One provider per configured gateway is created from its GatewayDefinition and collected in GatewayRegistry.
+ * key pointed at a sandbox (and the reverse) fails startup with a message naming the field. Each gateway is a Nest
+ * module of its own that provides its adapter; the configured ones are collected in GatewayRegistry.
  */
 @Module({})
 export class PaymentsModule extends PaymentsConfigurableModule {}
+
+/** Holds the options and the host's DataSource; every gateway module and the core import it. */
+@Module({})
+class PaymentsContextModule {}
 
 class GatewayLifecycle implements OnApplicationShutdown {
   constructor(@Inject(GatewayRegistry) private readonly registry: GatewayRegistry) {}
@@ -57,54 +89,106 @@ class GatewayLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** The per-aggregate services behind the PaymentsService facade (see docs/architecture.md). */
+const LIBRARY_SERVICES: Provider[] = [
+  PaymentLedger,
+  CancelLedger,
+  WebhookSecrets,
+  PaymentSyncService,
+  ApprovalRunner,
+  CheckoutService,
+  RefundsService,
+  BillingKeyStore,
+  BillingKeysService,
+  CashReceiptStore,
+  CashReceiptsService,
+  StuckPaymentsRepair,
+  PaymentsService,
+  WebhooksService,
+  WebhookGuard,
+  GatewayLifecycle,
+];
+
 function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleExtras): DynamicModule {
   const controller: Type<unknown> = createWebhookControllerClass();
-  const providers: Provider[] = [
-    {
-      provide: PAYMENTS_RESOLVED_OPTIONS,
-      inject: [PAYMENTS_MODULE_OPTIONS],
-      useFactory: (options: PaymentsModuleOptions): ResolvedPaymentsOptions => {
-        const resolved = resolvePaymentsOptions(options, GATEWAY_DEFINITIONS);
-        // Runs while the container instantiates, before Nest maps routes: the controller gets its prefix in time.
-        setWebhookControllerPath(controller, resolved.webhooks.pathPrefix);
-        return resolved;
-      },
-    },
-    {
-      provide: PAYMENTS_DATA_SOURCE,
-      inject: [getDataSourceToken(extras.dataSourceName)],
-      useFactory: (dataSource: DataSource) => dataSource,
-    },
-    {
-      provide: GatewayRegistry,
-      inject: [PAYMENTS_RESOLVED_OPTIONS],
-      useFactory: (options: ResolvedPaymentsOptions) =>
-        new GatewayRegistry(
-          Object.entries(options.gateways).map(([name, gatewayOptions]) => {
-            const gatewayDefinition = GATEWAY_DEFINITIONS.get(name);
-            if (!gatewayDefinition) throw new Error(`unknown gateway ${name}`); // resolvePaymentsOptions already refused it
-            return gatewayDefinition.create(gatewayOptions, {
-              logger: options.logger ?? new Logger(`KrPayments:${name}`),
-              clock: options.clock ?? systemClock,
-            });
-          }),
-        ),
-    },
-    {
-      provide: FieldCipher,
-      inject: [PAYMENTS_RESOLVED_OPTIONS],
-      useFactory: (options: ResolvedPaymentsOptions) => new FieldCipher(options.encryption),
-    },
-    GatewayLifecycle,
-    PaymentsService,
-    WebhooksService,
-    WebhookGuard,
-  ];
+  const gatewayModules = registeredGatewayModules(extras.gatewayModules ?? []);
+  const context = contextModule(definition, extras, controller, gatewayModules);
   return {
-    ...definition,
+    module: definition.module,
     global: extras.isGlobal,
+    imports: [context, ...gatewayModules.map((module) => gatewayProviderModule(module, context))],
     controllers: [...(definition.controllers ?? []), controller],
-    providers: [...(definition.providers ?? []), ...providers],
-    exports: [...(definition.exports ?? []), PaymentsService, WebhooksService, GatewayRegistry, PAYMENTS_RESOLVED_OPTIONS],
+    providers: [
+      {
+        provide: GatewayRegistry,
+        inject: gatewayModules.map((module) => paymentGatewayToken(module.gatewayName)),
+        useFactory: (...adapters: Array<PaymentGateway | null>) =>
+          new GatewayRegistry(adapters.filter((adapter): adapter is PaymentGateway => adapter !== null)),
+      },
+      {
+        provide: FieldCipher,
+        inject: [PAYMENTS_RESOLVED_OPTIONS],
+        useFactory: (options: ResolvedPaymentsOptions) => new FieldCipher(options.encryption),
+      },
+      ...LIBRARY_SERVICES,
+    ],
+    exports: [PaymentsService, WebhooksService, GatewayRegistry, context],
+  };
+}
+
+function registeredGatewayModules(custom: PaymentGatewayModuleClass[]): PaymentGatewayModuleClass[] {
+  const all = [...SHIPPED_GATEWAY_MODULES, ...custom];
+  const names = new Set<string>();
+  for (const module of all) {
+    if (typeof module?.gatewayName !== 'string' || typeof module.createGateway !== 'function') {
+      throw new Error(`gatewayModules: ${String(module?.name)} is not a gateway module (see docs/adding-a-gateway.md)`);
+    }
+    if (names.has(module.gatewayName)) {
+      throw new Error(`gatewayModules: a gateway named "${module.gatewayName}" is already registered`);
+    }
+    names.add(module.gatewayName);
+  }
+  return all;
+}
+
+/** The options (validated once), the DataSource, the clock and the logger, shared by the core and the gateways. */
+function contextModule(
+  definition: DynamicModule,
+  extras: PaymentsModuleExtras,
+  controller: Type<unknown>,
+  gatewayModules: PaymentGatewayModuleClass[],
+): DynamicModule {
+  return {
+    module: PaymentsContextModule,
+    imports: definition.imports ?? [],
+    providers: [
+      ...(definition.providers ?? []),
+      {
+        provide: PAYMENTS_RESOLVED_OPTIONS,
+        inject: [PAYMENTS_MODULE_OPTIONS],
+        useFactory: (options: PaymentsModuleOptions): ResolvedPaymentsOptions => {
+          const resolved = resolvePaymentsOptions(options, gatewayModules);
+          // Runs while the container instantiates, before Nest maps routes: the controller gets its prefix in time.
+          setWebhookControllerPath(controller, resolved.webhooks.pathPrefix);
+          return resolved;
+        },
+      },
+      {
+        provide: PAYMENTS_DATA_SOURCE,
+        inject: [getDataSourceToken(extras.dataSourceName)],
+        useFactory: (dataSource: DataSource) => dataSource,
+      },
+      {
+        provide: PAYMENTS_CLOCK,
+        inject: [PAYMENTS_RESOLVED_OPTIONS],
+        useFactory: (options: ResolvedPaymentsOptions) => options.clock ?? systemClock,
+      },
+      {
+        provide: PAYMENTS_LOGGER,
+        inject: [PAYMENTS_RESOLVED_OPTIONS],
+        useFactory: (options: ResolvedPaymentsOptions) => options.logger ?? new Logger('KrPayments'),
+      },
+    ],
+    exports: [PAYMENTS_MODULE_OPTIONS, PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE, PAYMENTS_CLOCK, PAYMENTS_LOGGER],
   };
 }

@@ -1,5 +1,6 @@
 /**
- * At-rest encryption of billing keys and cash-receipt identity numbers (DESIGN.md §4).
+ * At-rest encryption of billing keys and cash-receipt identity numbers: a billing key can charge a card and an
+ * identity number names a person, so a copy of the database alone must reveal neither.
  *
  * - AES-256-GCM, a fresh random 12-byte IV per value, stored as base64(iv | tag | data) next to the `key_id` that
  *   encrypted it, so keys can rotate: new writes use `activeKeyId`, old rows keep decrypting with their own key until

@@ -19,7 +19,7 @@ export interface ApprovalOutcome {
 
 /**
  * What an approval error (confirm / billing charge) means for the payment — the one place that decides it
- * (DESIGN.md §3 rule 4):
+ * (rule 4 of docs/architecture.md#rules-that-keep-money-exact):
  * - a definitive refusal (decline, or the gateway answered 4xx to the request) → FAILED;
  * - provably not sent, or the gateway rejected our configuration → READY: nothing happened, the buyer may retry;
  * - an answer that disagrees with what we asked (another amount, order or payment key, or a signature that does not

@@ -204,8 +204,8 @@ export class PaymentOutcomeUnknownError extends PaymentsError {
 }
 
 /**
- * The approval's answer was lost and the gateway's policy reversed it (NicePay net-cancel, nicepay.md §3.4): no money
- * moved, the payment is CANCELED, and the buyer has to pay again under a new order.
+ * The approval's answer was lost and the gateway's policy reversed it (NicePay net-cancel, docs/gateways/nicepay.md):
+ * no money moved, the payment is CANCELED, and the buyer has to pay again under a new order.
  */
 export class PaymentNetCanceledError extends PaymentsError {
   constructor(paymentId: string, gateway: string, details: PaymentsErrorDetails = {}) {

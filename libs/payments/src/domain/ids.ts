@@ -2,12 +2,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /**
  * Identifiers and outbound idempotency keys. Every key we send a gateway is derived from our own row ids
- * (DESIGN.md §3 rule 3), so the same logical operation always carries the same key and a retry can never
- * charge or refund twice.
+ * (rule 3 of docs/architecture.md#rules-that-keep-money-exact), so the same logical operation always carries the
+ * same key and a retry can never charge or refund twice.
  */
 export const newId = (): string => randomUUID();
 
-/** An orderId valid for every gateway we support: 6–64 chars of [A-Za-z0-9_-] (toss.md §2, KISPG/NicePay ≤ 64). */
+/** An orderId valid for every gateway we support: 6–64 chars of [A-Za-z0-9_-] (Toss's rule; KISPG/NicePay ≤ 64). */
 export function newOrderId(prefix = 'ord'): string {
   return `${prefix}_${Date.now().toString(36)}${randomBytes(9).toString('base64url')}`;
 }

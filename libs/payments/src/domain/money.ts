@@ -27,8 +27,8 @@ export function assertNonNegativeKrw(value: unknown, field: string): number {
 }
 
 /**
- * VAT included in a taxable amount: round half-up of (amount − taxFree) / 11 (toss.md §2: 10,000 with 3,000
- * tax-free → 636; 1,000 → 91). Integer arithmetic only.
+ * VAT included in a taxable amount: round half-up of (amount − taxFree) / 11, as Toss computes it (10,000 with
+ * 3,000 tax-free → 636; 1,000 → 91). Integer arithmetic only.
  */
 export function vatOf(amount: number, taxFreeAmount = 0): number {
   const taxable = amount - taxFreeAmount;

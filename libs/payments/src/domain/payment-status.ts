@@ -1,8 +1,8 @@
 import { InvalidTransitionError } from './errors';
 
 /**
- * Our canonical payment statuses (DESIGN.md §3). Gateways map their own vocabularies onto these in their
- * `<g>.gateway.ts`; nothing outside a gateway folder ever sees a gateway's status string.
+ * Our canonical payment statuses. Gateways map their own vocabularies onto these in their `<g>.gateway.ts`; nothing
+ * outside a gateway folder ever sees a gateway's status string.
  */
 export enum PaymentStatus {
   /** Prepared: a row exists, the buyer may be in the payment window. */
@@ -26,13 +26,14 @@ export enum PaymentStatus {
  * The single transition table. Every status write in the library goes through `assertTransition`
  * (Kill Bill style: one table, no ad-hoc `if` chains elsewhere).
  *
- * Notes on edges beyond DESIGN.md §3:
+ * Notes on the edges that are not obvious:
  * - IN_PROGRESS -> READY: the approval request provably never left this process (connect refused, DNS,
- *   TLS setup failure). Nothing happened at the gateway, so the buyer may retry confirm. DESIGN.md calls this
- *   "safe: FAILED"; going back to READY is just as safe and keeps the buyer's authenticated window usable.
+ *   TLS setup failure). Nothing happened at the gateway, so the buyer may retry confirm. FAILED would be safe
+ *   too; going back to READY is just as safe and keeps the buyer's authenticated window usable.
  * - IN_PROGRESS / UNKNOWN -> WAITING_FOR_DEPOSIT: a virtual account issued through the payment window comes back
- *   from approval as WAITING_FOR_DEPOSIT (Toss §3.1).
- * - PAID -> WAITING_FOR_DEPOSIT: Toss "deposit error" moves a deposited virtual account back (toss.md §4.5).
+ *   from approval as WAITING_FOR_DEPOSIT (Toss's confirm answers that for a virtual account).
+ * - PAID -> WAITING_FOR_DEPOSIT: a Toss "deposit error" (the bank reverses a deposit over a limit or network
+ *   problem) moves a deposited virtual account back.
  * - WAITING_FOR_DEPOSIT -> CANCELED: a virtual account canceled before deposit.
  * - UNKNOWN -> IN_PROGRESS: a confirm retry after `sync` showed the gateway never approved.
  * - UNKNOWN -> PARTIALLY_CANCELED / EXPIRED: the gateway truth read by `sync` may already be past PAID.

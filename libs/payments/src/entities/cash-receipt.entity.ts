@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { CashReceiptStatus } from '../domain/payment-status';
-import type { CashReceiptType } from '../gateways/gateway.port';
+import type { CashReceiptType } from '../gateways/gateway-capabilities';
 import { MoneyColumn, TimestampColumn } from './columns';
 
 /**

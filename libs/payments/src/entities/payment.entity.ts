@@ -17,7 +17,7 @@ export type PaymentType = 'NORMAL' | 'BILLING';
 /**
  * One row per payment attempt at one gateway. `orderId` is unique per gateway. Amounts are integer KRW:
  * `amount` never changes; `balanceAmount` is what can still be canceled; `pendingCancelAmount` is reserved by
- * cancels whose gateway answer we do not have yet (DESIGN.md §3 rule 6), so
+ * cancels whose gateway answer we do not have yet (rule 5 of docs/architecture.md#rules-that-keep-money-exact), so
  * `canceledAmount + pendingCancelAmount + balanceAvailable = amount` where balanceAvailable = balance − pending.
  */
 @Entity({ name: 'payments' })
@@ -104,8 +104,9 @@ export class Payment {
   virtualAccountDueDate: Date | null;
 
   /**
-   * HMAC of the gateway's per-payment webhook secret (Toss virtual-account `secret`, toss.md §6.3). We only ever
-   * compare it, so only a keyed hash is kept: a database leak does not let anyone forge deposit callbacks.
+   * HMAC of the gateway's per-payment webhook secret (the Toss virtual-account `secret`, the only proof of origin its
+   * deposit callbacks carry). We only ever compare it, so only a keyed hash is kept: a database leak does not let
+   * anyone forge deposit callbacks.
    */
   @Column({ name: 'webhook_secret_hash', type: 'varchar', length: 64, nullable: true, select: false })
   webhookSecretHash: string | null;

@@ -11,7 +11,8 @@ import {
 
 /**
  * What a gateway's failure code means for us, whatever the gateway. Each adapter decides the category from its own
- * codes (toss.md §5.2, nicepay.md §7.5, kispg.md §8, apps-in-toss.md §2); the typed error follows from the category.
+ * codes (its tables are in docs/gateways/<g>.md, e.g. docs/gateways/kispg.md#result-codes); the typed error follows
+ * from the category.
  * - retryable:     transient; the gateway answered, but whether a money-moving call took effect is unknown until
  *                  read back (GatewayUnavailableError with requestSent=true, so the core marks UNKNOWN, never FAILED).
  * - decline:       a definitive refusal about the buyer, card, account, limits or the payment's state. Nothing moved.
@@ -47,7 +48,7 @@ export interface GatewayFailure {
   gateway: string;
   /** The gateway's own code, or a stand-in such as `HTTP_502` when it sent none. */
   gatewayCode: string;
-  /** The gateway's message ('' when none); callers pass it already trimmed/scrubbed as their spec requires. */
+  /** The gateway's message ('' when none); callers pass it already trimmed/scrubbed as their gateway requires. */
   gatewayMessage: string;
   /** The call that failed ('confirm', 'execute-payment' ...). */
   operation: string;
@@ -63,8 +64,8 @@ export interface GatewayFailure {
 
 /**
  * The library's typed error for a classified failure, `gatewayCode`/`gatewayMessage` attached. A category outside
- * the five (only possible from merchant-supplied tables, kispg.md §8) is read as a refusal: it never moves money
- * and never retries blindly.
+ * the five (only possible from merchant-supplied tables, docs/gateways/kispg.md#result-codes) is read as a refusal:
+ * it never moves money and never retries blindly.
  */
 export function gatewayErrorFor(category: GatewayErrorCategory, failure: GatewayFailure): PaymentsError {
   const { gateway, gatewayCode, gatewayMessage } = failure;

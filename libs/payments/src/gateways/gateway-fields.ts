@@ -1,12 +1,15 @@
 import { InvalidInputError } from '../domain/errors';
 
 /*
- * Field readers and input assertions every adapter needs. Gateway answers are read defensively (gateways add fields
- * and change types without notice, toss.md §1.6, nicepay.md §3.2, apps-in-toss.md §2), and our own inputs are
- * checked before anything is sent, so a bad value is an InvalidInputError naming the field, never a gateway call.
+ * Field readers and input assertions every adapter needs. Gateway answers are read defensively (gateways add fields,
+ * enum values and codes without notice, and answers of one endpoint do not always share one shape), and our own
+ * inputs are checked before anything is sent, so a bad value is an InvalidInputError naming the field, never a
+ * gateway call.
  */
 
 /** A plain JSON object (not null, not an array). */
+// `any` values on purpose: callers read gateway JSON field by field and check each value's type where they use it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function isRecord(value: unknown): value is Record<string, any> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

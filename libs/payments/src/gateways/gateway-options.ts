@@ -5,8 +5,8 @@ import type { HttpTimeouts } from './http/gateway-http-client';
 /**
  * The `timeouts` block every gateway's options accept, validated at boot (whitelist + forbidNonWhitelisted). Each
  * gateway names its own subclass (`TossTimeoutOptions`, `KispgTimeoutOptions` ...) so its options class keeps its own
- * export; Toss adds `slowReadMs` for its 60 s endpoints (toss.md §1.7). The values feed GatewayHttpClient's
- * `HttpTimeouts`; 600 s caps a typo without refusing any timeout a gateway documents.
+ * export; Toss adds `slowReadMs` because its billing charge and list endpoints can take up to 60 s. The values feed
+ * GatewayHttpClient's `HttpTimeouts`; 600 s caps a typo without refusing any timeout a gateway documents.
  */
 export class GatewayTimeoutOptions {
   /** TCP connect + TLS handshake (with the client certificate where the gateway uses mTLS). */
@@ -24,7 +24,7 @@ export class GatewayTimeoutOptions {
   readMs?: number;
 }
 
-/** The configured timeouts with the gateway's own defaults filled in (each gateway cites its spec for them). */
+/** The configured timeouts with the gateway's own defaults filled in (each gateway's are in docs/gateways/<g>.md). */
 export function resolveGatewayTimeouts(options: GatewayTimeoutOptions | undefined, defaults: HttpTimeouts): HttpTimeouts {
   return {
     connectMs: options?.connectMs ?? defaults.connectMs,

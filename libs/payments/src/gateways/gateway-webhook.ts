@@ -1,11 +1,11 @@
 import { InvalidInputError } from '../domain/errors';
 import { isRecord } from './gateway-fields';
-import type { RawWebhookRequest } from './gateway.port';
+import type { RawWebhookRequest } from './gateway-capabilities';
 
 /**
- * The webhook body as a JSON object. The raw bytes are what the gateway sent (and, where it signs, what it signed,
- * toss.md §6.3); the framework's parsed body is only a fallback for a request without them. Anything else is
- * InvalidInputError on `body`, so the guard answers 400 and nothing is stored.
+ * The webhook body as a JSON object. The raw bytes are what the gateway sent (and, where it signs, what it signed:
+ * an HMAC over re-serialised JSON would not match); the framework's parsed body is only a fallback for a request
+ * without them. Anything else is InvalidInputError on `body`, so the guard answers 400 and nothing is stored.
  */
 export function readJsonObjectBody(request: RawWebhookRequest): Record<string, unknown> {
   if (request.rawBody && request.rawBody.length > 0) {

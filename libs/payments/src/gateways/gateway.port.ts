@@ -1,6 +1,9 @@
 /**
- * The gateway port: the only thing the core (service, webhooks, jobs) knows about a payment gateway.
- * Each gateway folder implements `PaymentGateway` and maps its wire shapes onto the canonical types below.
+ * The gateway port: the only thing the core (services, webhooks, jobs) knows about a payment gateway.
+ * Every gateway implements the required core `PaymentGateway` below and maps its wire shapes onto the canonical types
+ * here; what only some gateways offer (billing keys, cash receipts, webhooks, transaction lists, a policy for lost
+ * approvals, returnUrl POSTs) is an optional interface in `gateway-capabilities.ts`. An adapter implements only what its
+ * gateway supports: no method of an adapter exists only to say "not supported".
  * Amounts are integer KRW. Nothing here carries a raw card number; billing keys appear only in the
  * requests/results that must carry them and are encrypted by the core before they touch the database.
  */
@@ -8,15 +11,17 @@
 /** Gateway names as they appear in options, rows and webhook paths. */
 export type GatewayName = 'toss' | 'nicepay' | 'kispg' | 'appsInToss' | (string & {});
 
-export interface GatewayCapabilities {
+/**
+ * What a gateway can do that is not an operation of its own, declared by the adapter (it may depend on its options:
+ * NicePay's sandbox host refuses partial cancels). Operations (billing keys, cash receipts, webhooks, ...) are not
+ * declared: they are the optional interfaces in `gateway-capabilities.ts`, and `capabilitiesOf` reads them off the
+ * adapter.
+ */
+export interface GatewayFeatures {
   partialCancel: boolean;
-  /** NicePay's net-cancel (망취소) of an approval whose answer was lost. */
-  netCancel: boolean;
   virtualAccount: boolean;
-  billing: boolean;
-  cashReceipts: boolean;
-  transactions: boolean;
-  webhooks: boolean;
+  /** The gateway can reverse an approval whose answer was lost (NicePay's net-cancel, 망취소). */
+  netCancel: boolean;
 }
 
 /** Canonical payment statuses as reported by a gateway (mapped by the adapter). */
@@ -228,174 +233,13 @@ export interface CancelResult {
   cancel: GatewayCancelTruth;
 }
 
-export interface NetCancelRequest {
-  prepared: PreparedPayment;
-  paymentKey?: string | null;
-  idempotencyKey: string;
-}
-
 /**
- * An approval whose answer was lost (the payment is UNKNOWN). Gateways with a policy for this (NicePay: net-cancel
- * within 1 hour, or query first — nicepay.md §3.4) implement `resolveUnknownApproval`; the others are read back
- * with `getPayment`.
+ * The required core every gateway implements. The core checks optional capabilities with the guards in
+ * `gateway-capabilities.ts` and answers `UnsupportedOperationError` itself.
  */
-export interface UnknownApprovalRequest {
-  prepared: PreparedPayment;
-  /** Gateway key known so far (NicePay tid, Apps-in-Toss payToken), if any. */
-  paymentKey?: string | null;
-  /** When the approval whose answer was lost was sent (the row's last status change). Net-cancel windows count from it. */
-  approvalSentAt: Date;
-  /** `net-cancel:<paymentId>`. */
-  idempotencyKey: string;
-}
-
-export interface UnknownApprovalResolution {
-  /** What the adapter did: read the gateway's record ('query'), or reversed the approval ('net-cancel'). */
-  action: 'query' | 'net-cancel';
-  /**
-   * The payment as the gateway now has it. After a net-cancel: CANCELED with the reversing cancel in `cancels`
-   * (or READY/IN_PROGRESS when the gateway never approved it). The core applies it and records `action`.
-   */
-  truth: GatewayPaymentTruth;
-}
-
-export interface BillingKeyIssueRequest {
-  customerKey: string;
-  /** Toss: the one-time authKey from the billing auth window. */
-  authKey?: string;
-  /** Card data for gateways that register cards server-side (NicePay encData). Pass-through only; never stored. */
-  card?: {
-    number: string;
-    expiryYear: string;
-    expiryMonth: string;
-    identityNumber?: string;
-    passwordFirst2?: string;
-  };
-  idempotencyKey: string;
-  customer?: CustomerInfo;
-}
-
-export interface BillingKeyTruth {
-  billingKey: string;
-  customerKey: string;
-  method?: string;
-  card?: CardInfo | null;
-  authenticatedAt?: Date | null;
-  raw: unknown;
-}
-
-export interface BillingChargeRequest {
-  billingKey: string;
-  customerKey: string;
-  paymentId: string;
-  orderId: string;
-  orderName: string;
-  amount: number;
-  taxFreeAmount: number;
-  customer?: CustomerInfo;
-  idempotencyKey: string;
-}
-
-export interface CashReceiptIssueRequest {
-  receiptId: string;
-  orderId: string;
-  orderName: string;
-  amount: number;
-  taxFreeAmount: number;
-  /** 'INCOME_DEDUCTION' = 소득공제, 'EXPENSE_PROOF' = 지출증빙. */
-  type: CashReceiptType;
-  /** Phone / cash-receipt card / business number. Pass-through; stored encrypted by the core. */
-  identityNumber: string;
-  paymentKey?: string | null;
-  idempotencyKey: string;
-}
-
-export type CashReceiptType = 'INCOME_DEDUCTION' | 'EXPENSE_PROOF';
-
-export interface CashReceiptTruth {
-  receiptKey: string;
-  orderId: string;
-  amount: number;
-  type?: CashReceiptType;
-  issueNumber?: string | null;
-  /** Gateway's own status: our mapping. */
-  status: 'IN_PROGRESS' | 'ISSUED' | 'CANCELED' | 'FAILED';
-  receiptUrl?: string | null;
-  failure?: { code: string; message: string } | null;
-  raw: unknown;
-}
-
-export interface CashReceiptCancelRequest {
-  receiptKey: string;
-  orderId: string;
-  amount?: number;
-  reason?: string;
-  idempotencyKey: string;
-}
-
-export interface TransactionListRequest {
-  /** Inclusive range (Asia/Seoul wall-clock is the adapter's business). */
-  from: Date;
-  to: Date;
-  /** Page size hint. */
-  limit?: number;
-}
-
-export interface GatewayTransaction {
-  transactionKey: string;
-  paymentKey: string;
-  orderId: string;
-  /** 'APPROVAL' or 'CANCEL'. */
-  kind: 'APPROVAL' | 'CANCEL';
-  amount: number;
-  status: GatewayPaymentStatus;
-  method?: string | null;
-  transactedAt: Date;
-  raw: unknown;
-}
-
-/** A webhook as the controller received it: raw bytes matter for HMAC checks. */
-export interface RawWebhookRequest {
-  headers: Record<string, string | string[] | undefined>;
-  rawBody: Buffer;
-  /** Parsed body (JSON or form) as the framework parsed it. */
-  body: unknown;
-  sourceIp?: string;
-}
-
-/** How the core should treat a verified delivery. */
-export interface ParsedWebhook {
-  /** Stable per logical event: a redelivery of the same event has the same key. */
-  dedupeKey: string;
-  eventType: string;
-  orderId?: string | null;
-  paymentKey?: string | null;
-  /**
-   * What authenticates this delivery, as the adapter sees it:
-   * - 'signature': verified by the adapter (HMAC / hash) already;
-   * - 'payment-secret': the core must compare `secret` with the payment's stored secret (timing-safe);
-   * - 'read-back': unsigned; the core trusts only a fresh `getPayment` from the gateway.
-   */
-  verification: 'signature' | 'payment-secret' | 'read-back' | 'none';
-  secret?: string | null;
-  /** For 'signature': the truth carried by the body, if the adapter could map it. */
-  truth?: GatewayPaymentTruth | null;
-  /** Billing key events (Toss BILLING_DELETED). */
-  billingKey?: string | null;
-  /** Scrubbed body for the inbox row. */
-  payload: unknown;
-}
-
-/** What the webhook controller answers (status + body + content type), per gateway rules. */
-export interface WebhookReply {
-  status: number;
-  body: string;
-  contentType: string;
-}
-
 export interface PaymentGateway {
   readonly name: GatewayName;
-  readonly capabilities: GatewayCapabilities;
+  readonly features: GatewayFeatures;
 
   /** Checkout parameters for the front end. May call the gateway (Apps-in-Toss make-payment). */
   prepare(request: PrepareRequest): Promise<CheckoutParams>;
@@ -412,43 +256,7 @@ export interface PaymentGateway {
   approve(request: ApproveRequest): Promise<GatewayPaymentTruth>;
   getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth>;
   cancel(request: CancelRequest): Promise<CancelResult>;
-  netCancel(request: NetCancelRequest): Promise<GatewayPaymentTruth>;
-  /**
-   * Optional. Resolves an UNKNOWN approval per the gateway's policy (called right after the answer is lost, and
-   * again by `sync` / `syncStuckPayments` while the payment stays UNKNOWN). Absent: the core calls `getPayment`.
-   */
-  resolveUnknownApproval?(request: UnknownApprovalRequest): Promise<UnknownApprovalResolution>;
-  /**
-   * Optional. Maps the body the payment window POSTs to the merchant's returnUrl (NicePay, KISPG) onto a
-   * ConfirmInput (orderId and amount taken from the gateway's own field names), for `PaymentsService.confirmReturn`.
-   * Throws InvalidInputError naming the missing field; never calls the network.
-   */
-  confirmInputFromReturn?(body: Record<string, unknown>): ConfirmInput;
-  /**
-   * Optional. Where this gateway's webhooks may come from, per its own options (IPs or CIDR blocks; e.g. NicePay
-   * 121.133.126.86/87). `webhooks.ipAllowlist[<gateway>]` in the module options overrides it; empty = any source.
-   */
-  readonly webhookAllowedSources?: readonly string[];
-
-  issueBillingKey(request: BillingKeyIssueRequest): Promise<BillingKeyTruth>;
-  chargeBillingKey(request: BillingChargeRequest): Promise<GatewayPaymentTruth>;
-  deleteBillingKey(billingKey: string, customerKey: string): Promise<void>;
-
-  issueCashReceipt(request: CashReceiptIssueRequest): Promise<CashReceiptTruth>;
-  cancelCashReceipt(request: CashReceiptCancelRequest): Promise<CashReceiptTruth>;
-  getCashReceipt(receiptKey: string, requestDate: Date): Promise<CashReceiptTruth>;
-
-  /** All transactions in the range, following the gateway's paging to the end. */
-  listTransactions(request: TransactionListRequest): AsyncIterable<GatewayTransaction>;
-
-  /** Verify what can be verified from the request alone and parse it. Throws SignatureMismatchError. */
-  parseWebhook(request: RawWebhookRequest): Promise<ParsedWebhook>;
-  /** The reply the gateway expects once the event is stored. */
-  webhookReply(outcome: 'accepted' | 'rejected'): WebhookReply;
 
   /** Releases connections (called on application shutdown). */
   close?(): Promise<void>;
 }
-
-/** DI token under which every configured gateway is registered (multi-provider style via GatewayRegistry). */
-export const PAYMENT_GATEWAYS = Symbol('PAYMENT_GATEWAYS');

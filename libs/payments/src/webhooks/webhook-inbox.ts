@@ -3,7 +3,7 @@ import type { PaymentsClock } from '../domain/clock';
 import { newId } from '../domain/ids';
 import { WebhookEventStatus } from '../domain/payment-status';
 import { WebhookEvent } from '../entities/webhook-event.entity';
-import type { ParsedWebhook } from '../gateways/gateway.port';
+import type { ParsedWebhook } from '../gateways/gateway-capabilities';
 
 export interface InboxEntry {
   event: WebhookEvent;

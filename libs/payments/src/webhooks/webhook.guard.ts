@@ -9,8 +9,8 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { InvalidInputError, PaymentsError, SignatureMismatchError } from '../domain/errors';
+import { supports, type ParsedWebhook } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
-import type { ParsedWebhook } from '../gateways/gateway.port';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import { normaliseIp, SourceAllowlist } from './source-allowlist';
@@ -60,7 +60,7 @@ export class WebhookGuard implements CanActivate {
       throw new NotFoundException();
     }
     const gateway = this.gateways.get(name);
-    if (!gateway.capabilities.webhooks) throw new NotFoundException();
+    if (!supports(gateway, 'webhooks')) throw new NotFoundException();
 
     const sourceIp = normaliseIp(request.ip ?? request.socket?.remoteAddress);
     // The module option overrides the gateway's own default list (NicePay / KISPG ship their documented sources).

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
+import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import { PARSED_WEBHOOK, WebhookGuard, type WebhookHttpRequest } from './webhook.guard';
 import { WebhooksService } from './webhooks.service';
@@ -30,7 +31,8 @@ export class PaymentsWebhookController {
     const parsed = request[PARSED_WEBHOOK];
     if (!parsed) throw new Error('WebhookGuard did not run');
     const outcome = await this.webhooks.handle(gatewayName, parsed, request.ip);
-    const answer = this.gateways.get(gatewayName).webhookReply(outcome === 'rejected' ? 'rejected' : 'accepted');
+    const gateway = requireCapability(this.gateways.get(gatewayName), 'webhooks', 'webhooks');
+    const answer = gateway.webhookReply(outcome === 'rejected' ? 'rejected' : 'accepted');
     reply.status(answer.status);
     if (reply.type) reply.type(answer.contentType);
     else reply.header?.('content-type', answer.contentType);

@@ -1,16 +1,19 @@
-import { Inject, Injectable, Logger, type LoggerService } from '@nestjs/common';
+import { Inject, Injectable, type LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { BillingKeysService } from '../billing-keys/billing-keys.service';
 import { answerDisagrees } from '../domain/approval-outcome';
-import { systemClock } from '../domain/clock';
+import type { PaymentsClock } from '../domain/clock';
 import { PaymentNotFoundError, PaymentsError } from '../domain/errors';
 import { WebhookEventStatus } from '../domain/payment-status';
-import { Payment } from '../entities/payment.entity';
+import type { Payment } from '../entities/payment.entity';
+import type { ParsedWebhook } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
-import type { ParsedWebhook, PaymentGateway } from '../gateways/gateway.port';
+import type { PaymentGateway } from '../gateways/gateway.port';
 import { scrubText } from '../gateways/http/scrub';
-import { PaymentsService } from '../payments.service';
-import type { ResolvedPaymentsOptions } from '../payments.options';
-import { PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import { PaymentLedger } from '../ledger/payment-ledger';
+import { WebhookSecrets } from '../ledger/webhook-secrets';
+import { PaymentSyncService } from '../payments/payment-sync.service';
+import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { WebhookInbox } from './webhook-inbox';
 
 /** A delivery that arrived before the state it refers to exists here; answered 5xx so the gateway retries. */
@@ -41,16 +44,18 @@ interface ProcessResult {
 @Injectable()
 export class WebhooksService {
   private readonly inbox: WebhookInbox;
-  private readonly logger: LoggerService;
 
   constructor(
-    @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
+    @Inject(PAYMENTS_DATA_SOURCE) dataSource: DataSource,
+    @Inject(PAYMENTS_CLOCK) clock: PaymentsClock,
+    @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
     private readonly gateways: GatewayRegistry,
-    private readonly payments: PaymentsService,
+    private readonly ledger: PaymentLedger,
+    private readonly payments: PaymentSyncService,
+    private readonly webhookSecrets: WebhookSecrets,
+    private readonly billingKeys: BillingKeysService,
   ) {
-    this.inbox = new WebhookInbox(dataSource, options.clock ?? systemClock);
-    this.logger = options.logger ?? new Logger('KrPayments:webhooks');
+    this.inbox = new WebhookInbox(dataSource, clock);
   }
 
   async handle(gatewayName: string, parsed: ParsedWebhook, sourceIp?: string): Promise<WebhookOutcome> {
@@ -84,7 +89,7 @@ export class WebhooksService {
       case 'payment-secret': {
         const payment = await this.findPayment(gateway.name, parsed);
         if (!payment) return { status: WebhookEventStatus.REJECTED, note: 'no payment for this orderId' };
-        const secretCheck = await this.payments.checkWebhookSecret(payment.id, parsed.secret);
+        const secretCheck = await this.webhookSecrets.check(payment.id, parsed.secret);
         if (secretCheck === 'missing') {
           // The callback can overtake the confirm answer that carries the secret (Toss sends DEPOSIT_CALLBACK the
           // moment the account is issued). Fail this attempt so the gateway redelivers once the secret is stored.
@@ -100,17 +105,17 @@ export class WebhooksService {
           const payment = await this.findPayment(gateway.name, parsed);
           if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this orderId' };
           try {
-            const applied = await this.payments.applyGatewayTruth(payment.id, parsed.truth, 'webhook');
+            const applied = await this.payments.apply(payment.id, parsed.truth, 'webhook');
             return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
           } catch (error) {
             // Signed by the gateway but not about the payment we hold (another amount, order or payment key; the
-            // ledger's own checks, nicepay.md §6 step 2). Never applied; kept for audit.
+            // ledger's own checks). Never applied; kept for audit.
             if (!answerDisagrees(error)) throw error;
             return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: (error as Error).message };
           }
         }
         if (parsed.billingKey) {
-          const row = await this.payments.markBillingKeyDeletedByValue(gateway.name, parsed.billingKey);
+          const row = await this.billingKeys.markDeletedByValue(gateway.name, parsed.billingKey);
           return row
             ? { status: WebhookEventStatus.PROCESSED }
             : { status: WebhookEventStatus.IGNORED, note: 'unknown billing key' };
@@ -128,25 +133,25 @@ export class WebhooksService {
   private async applyReadBack(gateway: PaymentGateway, parsed: ParsedWebhook, known?: Payment): Promise<ProcessResult> {
     const payment = known ?? (await this.findPayment(gateway.name, parsed));
     if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this delivery' };
-    // Unsigned body: trust only what the gateway tells us on a call we authenticate (toss.md §6.3).
+    // Unsigned body: trust only what the gateway tells us on a call we authenticate.
     const truth = await gateway.getPayment({
       paymentKey: payment.gatewayPaymentKey ?? parsed.paymentKey ?? null,
       orderId: payment.orderId,
       amount: payment.amount,
       customerKey: payment.customerKey,
     });
-    const applied = await this.payments.applyGatewayTruth(payment.id, truth, 'webhook');
+    const applied = await this.payments.apply(payment.id, truth, 'webhook');
     return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
   }
 
   private async findPayment(gateway: string, parsed: ParsedWebhook): Promise<Payment | null> {
     try {
-      if (parsed.orderId) return await this.payments.getByOrderId(gateway, parsed.orderId);
+      if (parsed.orderId) return await this.ledger.findByOrderId(gateway, parsed.orderId);
     } catch (error) {
       if (!(error instanceof PaymentNotFoundError)) throw error;
     }
     if (parsed.paymentKey) {
-      return this.dataSource.manager.findOne(Payment, { where: { gateway, gatewayPaymentKey: parsed.paymentKey } });
+      return this.ledger.findByGatewayKey(gateway, parsed.paymentKey);
     }
     return null;
   }

@@ -3,15 +3,16 @@ import { FaultRegistry, type TransportFault } from '../shared/fault-registry';
 export { pathMatches } from '../shared/fault-registry';
 
 /**
- * Fault injection (apps-in-toss.md §9 "Fault injection"): what Toss cannot be asked to do on demand but a client
- * must survive. The *-after-commit kinds really apply the request (the payment is executed or refunded) before the
- * answer is lost, which is the "money moved, answer lost" case a client resolves with get-payment-status (§2, §7).
+ * Fault injection (docs/gateways/apps-in-toss.md#testing-with-the-simulator): what Toss cannot be asked to do on
+ * demand but a client must survive. The *-after-commit kinds really apply the request (the payment is executed or
+ * refunded) before the answer is lost, which is the "money moved, answer lost" case a client resolves with
+ * get-payment-status.
  */
 export type AppsInTossFault =
   /**
-   * A non-SUCCESS envelope (§2: HTTP_TIMEOUT / NETWORK_ERROR / EXECUTION_FAIL / INTERRUPTED / INTERNAL_ERROR / FAIL).
+   * A non-SUCCESS envelope (HTTP_TIMEOUT / NETWORK_ERROR / EXECUTION_FAIL / INTERRUPTED / INTERNAL_ERROR / FAIL).
    * `commit: true` applies the request first (the gateway timed out towards the bank but the bank did it);
-   * default false. `status` defaults to 200 [U]: Toss's HTTP status for these is undocumented.
+   * default false. `status` defaults to 200: Toss's HTTP status for these is undocumented.
    */
   | {
       kind: 'envelope';
@@ -26,7 +27,7 @@ export type AppsInTossFault =
   /**
    * Apply the request, then answer SUCCESS with these fields overwriting the real `success` object (e.g. another
    * `amount`, `orderNo` or `payToken`): an answer that is not about the request that moved the money. A client must
-   * check every answer against what it sent (apps-in-toss.md §7: "verify success.amount === expected after execute").
+   * check every answer against what it sent (the amount, orderNo and payToken of an execute answer, for one).
    * A FAIL answer is passed through unchanged.
    */
   | { kind: 'tamper'; success: Record<string, unknown> }

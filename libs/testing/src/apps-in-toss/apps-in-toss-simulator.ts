@@ -1,25 +1,27 @@
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { type Clock, systemClock } from '../clock';
-import { type Exchange, type ParsedRequest, type SimulatorAnswer, SimulatorHttp, listen } from '../shared/simulator-http';
+import {
+  type Exchange,
+  type ParsedRequest,
+  type SimulatorAnswer,
+  SimulatorHttp,
+  listen,
+} from '../shared/simulator-http';
 import {
   type AppsInTossFault,
   type AppsInTossFaultMatch,
   createAppsInTossFaultRegistry,
   normalizeFault,
 } from './apps-in-toss-simulator.faults';
-import {
-  APPS_IN_TOSS_ERROR_CODES,
-  AppsInTossApiError,
-  AppsInTossSimulatorStore,
-  type PayMethod,
-} from './apps-in-toss-simulator.store';
+import { APPS_IN_TOSS_ERROR_CODES, AppsInTossApiError, type PayMethod } from './apps-in-toss-simulator.model';
+import { AppsInTossSimulatorStore } from './apps-in-toss-simulator.store';
 import { type TestPki, createTestPki } from './test-pki';
 
-/** The documented sample userKey (apps-in-toss.md §3: `userKey` int64, e.g. `443731104`), as the header string. */
+/** The documented sample userKey (an int64, `443731104`), as the header string. */
 export const APPS_IN_TOSS_TEST_USER_KEY = '443731104';
 
-/** The pay partner API's path prefix (apps-in-toss.md §4). */
+/** The pay partner API's path prefix. */
 export const APPS_IN_TOSS_PAY_PATH = '/api-partner/v1/apps-in-toss/pay';
 
 export interface AppsInTossSimulatorOptions {
@@ -32,25 +34,26 @@ export interface AppsInTossSimulatorOptions {
   pki?: TestPki;
   /**
    * Default true: the TLS handshake refuses a client without a certificate signed by `pki.caCert`, as Toss does
-   * (apps-in-toss.md §1.2). false: such clients get through (and are recorded with their certificate or null).
+   * (docs/gateways/apps-in-toss.md#authentication). false: such clients get through (and are recorded with their
+   * certificate or null).
    */
   requireClientCertificate?: boolean;
   /**
    * Default false. true: every `isTestPayment: true` execute fails, mirroring "the sandbox test key can create
-   * payments but cannot approve them" (apps-in-toss.md §5). The code Toss answers is unknown [U].
+   * payments but cannot approve them" (docs/gateways/apps-in-toss.md#sandbox). The code Toss answers is unknown.
    */
   sandboxRejectsExecute?: boolean;
-  /** The errorCode of that refusal; default EXECUTE_PAY_NOT_APPROVED (§9). */
+  /** The errorCode of that refusal; default EXECUTE_PAY_NOT_APPROVED (what third-party clients map a not-approved execute to). */
   sandboxRejectCode?: string;
-  /** Default true. false: every pay call answers FAIL COMMON_INVALID_API_KEY (no TossPay key in the console, §2). */
+  /** Default true. false: every pay call answers FAIL COMMON_INVALID_API_KEY (no TossPay key in the console). */
   merchantKeyConfigured?: boolean;
-  /** Default false: `~` is refused in orderNo; the seed guide lists it, the newer docs do not (§4.1) [U]. */
+  /** Default false: `~` is refused in orderNo; one older guide lists it, the newer docs do not. */
   allowTildeInOrderNo?: boolean;
-  /** Default true (guide: reason is required; the reference says optional, §4.3) [U]. */
+  /** Default true (the guide says the refund reason is required; the API reference says optional). */
   refundReasonRequired?: boolean;
-  /** Default false: the documented reason charset lists no space (§4.3) [U]. */
+  /** Default false: the documented reason charset lists no space (whether Toss accepts one is unverified). */
   refundReasonAllowsSpace?: boolean;
-  /** A second execute of a completed payment: 'fail' (default, §4.5 recommendation) or 'replay' the first answer [U]. */
+  /** A second execute of a completed payment (undocumented): 'fail' (default) or 'replay' the first answer. */
   executeTwice?: 'fail' | 'replay';
   /** Added to every response; default 0. */
   latencyMs?: number;
@@ -88,9 +91,9 @@ const ENDPOINTS = ['make-payment', 'execute-payment', 'refund-payment', 'get-pay
 type Endpoint = (typeof ENDPOINTS)[number];
 
 /**
- * An in-process fake of the Apps-in-Toss TossPay partner API (apps-in-toss.md §4, §9) behind real mTLS: an
- * `https` server that demands a client certificate from its test CA, so a client that forgets to present one
- * fails at the TLS layer exactly as at `pay-apps-in-toss-api.toss.im`. JSON envelopes (§2) on 127.0.0.1.
+ * An in-process fake of the Apps-in-Toss TossPay partner API (docs/gateways/apps-in-toss.md#testing-with-the-simulator)
+ * behind real mTLS: an `https` server that demands a client certificate from its test CA, so a client that forgets to
+ * present one fails at the TLS layer exactly as at `pay-apps-in-toss-api.toss.im`. JSON envelopes on 127.0.0.1.
  */
 export class AppsInTossSimulator {
   readonly url: string;
@@ -190,7 +193,7 @@ export class AppsInTossSimulator {
     return { ca: this.pki.caCert, cert: this.pki.clientCert, key: this.pki.clientKey };
   }
 
-  // ---- buyer / back-office hooks (apps-in-toss.md §9 "Test hooks") ---------------------------------------------
+  // ---- buyer / back-office hooks ---------------------------------------------------------------------------------
 
   /** The buyer completes checkoutPayment in the Toss app: PAY_STANDBY → PAY_APPROVED. */
   authenticate(payToken: string, options?: { payMethod?: PayMethod; discountedAmount?: number }): void {
@@ -207,7 +210,7 @@ export class AppsInTossSimulator {
     this.store.settle(payToken);
   }
 
-  /** While on, TOSS_MONEY make (TOSS_MONEY only), execute and refund answer FAIL COMMON_BREAK_TIME_OF_BANK (§2). */
+  /** While on, TOSS_MONEY make (TOSS_MONEY only), execute and refund answer FAIL COMMON_BREAK_TIME_OF_BANK. */
   setBankMaintenance(on: boolean): void {
     this.store.bankMaintenance = on;
   }
@@ -220,7 +223,7 @@ export class AppsInTossSimulator {
 
   /** The next `times` requests whose path starts with `match.path` (or matches the RegExp) get the fault. */
   failNext(match: AppsInTossFaultMatch, fault: AppsInTossFault, times = 1): void {
-    // Apps-in-Toss faults match on the path alone: every pay call is a POST (apps-in-toss.md §4).
+    // Apps-in-Toss faults match on the path alone: every pay call is a POST.
     this.faults.add({ path: match.path }, normalizeFault(fault), times);
   }
 
@@ -273,20 +276,33 @@ export class AppsInTossSimulator {
     const bodyIsJson = request.bodyFormat !== 'text';
     try {
       const endpoint = endpointOf(path);
-      if (!endpoint || method !== 'POST') throw new AppsInTossApiError(404, APPS_IN_TOSS_ERROR_CODES.NOT_FOUND, '존재하지 않는 API 입니다.');
-      // §4: every pay call names the buyer; header names are case-insensitive (Node lower-cases them).
+      if (!endpoint || method !== 'POST')
+        throw new AppsInTossApiError(404, APPS_IN_TOSS_ERROR_CODES.NOT_FOUND, '존재하지 않는 API 입니다.');
+      // Every pay call names the buyer; header names are case-insensitive (Node lower-cases them).
       const userKey = (headers['x-toss-user-key'] ?? '').trim();
       if (userKey.length === 0) {
-        throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, 'x-toss-user-key 헤더가 필요합니다.');
+        throw new AppsInTossApiError(
+          400,
+          APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER,
+          'x-toss-user-key 헤더가 필요합니다.',
+        );
       }
-      // §4: every pay call is `Content-Type: application/json`; a JSON body under another type is refused rather than
-      // guessed at, so an adapter that forgets the header fails here, not at Toss. The real answer is [U].
+      // Every pay call is `Content-Type: application/json`; a JSON body under another type is refused rather than
+      // guessed at, so an adapter that forgets the header fails here, not at Toss. What Toss answers is undocumented.
       const contentType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (contentType !== 'application/json') {
-        throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, 'Content-Type은 application/json이어야 합니다.');
+        throw new AppsInTossApiError(
+          400,
+          APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER,
+          'Content-Type은 application/json이어야 합니다.',
+        );
       }
       if (!bodyIsJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw new AppsInTossApiError(400, APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER, '요청 본문은 JSON 객체여야 합니다.');
+        throw new AppsInTossApiError(
+          400,
+          APPS_IN_TOSS_ERROR_CODES.INVALID_PARAMETER,
+          '요청 본문은 JSON 객체여야 합니다.',
+        );
       }
       const fields = body as Record<string, unknown>;
       const success = this.dispatch(endpoint, userKey, fields);
@@ -295,7 +311,10 @@ export class AppsInTossSimulator {
       if (error instanceof AppsInTossApiError) return jsonAnswer(error.status, error.toBody());
       // A simulator bug must show up in the test output; it is answered like a gateway internal error.
       console.error('AppsInTossSimulator: unexpected error while handling', method, path, error);
-      return jsonAnswer(500, { resultType: 'INTERNAL_ERROR', error: { errorCode: 'INTERNAL_ERROR', reason: '내부 오류입니다.' } });
+      return jsonAnswer(500, {
+        resultType: 'INTERNAL_ERROR',
+        error: { errorCode: 'INTERNAL_ERROR', reason: '내부 오류입니다.' },
+      });
     }
   }
 

@@ -14,5 +14,5 @@ export {
   type PayMethod as AppsInTossPayMethod,
   type PayStatus as AppsInTossPayStatus,
   type PaymentTransaction as AppsInTossPaymentTransaction,
-} from './apps-in-toss-simulator.store';
+} from './apps-in-toss-simulator.model';
 export { type TestPki, createTestPki } from './test-pki';

@@ -3,8 +3,8 @@ import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 /**
- * A throw-away PKI for mTLS tests (apps-in-toss.md §1.2, §9): a CA, a server certificate for 127.0.0.1/localhost
- * and client certificates, all signed by that CA. In production the client certificate comes from the
+ * A throw-away PKI for mTLS tests (docs/gateways/apps-in-toss.md#authentication): a CA, a server certificate for
+ * 127.0.0.1/localhost and client certificates, all signed by that CA. In production the client certificate comes from the
  * Apps-in-Toss console and the server chains to a public CA; in tests both ends trust only this CA, so a client
  * that forgets its certificate (or brings one from another CA) fails at the TLS layer exactly as it would at Toss.
  *
@@ -37,7 +37,7 @@ function installCryptoProvider(): void {
 
 async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
   // extractable: the private key is exported as PKCS#8 PEM for Node's tls options.
-  return (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) ;
+  return await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
 }
 
 async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
@@ -96,7 +96,9 @@ async function issueLeaf(
 /** Distinguished names may not carry `,`, `=`, `+` etc. unescaped; test names are kept to a safe charset. */
 function commonNameDn(commonName: string): string {
   if (!/^[A-Za-z0-9 ._:@-]{1,64}$/.test(commonName)) {
-    throw new Error(`createTestPki: commonName must be 1-64 chars of letters, digits, space and ._:@- (got ${JSON.stringify(commonName)})`);
+    throw new Error(
+      `createTestPki: commonName must be 1-64 chars of letters, digits, space and ._:@- (got ${JSON.stringify(commonName)})`,
+    );
   }
   return `CN=${commonName}`;
 }

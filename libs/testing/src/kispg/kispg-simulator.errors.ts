@@ -1,6 +1,6 @@
 /**
- * KISPG publishes no failure codes (kispg.md §8: "Failure codes: none listed publicly [U]"), so the simulator answers
- * refusals with clearly namespaced, invented codes (§13) rather than pretend to know KISPG's. Every code can be
+ * KISPG publishes no failure codes, so the simulator answers refusals with clearly namespaced, invented codes rather
+ * than pretend to know KISPG's (docs/gateways/kispg.md#simulator-inventions). Every code can be
  * replaced through `KispgSimulatorOptions.failureCodes`.
  */
 export type KispgFailureKind =
@@ -13,12 +13,12 @@ export type KispgFailureKind =
   | 'overBalance'
   | 'partialNotAllowed'
   | 'duplicateOrder'
-  /** Simulator addition (not in §13): a required field is missing, too long (bytes) or malformed. */
+  /** A required field is missing, too long (bytes) or malformed. */
   | 'invalidField'
   /** Simulator addition: the buyer gave up or the card company declined in the window (`outcome: 'failure'`). */
   | 'authDeclined';
 
-/** kispg.md §13's table, plus the two simulator additions. */
+/** SIM1..SIM9 for the checks every KISPG fake needs, SIM10/SIM11 for the two above. */
 export const DEFAULT_FAILURE_CODES: Readonly<Record<KispgFailureKind, string>> = {
   unknownMid: 'SIM1',
   hashMismatch: 'SIM2',
@@ -33,7 +33,7 @@ export const DEFAULT_FAILURE_CODES: Readonly<Record<KispgFailureKind, string>> =
   authDeclined: 'SIM11',
 };
 
-/** Korean messages in KISPG's register (§13 gives the first three verbatim). */
+/** Korean messages in KISPG's register. */
 export const FAILURE_MESSAGES: Readonly<Record<KispgFailureKind, string>> = {
   unknownMid: '가맹점 정보 없음',
   hashMismatch: '해쉬값 불일치',
@@ -48,7 +48,7 @@ export const FAILURE_MESSAGES: Readonly<Record<KispgFailureKind, string>> = {
   authDeclined: '사용자 결제 취소',
 };
 
-/** A refusal: answered as HTTP 200 `{resultCd, resultMsg}` (kispg.md §13 "reject with resultCd/resultMsg, HTTP 200"). */
+/** A refusal: answered as HTTP 200 `{resultCd, resultMsg}`, as KISPG answers its own refusals. */
 export class KispgRefusal extends Error {
   constructor(
     readonly kind: KispgFailureKind,

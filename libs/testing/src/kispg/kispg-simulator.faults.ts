@@ -3,7 +3,7 @@ import { type FaultMatch, FaultRegistry, type TransportFault } from '../shared/f
 export { pathMatches } from '../shared/fault-registry';
 
 /**
- * Fault injection (kispg.md §13 "Fault injection"): what the test server cannot be asked to do on demand, but a client
+ * Fault injection: what KISPG's test server cannot be asked to do on demand, but a client
  * must survive. The *-after-commit kinds really apply the request before losing the answer: the "approval happened,
  * response lost → resolve through /v2/order" case.
  */
@@ -16,11 +16,11 @@ export type KispgFault =
   | { kind: 'non-json'; afterCommit?: boolean }
   /**
    * The request IS applied, then its real JSON answer goes out with `fields` changed (a string replaces or adds the
-   * field, null removes it): a garbled, truncated or foreign answer after the money moved (kispg.md §8: "match tid,
-   * amt" on every answer; §13 fault injection). Lets a test prove the client never turns such an answer into FAILED.
+   * field, null removes it): a garbled, truncated or foreign answer after the money moved (a client must match tid and
+   * amt on every answer). Lets a test prove the client never turns such an answer into FAILED.
    */
   | { kind: 'altered-answer'; fields: Record<string, string | null> }
-  /** Drop / hang after commit (beyond the sample's 25 s read timeout, §1), drop before commit, latency. */
+  /** Drop / hang after commit (beyond the 25 s read timeout of KISPG's samples), drop before commit, latency. */
   | TransportFault;
 
 export type KispgFaultMatch = FaultMatch;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { KST_OFFSET_MS, kstCompact, kstInstant, kstParts } from '../shared/kst';
 
-/** `yyyyMMddHHmmss` in KST: ediDate, appDtm, canDtm (kispg.md §2.1, §5). */
+/** `yyyyMMddHHmmss` in KST: ediDate, appDtm, canDtm. */
 export const kstTimestamp = (date: Date): string => kstCompact(date);
 
-/** `yyyyMMdd` of the KST calendar day: lmtDay (kispg.md §5) and the 23:30 auto-cancel day (§3). */
+/** `yyyyMMdd` of the KST calendar day: lmtDay and the 23:30 auto-cancel day. */
 export function kstDay(date: Date): string {
   return kstTimestamp(date).slice(0, 8);
 }
@@ -17,7 +17,7 @@ export function kstTimeOfDay(date: Date, hour: number, minute: number): Date {
 
 /**
  * Parses `yyyyMMddHHmmss` as KST wall-clock time. Undefined for anything else, including dates that do not exist
- * (20240230…), so a malformed ediDate is refused like one outside the window (kispg.md §13, SIM3).
+ * (20240230…), so a malformed ediDate is refused like one outside the window (SIM3).
  */
 export function parseKstTimestamp(text: string): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
@@ -27,15 +27,15 @@ export function parseKstTimestamp(text: string): Date | undefined {
 }
 
 /**
- * `lowercase hex(SHA-256(UTF-8(mid + ediDate + amount + merchantKey)))` (kispg.md §2.1 7.1/7.2, §9 hashStr). The amount is
- * concatenated exactly as sent: "1004" and "1004.0" hash differently (§14).
+ * `lowercase hex(SHA-256(UTF-8(mid + ediDate + amount + merchantKey)))`: encData and the notification hashStr
+ * (docs/gateways/kispg.md#request-signing). The amount is concatenated exactly as sent: "1004" and "1004.0" differ.
  */
 export function kispgHash(mid: string, ediDate: string, amount: string, merchantKey: string): string {
   return createHash('sha256').update(`${mid}${ediDate}${amount}${merchantKey}`, 'utf8').digest('hex');
 }
 
 /**
- * Byte length as KISPG's "최대크기 (Byte)" columns count it (kispg.md §4): UTF-8 bytes (한글 = 3) for the default
+ * Byte length as KISPG's "최대크기 (Byte)" columns count it: UTF-8 bytes (한글 = 3) for the default
  * charset, 2 bytes per non-ASCII character when the form says EUC-KR.
  */
 export function byteLength(value: string, charset: string | undefined): number {
@@ -47,7 +47,7 @@ export function byteLength(value: string, charset: string | undefined): number {
   return Buffer.byteLength(value, 'utf8');
 }
 
-/** Digits only, no sign, no separators, no decimals, no leading zero (kispg.md §4 "숫자만 입력", §15.8). */
+/** Digits only ("숫자만 입력"): no sign, no separators, no decimals, no leading zero. */
 export const KRW_AMOUNT = /^[1-9][0-9]{0,14}$/;
 
 export { randomDigits } from '../shared/random-id';
@@ -56,7 +56,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-/** KISPG's window answers the browser with a page that auto-submits the auth result to returnUrl (kispg.md §3, §4). */
+/** KISPG's window answers the browser with a page that auto-submits the auth result to returnUrl. */
 export function autoSubmitPage(actionUrl: string, fields: Record<string, string>): string {
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
 import { WebhookDispatcher } from '../shared/webhook-dispatcher';
 
-/** What a notification reports (kispg.md §9 events): approval 3001/4000/A000, VACNT issue 4100, deposit 4110, cancel 2001/2211. */
+/** What a notification reports: approval 3001/4000/A000, VACNT issue 4100, deposit 4110, cancel 2001/2211. */
 export type KispgNotificationKind = 'approval' | 'issue' | 'deposit' | 'cancel';
 
 export interface NotificationDelivery {
@@ -39,16 +39,17 @@ export type KispgNotificationDispatcher = WebhookDispatcher<KispgNotification, N
 
 let notificationSequence = 0;
 
-/** Unique within the process; KISPG sends no id of its own (kispg.md §9), this one only ties retries together. */
+/** Unique within the process; KISPG sends no id of its own, this one only ties retries together. */
 export function newNotificationId(): string {
   notificationSequence += 1;
   return `noti_${Date.now().toString(36)}_${notificationSequence}`;
 }
 
 /**
- * Delivers "결제 결과 수신" notifications the way the sibling platform documents it (kispg.md §9 [K]): POST
- * `application/x-www-form-urlencoded` (or JSON by option), received ⇔ HTTP status, retried at a fixed interval
- * (2 minutes, 5 times) until it gets one. The guide says nothing about the reply; any 2xx counts ([U], §9 point 5).
+ * Delivers "결제 결과 수신" notifications the way KISPG's sister platform documents them
+ * (docs/gateways/kispg.md#notifications): POST `application/x-www-form-urlencoded` (or JSON by option), received ⇔
+ * HTTP status, retried at a fixed interval (2 minutes, 5 times) until it gets one. KISPG's guide says nothing about
+ * the reply; any 2xx counts.
  */
 export function createKispgNotificationDispatcher(options: NotificationDispatcherOptions): KispgNotificationDispatcher {
   const json = options.format === 'json';
@@ -74,7 +75,7 @@ export function createKispgNotificationDispatcher(options: NotificationDispatche
       },
       delivered: typeof status === 'number' && status >= 200 && status < 300,
     }),
-    // Given up after maxRetries retries, as the sibling does after 5.
+    // Given up after maxRetries retries, as the sister platform does after 5.
     retryDelayMs: ({ attempt }) => (attempt >= options.maxRetries ? undefined : options.retryIntervalMs),
   });
 }

@@ -1,8 +1,15 @@
 import http from 'node:http';
-import { type Clock, systemClock } from '../clock';
-import type { TransportFault } from '../shared/fault-registry';
+import { systemClock } from '../clock';
 import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
-import { type Exchange, type ParsedRequest, type RecordedRequest, type SimulatorAnswer, assertHttpUrl, listen } from '../shared/simulator-http';
+import {
+  type Exchange,
+  type ParsedRequest,
+  type RecordedRequest,
+  type SimulatorAnswer,
+  assertHttpUrl,
+  listen,
+} from '../shared/simulator-http';
+import { alteredAnswer, faultAnswer, HTML_TYPE, jsonAnswer } from './kispg-simulator.answers';
 import { DEFAULT_FAILURE_CODES, FAILURE_MESSAGES, type KispgFailureKind, KispgRefusal } from './kispg-simulator.errors';
 import { type KispgFault, createKispgFaultRegistry, faultCommits } from './kispg-simulator.faults';
 import { autoSubmitPage, errorPage, kstDay, kstTimeOfDay } from './kispg-simulator.format';
@@ -16,83 +23,37 @@ import {
 import {
   type KispgMerchant,
   type KispgPayMethod,
-  KispgSimulatorStore,
   type KispgTransaction,
   normalizePayMethod,
   trxStatusOf,
-} from './kispg-simulator.store';
-
-/** KISPG's public test merchant, from its own sample JSP (kispg.md §0, §14). Test payments are real charges. */
-export const KISPG_TEST_MID = 'kistest00m';
-export const KISPG_TEST_MERCHANT_KEY = '2d6ECGhR1pg/1QGE1lcRI4awsWEgshjEyI8UgYslLPJSuNeyPTkdrT8XWARezvDTUJClWQWhjxzBbu7AsuLZqg==';
-
-/** The request log entry (same shape as the Toss simulator's). `/v2/auth` form posts are recorded with the parsed form as `body`. */
-export type KispgRecordedRequest = RecordedRequest;
-
-export interface KispgSimulatorOptions {
-  /** Default 0: the OS picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  clock?: Clock;
-  /** Default: the public test merchant (test: true). `test` merchants get the 23:30 KST auto-cancel (kispg.md §3). */
-  merchants?: Array<{ mid: string; merchantKey: string; test?: boolean }>;
-  /**
-   * Where result notifications go; unset → none. KISPG has no per-request notiUrl: the merchant registers one URL
-   * with its sales contact (kispg.md §9).
-   */
-  notifyUrl?: string;
-  /** Default 'form' (`application/x-www-form-urlencoded`, the sibling's format, kispg.md §9 [K]). */
-  notifyFormat?: 'form' | 'json';
-  /** Simulated time between retries; default 120_000 (the sibling retries every 2 minutes, §9 [K]). */
-  notifyRetryIntervalMs?: number;
-  /** Retries after the first try; default 5 (so at most 6 attempts, §9 [K] "retried 5 times"). */
-  notifyMaxAttempts?: number;
-  /** Real ms per simulated ms of the retry interval; default 1/60_000 (2 minutes → 2 ms). */
-  notifyTimeScale?: number;
-  /** Per-attempt timeout (real ms); default 10_000 [U]. */
-  notifyTimeoutMs?: number;
-  /** Also notify when a virtual account is issued (4100); default false: the sibling only documents 4110 (§9 [U]). */
-  notifyOnVacntIssue?: boolean;
-  /** How old an ediDate may be; default 600_000 ("현재 시각 −10분까지 유효", kispg.md §2.1 [G]). */
-  ediDatePastMs?: number;
-  /** How far ahead of the clock an ediDate may be; default 60_000 (§2.1 [U]). */
-  ediDateFutureMs?: number;
-  /** Cancel test-MID approvals of the day once the clock passes 23:30 KST (checked on each request and every second); default false. */
-  autoCancelTestMidsAt2330?: boolean;
-  /**
-   * Renders `/v2/order`'s `cancelData` (a String, shape unknown, kispg.md §7 [U]). Default, *simulator-invented*:
-   * `JSON.stringify([{ canAmt: "500", canDtm: "yyyyMMddHHmmss", canNo: "1" }, …])`.
-   */
-  cancelDataSerializer?: (cancels: Array<{ canAmt: number; canDtm: string; canNo: string }>) => string;
-  /** Refusal codes; default SIM1..SIM9 (kispg.md §13), SIM10 invalid field, SIM11 window declined (simulator additions). */
-  failureCodes?: Partial<Record<KispgFailureKind, string>>;
-  /** `/v2/order` success resultCd; default '0000' [U]: the guide lists none, check `trxStatus` (§7). */
-  queryResultCd?: string;
-  /** tid method + sub code (kispg.md §12 [U]); default CARD 0101, BANK 0201, VACNT 0301, PHONE 0501. */
-  tidMethodCodes?: Partial<Record<KispgPayMethod, string>>;
-  /** Days until a virtual account's lmtDay; default 7 [U]. */
-  vacntDueDays?: number;
-  /** Added to every response; default 0. */
-  latencyMs?: number;
-}
+} from './kispg-simulator.model';
+import {
+  KISPG_TEST_MERCHANT_KEY,
+  KISPG_TEST_MID,
+  type KispgSimulatorOptions,
+  simulatorInventedCancelData,
+  validateKispgSimulatorOptions,
+} from './kispg-simulator.options';
+import { KispgSimulatorStore } from './kispg-simulator.store';
 
 export type { KispgFault } from './kispg-simulator.faults';
+export {
+  KISPG_TEST_MERCHANT_KEY,
+  KISPG_TEST_MID,
+  type KispgRecordedRequest,
+  type KispgSimulatorOptions,
+  simulatorInventedCancelData,
+} from './kispg-simulator.options';
 
 type Answer = SimulatorAnswer;
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const HTML_TYPE = 'text/html; charset=utf-8';
 const API_PATHS = new Set(['/v2/payment', '/v2/cancel', '/v2/cancelTrans.do', '/v2/order']);
 
-/** Default `cancelData` rendering; the key names are invented (kispg.md §7): provider code must not depend on them. */
-export const simulatorInventedCancelData = (cancels: Array<{ canAmt: number; canDtm: string; canNo: string }>): string =>
-  JSON.stringify(cancels.map((cancel) => ({ canAmt: String(cancel.canAmt), canDtm: cancel.canDtm, canNo: cancel.canNo })));
-
 /**
- * An in-process fake of KISPG's v2 API (kispg.md §13) on plain `node:http`: `/v2/auth` (form in, auto-submitting
- * page out), `/v2/payment`, `/v2/cancel` and `/v2/cancelTrans.do`, `/v2/order` (JSON, every value a string, HTTP 200
- * with `resultCd` even for refusals), result notifications with retries, and transport faults.
+ * An in-process fake of KISPG's v2 API on plain `node:http` (docs/gateways/kispg.md#testing-against-the-simulator):
+ * `/v2/auth` (form in, auto-submitting page out), `/v2/payment`, `/v2/cancel` and `/v2/cancelTrans.do`, `/v2/order`
+ * (JSON, every value a string, HTTP 200 with `resultCd` even for refusals), result notifications with retries, and
+ * transport faults.
  */
 export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   readonly url: string;
@@ -107,15 +68,24 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   private stopped = false;
 
   private constructor(server: http.Server, options: KispgSimulatorOptions, url: string) {
-    // `/v2/auth` takes the shop's form post (kispg.md §4).
-    super({ server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0, parseForms: true }, createKispgFaultRegistry());
+    // `/v2/auth` takes the shop's form post.
+    super(
+      { server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0, parseForms: true },
+      createKispgFaultRegistry(),
+    );
     this.url = url;
     this.autoCancelOnRequest = options.autoCancelTestMidsAt2330 === true;
     this.failureCodes = { ...DEFAULT_FAILURE_CODES, ...options.failureCodes };
     this.setNotifyUrl(options.notifyUrl);
     const merchants = new Map<string, KispgMerchant>();
-    for (const merchant of options.merchants ?? [{ mid: KISPG_TEST_MID, merchantKey: KISPG_TEST_MERCHANT_KEY, test: true }]) {
-      merchants.set(merchant.mid, { mid: merchant.mid, merchantKey: merchant.merchantKey, test: merchant.test ?? false });
+    for (const merchant of options.merchants ?? [
+      { mid: KISPG_TEST_MID, merchantKey: KISPG_TEST_MERCHANT_KEY, test: true },
+    ]) {
+      merchants.set(merchant.mid, {
+        mid: merchant.mid,
+        merchantKey: merchant.merchantKey,
+        test: merchant.test ?? false,
+      });
     }
     this.dispatcher = createKispgNotificationDispatcher({
       clock: this.clock,
@@ -145,7 +115,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   }
 
   static async start(options: KispgSimulatorOptions = {}): Promise<KispgSimulator> {
-    validateOptions(options);
+    validateKispgSimulatorOptions(options);
     const host = options.host ?? '127.0.0.1';
     const server = http.createServer();
     const url = await listen(server, { host, port: options.port ?? 0, scheme: 'http' });
@@ -180,8 +150,8 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   /**
    * The payment window: takes the form fields exactly as the shop's page POSTs them to /v2/auth (validates mid,
    * encData, the ediDate window, byte limits, duplicate ordNo) and returns exactly what KISPG POSTs to returnUrl
-   * (kispg.md §4: resultCd, resultMsg, payMethod, tid, ordNo, amt, mbsReserved, ediDate, encData; strings).
-   * `outcome: 'failure'` (the buyer gave up) and refusals → only resultCd/resultMsg (§3). Recorded as a POST /v2/auth.
+   * (resultCd, resultMsg, payMethod, tid, ordNo, amt, mbsReserved, ediDate, encData; strings).
+   * `outcome: 'failure'` (the buyer gave up) and refusals → only resultCd/resultMsg. Recorded as a POST /v2/auth.
    */
   authenticate(
     form: Record<string, string>,
@@ -206,7 +176,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     this.store.deposit(tid);
   }
 
-  /** Cancels today's (clock, KST) approved test-MID payments in full, as KISPG does at 23:30 (kispg.md §3); returns how many. */
+  /** Cancels today's (clock, KST) approved test-MID payments in full, as KISPG does at 23:30; returns how many. */
   runAutoCancel(): number {
     return this.store.autoCancelTestPayments();
   }
@@ -237,7 +207,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   }
 
   /**
-   * A correctly hashed notification body for a stored transaction (kispg.md §9), for tests that post it themselves
+   * A correctly hashed notification body for a stored transaction, for tests that post it themselves
    * (e.g. from another source IP). 'approval' of a virtual account gives its issue notice (4100); 'cancel' describes
    * the latest cancel.
    */
@@ -250,7 +220,11 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
 
   // ---- internals -----------------------------------------------------------------------------------------------
 
-  private authResult(form: Record<string, string>, payMethod: KispgPayMethod | undefined, outcome: 'success' | 'failure'): Record<string, string> {
+  private authResult(
+    form: Record<string, string>,
+    payMethod: KispgPayMethod | undefined,
+    outcome: 'success' | 'failure',
+  ): Record<string, string> {
     try {
       return this.store.authenticate(form, payMethod, outcome);
     } catch (error) {
@@ -263,9 +237,16 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     return { resultCd: this.failureCodes[refusal.kind], resultMsg: FAILURE_MESSAGES[refusal.kind] };
   }
 
-  private emitNotification(kind: KispgNotificationKind, transaction: KispgTransaction, cancel?: KispgTransaction['cancels'][number]): void {
+  private emitNotification(
+    kind: KispgNotificationKind,
+    transaction: KispgTransaction,
+    cancel?: KispgTransaction['cancels'][number],
+  ): void {
     if (!this.notifyUrl) return;
-    this.dispatcher.send(this.notifyUrl, newNotificationId(), { kind, body: this.store.notificationBody(transaction, kind, cancel) });
+    this.dispatcher.send(this.notifyUrl, newNotificationId(), {
+      kind,
+      body: this.store.notificationBody(transaction, kind, cancel),
+    });
   }
 
   private autoCancelIfDue(): void {
@@ -291,14 +272,16 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   private execute(request: ParsedRequest): Answer {
     const { method, path, query, body } = request;
     const bodyIsJson = request.bodyFormat === 'json';
-    const isForm = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+    const isForm = (request.headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('application/x-www-form-urlencoded');
     try {
       if (path === '/v2/auth' && method === 'POST') return this.authPage(query, body, isForm);
       if (API_PATHS.has(path) && method === 'POST') {
         const fields = this.apiBody(body, bodyIsJson);
         if (path === '/v2/payment') return jsonAnswer(this.store.approve(fields));
         if (path === '/v2/order') return jsonAnswer(this.store.query(fields));
-        return jsonAnswer(this.store.cancel(fields)); // both cancel paths (kispg.md §6, §15.1)
+        return jsonAnswer(this.store.cancel(fields)); // both cancel paths (the sources disagree on the path)
       }
       return { status: 404, contentType: HTML_TYPE, body: errorPage(404, `${method} ${path} not found`) };
     } catch (error) {
@@ -316,7 +299,11 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
    */
   private authPage(query: Record<string, string>, body: unknown, isForm: boolean): Answer {
     if (!isForm || !body || typeof body !== 'object') {
-      return { status: 400, contentType: HTML_TYPE, body: errorPage(400, '결제 요청 형식 오류 (application/x-www-form-urlencoded)') };
+      return {
+        status: 400,
+        contentType: HTML_TYPE,
+        body: errorPage(400, '결제 요청 형식 오류 (application/x-www-form-urlencoded)'),
+      };
     }
     const form = body as Record<string, string>;
     let payMethod: KispgPayMethod | undefined;
@@ -326,7 +313,11 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     try {
       result = this.authResult(form, payMethod, outcome);
     } catch (error) {
-      return { status: 400, contentType: HTML_TYPE, body: errorPage(400, error instanceof Error ? error.message : String(error)) };
+      return {
+        status: 400,
+        contentType: HTML_TYPE,
+        body: errorPage(400, error instanceof Error ? error.message : String(error)),
+      };
     }
     const returnUrl = form.returnUrl;
     if (!returnUrl || !/^https?:\/\/\S+$/.test(returnUrl)) {
@@ -336,7 +327,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     return { status: 200, contentType: HTML_TYPE, body: autoSubmitPage(returnUrl, result) };
   }
 
-  /** Server APIs take a JSON object of strings (kispg.md §1, §15.8); anything else is refused as an invalid field. */
+  /** Server APIs take a JSON object of strings; anything else is refused as an invalid field. */
   private apiBody(body: unknown, bodyIsJson: boolean): Record<string, string> {
     if (!bodyIsJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new KispgRefusal('invalidField', 'the body must be a JSON object');
@@ -350,40 +341,6 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   }
 }
 
-function jsonAnswer(fields: Record<string, string>): Answer {
-  return { status: 200, contentType: JSON_TYPE, body: JSON.stringify(fields) };
-}
-
-/** The real answer with some fields replaced or (null) removed; an answer that is not a JSON object goes out as is. */
-function alteredAnswer(answer: Answer, changes: Record<string, string | null>): Answer {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(answer.body);
-  } catch {
-    return answer;
-  }
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return answer;
-  const altered: Record<string, unknown> = { ...(fields as Record<string, unknown>) };
-  for (const [name, value] of Object.entries(changes)) {
-    if (value === null) delete altered[name];
-    else altered[name] = value;
-  }
-  return { ...answer, body: JSON.stringify(altered) };
-}
-
-function faultAnswer(fault: Exclude<KispgFault, TransportFault | { kind: 'altered-answer' }>): Answer {
-  switch (fault.kind) {
-    case 'error':
-      return jsonAnswer({ resultCd: fault.resultCd, resultMsg: fault.resultMsg ?? '시스템 오류' });
-    case 'html-error-page': {
-      const status = fault.status ?? 502;
-      return { status, contentType: HTML_TYPE, body: errorPage(status, 'Bad Gateway') };
-    }
-    case 'non-json':
-      return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'resultCd=9999&resultMsg=system busy' };
-  }
-}
-
 /** The form as strings: a caller may pass numbers (goodsAmt: 1000) where the browser would send text. */
 function stringFields(form: Record<string, unknown>): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -392,29 +349,4 @@ function stringFields(form: Record<string, unknown>): Record<string, string> {
     fields[name] = String(value);
   }
   return fields;
-}
-
-function validateOptions(options: KispgSimulatorOptions): void {
-  if (options.notifyUrl !== undefined) assertHttpUrl(options.notifyUrl, 'notifyUrl', 'KispgSimulator');
-  for (const [name, value] of Object.entries({
-    notifyRetryIntervalMs: options.notifyRetryIntervalMs,
-    notifyTimeScale: options.notifyTimeScale,
-    notifyTimeoutMs: options.notifyTimeoutMs,
-    ediDatePastMs: options.ediDatePastMs,
-    ediDateFutureMs: options.ediDateFutureMs,
-    latencyMs: options.latencyMs,
-    vacntDueDays: options.vacntDueDays,
-  })) {
-    if (value !== undefined && !(value >= 0)) throw new Error(`KispgSimulator: ${name} must be a non-negative number`);
-  }
-  if (options.notifyMaxAttempts !== undefined && !(Number.isSafeInteger(options.notifyMaxAttempts) && options.notifyMaxAttempts >= 0)) {
-    throw new Error('KispgSimulator: notifyMaxAttempts must be a non-negative integer');
-  }
-  for (const merchant of options.merchants ?? []) {
-    if (merchant.mid.length !== 10) throw new Error(`KispgSimulator: mid ${merchant.mid} must be 10 characters (kispg.md §4)`);
-    if (!merchant.merchantKey) throw new Error(`KispgSimulator: merchant ${merchant.mid} needs a merchantKey`);
-  }
-  for (const code of Object.values(options.tidMethodCodes ?? {})) {
-    if (!/^[0-9]{4}$/.test(code)) throw new Error('KispgSimulator: tidMethodCodes must be 4 digits (kispg.md §12)');
-  }
 }

@@ -7,5 +7,5 @@ export {
 } from './nicepay-simulator';
 export { NICEPAY_ERRORS, NicePayApiError, type NicePayErrorDefinition } from './nicepay-simulator.errors';
 export type { NicePayFault } from './nicepay-simulator.faults';
-export type { NicePayKey, NicePayPaymentStatus, NicePayWindowInput } from './nicepay-simulator.store';
+export type { NicePayKey, NicePayPaymentStatus, NicePayWindowInput } from './nicepay-simulator.state';
 export type { NicePayWebhookDelivery } from './nicepay-simulator.webhooks';

@@ -1,8 +1,8 @@
 /**
  * NicePay result codes the simulator answers with, with their HTTP status and message from the official code table
- * (nicepay.md §7.5, ../seeds/nicepay-codes.md). NicePay reports most business errors with HTTP 200 and a non-`0000`
- * `resultCode` ([E26], nicepay.md §1.5): 401 ↔ U104/U108, 403 ↔ U103/U109, 404 ↔ U107/U121, 405 ↔ U308.
- * Clients must branch on `resultCode`, never on the HTTP status or the message (nicepay.md §8.1).
+ * (docs/gateways/nicepay.md#errors). NicePay reports most business errors with HTTP 200 and a non-`0000`
+ * `resultCode`: 401 ↔ U104/U108, 403 ↔ U103/U109, 404 ↔ U107/U121, 405 ↔ U308.
+ * Clients must branch on `resultCode`, never on the HTTP status or the message.
  */
 export interface NicePayErrorDefinition {
   status: number;
@@ -12,7 +12,7 @@ export interface NicePayErrorDefinition {
 const e = (status: number, message: string): NicePayErrorDefinition => ({ status, message });
 
 export const NICEPAY_ERRORS: Readonly<Record<string, NicePayErrorDefinition>> = {
-  // ---- authentication (nicepay.md §1.4) ------------------------------------------------------------------------
+  // ---- authentication -----------------------------------------------------------------------------------------------
   U101: e(401, 'BASE64 DECODE 실패'),
   U103: e(403, '사용자 인증타입이 맞지 않습니다.'),
   U104: e(401, '사용자 인증에 실패하였습니다.'),
@@ -21,7 +21,7 @@ export const NICEPAY_ERRORS: Readonly<Record<string, NicePayErrorDefinition>> = 
   U117: e(401, '사용자 비밀번호가 일치하지 않습니다.'),
   U304: e(401, 'BASIC AUTHENTICATION 실패'),
   U308: e(405, 'Method Not Allowed.'),
-  // ---- validation (nicepay.md §7.5) ------------------------------------------------------------------------------
+  // ---- validation ---------------------------------------------------------------------------------------------------
   P007: e(200, '필수 파라미터가 없습니다.'),
   P009: e(200, '파라미터 길이가 최대길이 보다 큰값 입니다.'),
   P010: e(200, '파라미터가 숫자형식이 아닙니다.'),
@@ -33,16 +33,16 @@ export const NICEPAY_ERRORS: Readonly<Record<string, NicePayErrorDefinition>> = 
   U130: e(200, '허용된 Date형식이 아닙니다.'),
   U131: e(200, '허용된 Data형식이 아닙니다.'),
   U132: e(200, '허용된 옵션 내용이 아닙니다.'),
-  // ---- signatures / duplicates / amounts -------------------------------------------------------------------------
+  // ---- signatures / duplicates / amounts ----------------------------------------------------------------------------
   A101: e(200, 'SIGN DATA 검증에 실패하였습니다'),
   U112: e(200, '이미 사용된 OrderId 입니다.'),
   '2201': e(200, '기승인존재'),
   A123: e(200, '거래금액 불일치(인증된 금액과 승인요청 금액 불일치)'),
-  // ---- not found -------------------------------------------------------------------------------------------------
+  // ---- not found ----------------------------------------------------------------------------------------------------
   U107: e(404, '거래내역이 존재 하지 않습니다.'),
   U121: e(404, '인증 요청내역이 존재하지 않습니다.'),
   U126: e(200, 'orderId가 존재 하지 않습니다.'),
-  // ---- cancel (nicepay.md §3.3) ----------------------------------------------------------------------------------
+  // ---- cancel -------------------------------------------------------------------------------------------------------
   U106: e(200, '현금영수증 취소는 별도 API 이용 요망'),
   U122: e(200, '취소 해당거래 없음'),
   U128: e(200, '부분취소는 운영 환경에서 이용 가능(샌드박스는 부분취소 미제공)'),
@@ -52,24 +52,24 @@ export const NICEPAY_ERRORS: Readonly<Record<string, NicePayErrorDefinition>> = 
   '2016': e(200, '취소 기한 초과'),
   '2030': e(200, '해당결제수단 부분취소 불가'),
   '2032': e(200, '취소금액이 취소가능금액보다 큼'),
-  // ---- net cancel (nicepay.md §3.4) ------------------------------------------------------------------------------
+  // ---- net cancel ---------------------------------------------------------------------------------------------------
   '2020': e(200, '망상 취소 허용시간 초과'),
-  // ---- billing (nicepay.md §3.7–§3.9) ----------------------------------------------------------------------------
-  // F101 is what an undecryptable encData gets [E26]; the code table's text for F101 describes something else, so
-  // the simulator uses a message that says what happened.
+  // ---- billing ------------------------------------------------------------------------------------------------------
+  // F101 is reported to be what an undecryptable encData gets; the code table's text for F101 describes something
+  // else, so the simulator uses a message that says what happened.
   F101: e(200, 'encData 복호화에 실패하였습니다.'),
   F112: e(200, '유효하지않은 카드번호를 입력하셨습니다 (card_bin 없음)'),
   A124: e(200, '해당 BID가 존재하지 않습니다'),
   U115: e(200, '삭제 처리된 BID 입니다.'),
-  // ---- cash receipts (nicepay.md §3.10) --------------------------------------------------------------------------
+  // ---- cash receipts ------------------------------------------------------------------------------------------------
   '7041': e(200, '금액오류(0원 이하 발행불가)'),
-  // ---- server ----------------------------------------------------------------------------------------------------
+  // ---- server -------------------------------------------------------------------------------------------------------
   S999: e(500, '기타오류가 발생하였습니다.'),
 };
 
 /**
  * A NicePay error answer: HTTP status + `{resultCode, resultMsg, ...extra}`. `extra` carries the fields NicePay
- * keeps on some failures (e.g. `authDate` on a failed billing-key expire, nicepay.md §3.9). Never carries secrets.
+ * keeps on some failures (e.g. `authDate` on a failed billing-key expire). Never carries secrets.
  */
 export class NicePayApiError extends Error {
   constructor(

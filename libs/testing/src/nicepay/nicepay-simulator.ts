@@ -6,7 +6,8 @@ import { type Exchange, type ParsedRequest, type RecordedRequest, type Simulator
 import { NICEPAY_ERRORS, NicePayApiError, nicepayError } from './nicepay-simulator.errors';
 import { type NicePayFault, createNicePayFaultRegistry } from './nicepay-simulator.faults';
 import { formatNiceDate, kstCompact12, randomDigits, sha256Hex } from './nicepay-simulator.format';
-import { type NicePayKey, NicePaySimulatorStore, type NicePayWindowInput } from './nicepay-simulator.store';
+import type { Json, NicePayKey, NicePayWindowInput } from './nicepay-simulator.state';
+import { NicePaySimulatorStore } from './nicepay-simulator.store';
 import {
   type NicePayWebhookDelivery,
   type NicePayWebhookDispatcher,
@@ -14,7 +15,7 @@ import {
   nicePayWebhookEvent,
 } from './nicepay-simulator.webhooks';
 
-/** The sandbox Server-approval key of every official server-auth sample (nicepay.md §1.2, §1.3). */
+/** The sandbox Server-approval key of every official NicePay server-auth sample. */
 export const NICEPAY_TEST_CLIENT_ID = 'S2_af4543a0be4d49a98122e01ec2059a56';
 export const NICEPAY_TEST_SECRET_KEY = '9eb85607103646da9f9c02b128f2e5ee';
 
@@ -26,43 +27,47 @@ export interface NicePaySimulatorOptions {
   clock?: Clock;
   /** Accepted keys; default the test key, Basic auth, Server-approval model. */
   keys?: Array<{ clientId: string; secretKey: string; authType?: 'basic' | 'token'; model?: 'server' | 'client' }>;
-  /** Where 결제통보 goes (nicepay.md §6); unset → no webhooks. */
+  /** Where 결제통보 (webhooks) go; unset → no webhooks. */
   webhookUrl?: string;
-  /** Gap between webhook attempts; default 60_000 ("1분 간격", nicepay.md §6). */
+  /** Gap between webhook attempts; default 60_000 (NicePay re-sends "1분 간격", every minute). */
   webhookRetryIntervalMs?: number;
   /**
    * Webhook attempts in all, the first included; default 10. The manual's "1분 간격으로 10회 재전송" is read as ten
-   * deliveries in all [U]; pass 11 for "the first + 10 re-sends".
+   * deliveries in all (the manual does not say which); pass 11 for "the first + 10 re-sends".
    */
   webhookMaxAttempts?: number;
   /** Multiplies the retry interval (tests use e.g. 0.001: 1 minute → 60 ms); default 1. */
   webhookTimeScale?: number;
-  /** Per-attempt timeout; default 15_000 (the merchant must answer within 15 s, [E26] nicepay.md §6). */
+  /** Per-attempt timeout; default 15_000 (the merchant is reported to have 15 s to answer). */
   webhookTimeoutMs?: number;
   /** Added to every response; default 0. */
   latencyMs?: number;
-  /** The sandbox refuses any `cancelAmt` with U128 (nicepay.md §8.3); default false (production behaviour). */
+  /** The sandbox refuses any `cancelAmt` with U128; default false (production behaviour). */
   sandboxRejectsPartialCancel?: boolean;
-  /** How long after an approval net-cancel is accepted; default 1 hour (nicepay.md §3.4). Later → 2020. */
+  /** How long after an approval net-cancel is accepted; default 1 hour, as at NicePay. Later → 2020. */
   netCancelWindowMs?: number;
-  /** Access-token lifetime; default 30 minutes (nicepay.md §1.4). */
+  /** Access-token lifetime; default 30 minutes, as at NicePay. */
   tokenTtlMs?: number;
-  /** Clock time until a requested cash receipt shows `issued` (NTS issues it the next day, §3.10 [U]); default 1 day. */
+  /** Clock time until a requested cash receipt shows `issued` (the tax service issues it the next day; the exact
+   * delay is not documented); default 1 day. */
   cashReceiptIssueDelayMs?: number;
-  /** Deposit deadline of an issued virtual account; default 7 days (requestPay default D+7, nicepay.md §5.1). */
+  /** Deposit deadline of an issued virtual account; default 7 days (requestPay's default, D+7). */
   vbankValidMs?: number;
-  /** The 10-character MID at the start of every tid/bid (nicepay.md §7.6); default `nictest00m`. */
+  /** The 10-character MID at the start of every tid/bid; default `nictest00m`. */
   mid?: string;
 }
 
 export type NicePayRecordedRequest = RecordedRequest;
 
+type RouteReaders = ReturnType<typeof jsonRouteReaders>;
+
 const MINUTE_MS = 60_000;
 
 /**
- * An in-process fake of NicePay's Start API (`/v1`, nicepay.md), on plain `node:http`: JSON in/out on loopback,
+ * An in-process fake of NicePay's Start API (`/v1`), on plain `node:http`: JSON in/out on loopback,
  * Basic and Bearer auth, the Server-approval payment window, approve / cancel / net-cancel / inquiry, billing,
- * cash receipts, and signed 결제통보 webhooks. nicepay.md §9 is the checklist it implements.
+ * cash receipts, and signed 결제통보 webhooks. What it models and which of its settings stand for facts NicePay does not
+ * document: docs/gateways/nicepay.md#testing-against-the-simulator.
  */
 export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   readonly url: string;
@@ -139,25 +144,25 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
     this.webhooks.clearHistory();
   }
 
-  // ---- simulated browser window (nicepay.md §5) -----------------------------------------------------------------
+  // ---- simulated browser window --------------------------------------------------------------------------------
 
   /**
-   * The JS-SDK payment window (Server-approval model): what the browser POSTs to returnUrl — exactly the §5.2
-   * fields, all strings, with signature = sha256(authToken + clientId + amount + SK). Throws for an unknown or
-   * Client-approval clientId, an unknown method, or requestPay params NicePay's SDK refuses (§5.1).
+   * The JS-SDK payment window (Server-approval model): what the browser POSTs to returnUrl — exactly the
+   * returnUrl fields, all strings, with signature = sha256(authToken + clientId + amount + SK). Throws for an unknown or
+   * Client-approval clientId, an unknown method, or requestPay params NicePay's SDK refuses.
    */
   authenticate(input: NicePayWindowInput): Record<string, string> {
-    return this.store.authenticate(input);
+    return this.store.window.authenticate(input);
   }
 
   /** The window failed or the buyer closed it: authResultCode ≠ 0000 (default I002), no tid, no signature. */
   authenticateFailure(input: { clientId: string; orderId: string; amount: number; code?: string; message?: string }): Record<string, string> {
-    return this.store.authenticateFailure(input);
+    return this.store.window.authenticateFailure(input);
   }
 
   /** The buyer pays into an issued virtual account: ready → paid, webhook sent. Throws unless the tid is a ready vbank. */
   deposit(tid: string): void {
-    this.store.deposit(tid);
+    this.store.window.deposit(tid);
   }
 
   // ---- observation (failNext / clearFaults / requestsTo: HttpGatewaySimulator) ----------------------------------
@@ -172,7 +177,7 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   }
 
   /**
-   * The dashboard's "TEST 호출" (nicepay.md §6, issue nicepay-manual#15): `status`/`payMethod`/`resultMsg` empty and a
+   * The dashboard's "TEST 호출" (docs/gateways/nicepay.md#webhooks): `status`/`payMethod`/`resultMsg` empty and a
    * signature no merchant secret key verifies. One attempt, no re-sends; resolves when it was answered (or failed).
    */
   sendTestWebhook(): Promise<void> {
@@ -196,12 +201,12 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
 
   /** The stored payment (tid, status, amounts, cancels, …) or undefined; a copy. */
   getPayment(tid: string): Record<string, unknown> | undefined {
-    return this.store.peekPayment(tid);
+    return this.store.payments.peekPayment(tid);
   }
 
   /** How many distinct access tokens were minted (for Bearer caching tests). */
   issuedTokens(): number {
-    return this.store.issuedTokens();
+    return this.store.auth.issuedTokens();
   }
 
   // ---- HTTP -----------------------------------------------------------------------------------------------------
@@ -236,115 +241,80 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   }
 
   private route(request: ParsedRequest): unknown {
-    const { method, path, query, headers } = request;
-    const { body, param, only } = jsonRouteReaders(request, {
+    const readers = jsonRouteReaders(request, {
       notJsonObject: () => nicepayError('U131', '요청 본문은 JSON 객체여야 합니다.'),
       badPathParam: () => nicepayError('U131', '잘못된 경로 파라미터입니다.'),
       wrongMethod: () => nicepayError('U308'),
     });
-
-    if (path === '/v1/access-token') {
-      only('POST');
-      return this.store.issueToken(this.tokenRequestKey(headers.authorization));
+    if (request.path === '/v1/access-token') {
+      readers.only('POST');
+      return this.store.auth.issueToken(this.store.auth.tokenRequestKey(request.headers.authorization));
     }
-    const key = this.businessKey(headers.authorization);
-    let m: RegExpExecArray | null;
+    const key = this.store.auth.businessKey(request.headers.authorization);
+    const answer = this.routePayments(request, key, readers) ?? this.routeBillingAndReceipts(request, key, readers);
+    if (answer === undefined) throw nicepayError('U108');
+    return answer;
+  }
 
+  /** Approve, cancel, net-cancel, inquiry, check-amount; undefined when the path is none of them. */
+  private routePayments(request: ParsedRequest, key: NicePayKey, { body, param, only }: RouteReaders): Json | undefined {
+    const { method, path, query } = request;
+    let m: RegExpExecArray | null;
     if (path === '/v1/payments/netcancel') {
       only('POST');
-      return this.store.netCancel(key, body());
+      return this.store.payments.netCancel(key, body());
     }
     if ((m = /^\/v1\/payments\/find\/([^/]+)$/.exec(path))) {
       only('GET');
-      return this.store.findByOrderId(key, param(m[1]), query);
+      return this.store.payments.findByOrderId(key, param(m[1]), query);
     }
     if ((m = /^\/v1\/payments\/([^/]+)\/cancel$/.exec(path))) {
       only('POST');
-      return this.store.cancel(key, param(m[1]), body());
+      return this.store.payments.cancel(key, param(m[1]), body());
     }
     if ((m = /^\/v1\/payments\/([^/]+)$/.exec(path))) {
-      if (method === 'GET') return this.store.getByTid(key, param(m[1]), query);
+      if (method === 'GET') return this.store.payments.getByTid(key, param(m[1]), query);
       only('POST');
-      return this.store.approve(key, param(m[1]), body());
+      return this.store.payments.approve(key, param(m[1]), body());
     }
     if ((m = /^\/v1\/check-amount\/([^/]+)$/.exec(path))) {
       only('POST');
-      return this.store.checkAmount(key, param(m[1]), body());
+      return this.store.payments.checkAmount(key, param(m[1]), body());
     }
+    return undefined;
+  }
+
+  /** Billing keys and cash receipts; undefined when the path is none of them. */
+  private routeBillingAndReceipts(request: ParsedRequest, key: NicePayKey, { body, param, only }: RouteReaders): Json | undefined {
+    const { path, query } = request;
+    let m: RegExpExecArray | null;
     if (path === '/v1/subscribe/regist') {
       only('POST');
-      return this.store.registBilling(key, body());
+      return this.store.billing.registBilling(key, body());
     }
     if ((m = /^\/v1\/subscribe\/([^/]+)\/payments$/.exec(path))) {
       only('POST');
-      return this.store.chargeBilling(key, param(m[1]), body());
+      return this.store.billing.chargeBilling(key, param(m[1]), body());
     }
     if ((m = /^\/v1\/subscribe\/([^/]+)\/expire$/.exec(path))) {
       only('POST');
-      return this.store.expireBilling(key, param(m[1]), body());
+      return this.store.billing.expireBilling(key, param(m[1]), body());
     }
-    // The manual writes `/v1/receipt/`; both spellings are served (nicepay.md §3.10).
+    // The manual writes `/v1/receipt/`; both spellings are served.
     if (path === '/v1/receipt' || path === '/v1/receipt/') {
       only('POST');
-      return this.store.issueReceipt(key, body());
+      return this.store.receipts.issueReceipt(key, body());
     }
     if ((m = /^\/v1\/receipt\/([^/]+)\/cancel$/.exec(path))) {
       only('POST');
-      return this.store.cancelReceipt(key, param(m[1]), body());
+      return this.store.receipts.cancelReceipt(key, param(m[1]), body());
     }
     if ((m = /^\/v1\/receipt\/([^/]+)$/.exec(path))) {
       only('GET');
-      return this.store.getReceipt(key, param(m[1]), query);
+      return this.store.receipts.getReceipt(key, param(m[1]), query);
     }
-    throw nicepayError('U108');
+    return undefined;
   }
-
-  /**
-   * `POST /v1/access-token` takes Basic only (nicepay.md §1.4, [E26] codes): 401 U304 without Basic credentials or
-   * a colon, U101 for bad base64, U117 for an empty secret key, U116 for an unknown pair; 403 U103 when the key was
-   * issued for Basic auth and so cannot issue tokens.
-   */
-  private tokenRequestKey(authorization: string | undefined): NicePayKey {
-    const credentials = parseBasic(authorization);
-    if (credentials === 'not-basic') throw nicepayError('U304');
-    if (credentials === 'bad-base64') throw nicepayError('U101');
-    if (credentials === 'no-colon') throw nicepayError('U304');
-    if (credentials.secretKey === '') throw nicepayError('U117');
-    const key = this.keys.find((k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey);
-    if (!key) throw nicepayError('U116');
-    if (key.authType !== 'token') throw nicepayError('U103');
-    return key;
-  }
-
-  /**
-   * Business APIs: `Basic base64(clientId:secretKey)` or `Bearer <accessToken>` (nicepay.md §1.3, §1.4). Any
-   * failure is 401 U104 [E26]; a Token-type key presenting Basic is refused with U103 (§8.13).
-   */
-  private businessKey(authorization: string | undefined): NicePayKey {
-    const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-    if (bearer) {
-      const key = this.store.keyForToken(bearer[1]);
-      if (!key) throw nicepayError('U104');
-      return key;
-    }
-    const credentials = parseBasic(authorization);
-    if (typeof credentials === 'string') throw nicepayError('U104');
-    const key = this.keys.find((k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey);
-    if (!key) throw nicepayError('U104');
-    if (key.authType === 'token') throw nicepayError('U103');
-    return key;
-  }
-}
-
-function parseBasic(authorization: string | undefined): { clientId: string; secretKey: string } | 'not-basic' | 'bad-base64' | 'no-colon' {
-  const match = authorization ? /^Basic\s+(\S+)\s*$/i.exec(authorization) : null;
-  if (!match) return 'not-basic';
-  // Plain standard base64 with padding (nicepay.md §1.3); Buffer.from would silently skip bad characters.
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(match[1]) || match[1].length % 4 !== 0) return 'bad-base64';
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return 'no-colon';
-  return { clientId: decoded.slice(0, colon), secretKey: decoded.slice(colon + 1) };
 }
 
 function jsonAnswer(status: number, body: string): SimulatorAnswer {
@@ -382,12 +352,12 @@ function validateOptions(options: NicePaySimulatorOptions): void {
     throw new Error('NicePaySimulator: webhookMaxAttempts must be a positive integer');
   }
   if (options.mid !== undefined && !/^[A-Za-z0-9]{10}$/.test(options.mid)) {
-    throw new Error('NicePaySimulator: mid must be 10 alphanumeric characters (nicepay.md §7.6)');
+    throw new Error('NicePaySimulator: mid must be 10 alphanumeric characters');
   }
   for (const key of options.keys ?? []) {
     if (!key.clientId || !key.secretKey) throw new Error('NicePaySimulator: every key needs a clientId and a secretKey');
-    // §4.2: AES-256 needs a 32-byte key; the secret key itself is that key.
-    if (!/^[\x21-\x7e]{32}$/.test(key.secretKey)) throw new Error('NicePaySimulator: secret keys are 32 ASCII characters (nicepay.md §1.2)');
+    // The billing cipher AES-256 needs a 32-byte key; the secret key itself is that key.
+    if (!/^[\x21-\x7e]{32}$/.test(key.secretKey)) throw new Error('NicePaySimulator: secret keys are 32 ASCII characters');
   }
   if (options.keys !== undefined && options.keys.length === 0) throw new Error('NicePaySimulator: keys must not be empty');
 }

@@ -2,9 +2,9 @@ import { nicepayError } from './nicepay-simulator.errors';
 import { ISO_8601_WITH_OFFSET, niceByteLength, sha256Hex } from './nicepay-simulator.format';
 
 /**
- * Request-field checks shared by every endpoint (nicepay.md §9 "Validation"): missing required fields → `P007`,
- * too long (EUC-KR byte count, §8.19) → `P009`, not a number → `P010`, not a boolean → `P011`, a malformed ediDate
- * → `P024`, a signData that does not match → `A101` (§4.1).
+ * Request-field checks shared by every endpoint: missing required fields → `P007`, too long (EUC-KR byte count) →
+ * `P009`, not a number → `P010`, not a boolean → `P011`, a malformed ediDate → `P024`, a signData that does not match
+ * → `A101`.
  */
 export type FieldKind = 'string' | 'integer' | 'boolean';
 
@@ -27,7 +27,7 @@ export function readFields(source: Record<string, unknown>, specs: Record<string
       continue;
     }
     if (spec.kind === 'integer') {
-      // The official Java/Python samples send amounts as numeric strings ("1004"), which NicePay accepts (§1.5).
+      // The official Java/Python samples send amounts as numeric strings ("1004"), which NicePay accepts.
       const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
       if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
         throw nicepayError('P010', `파라미터 ${name}[${typeof raw === 'string' ? raw : typeof raw}]가 숫자형식이 아닙니다.`);
@@ -52,7 +52,7 @@ export function readFields(source: Record<string, unknown>, specs: Record<string
   return out;
 }
 
-/** The optional `ediDate` / `signData` / `returnCharSet` trio every business API takes (nicepay.md §1.5). */
+/** The optional `ediDate` / `signData` / `returnCharSet` trio every business API takes. */
 export const SIGNED_REQUEST_FIELDS: Record<string, FieldSpec> = {
   ediDate: { kind: 'string', max: 40 },
   signData: { kind: 'string', max: 256 },
@@ -61,8 +61,8 @@ export const SIGNED_REQUEST_FIELDS: Record<string, FieldSpec> = {
 
 /**
  * Checks the optional anti-forgery hash: when `signData` is present it must equal one of
- * hex(sha256(prefix + ediDate + SK)) for the given prefixes (nicepay.md §2 table; two prefixes where the docs
- * disagree, §3.5). The comparison ignores case (§4.1). An ediDate that is not ISO 8601 is refused first.
+ * hex(sha256(prefix + ediDate + SK)) for the given prefixes (each endpoint has its own prefix; two prefixes
+ * where NicePay's docs disagree). The comparison ignores case. An ediDate that is not ISO 8601 is refused first.
  */
 export function verifySignData(fields: Fields, prefixes: string[], secretKey: string): void {
   const ediDate = fields.ediDate as string | undefined;

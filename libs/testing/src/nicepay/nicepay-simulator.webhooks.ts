@@ -11,7 +11,7 @@ export interface NicePayWebhookDelivery {
   status: number | 'timeout' | 'error';
   /** What the merchant answered (the first 1 KiB); '' on timeout / error. */
   responseBody: string;
-  /** HTTP 200 and a body of exactly `OK` after trimming (nicepay.md §6). */
+  /** HTTP 200 and a body of exactly `OK` after trimming. */
   accepted: boolean;
   body: unknown;
   at: Date;
@@ -45,9 +45,9 @@ export const nicePayWebhookEvent = (eventType: string, body: unknown, maxAttempt
 const RESPONSE_BODY_LIMIT = 1024;
 
 /**
- * Delivers NicePay 결제통보 (nicepay.md §6): POST of the payment object as JSON. An attempt succeeds only on HTTP 200
+ * Delivers NicePay 결제통보 (docs/gateways/nicepay.md#webhooks): POST of the payment object as JSON. An attempt succeeds only on HTTP 200
  * with a body that is `OK` once trimmed (the manual: "Response body에 "OK" 문자열이 없는 경우 실패"; lower-case `ok`
- * fails, [U] on strictness). Otherwise the event is re-sent every `intervalMs` (1 minute in production) until
+ * fails here, since how strictly NicePay compares is not documented). Otherwise the event is re-sent every `intervalMs` (1 minute in production) until
  * `maxAttempts` attempts were made.
  */
 export function createNicePayWebhookDispatcher(options: NicePayWebhookDispatcherOptions): NicePayWebhookDispatcher {

@@ -2,7 +2,8 @@
  * Armed faults shared by every simulator. The transport kinds below mean the same at every gateway; each simulator
  * adds its own answer-shaped kinds (a Toss error body, a NicePay resultCode, a KISPG HTML page, an Apps-in-Toss
  * envelope) through the registry's type parameter. The *-after-commit kinds really apply the request before the
- * answer is lost: the "approval happened, response lost" case a client must resolve (DESIGN.md §3, UNKNOWN).
+ * answer is lost: the "approval happened, response lost" case a client must resolve (UNKNOWN, rule 4 of
+ * docs/architecture.md#rules-that-keep-money-exact).
  */
 export type TransportFault =
   /** Process + commit, then destroy the socket without answering. */

@@ -1,7 +1,7 @@
 /**
  * Korea Standard Time for the simulators: every gateway here stamps its answers in KST wall-clock time, each in its
- * own layout (toss.md §2, nicepay.md §1.5, kispg.md §2.1, apps-in-toss.md §4.2). The layouts stay with each gateway;
- * the calendar arithmetic lives here once.
+ * own layout (ISO 8601 with an offset at Toss and NicePay, `yyyyMMddHHmmss` at KISPG, `yyyy-MM-dd HH:mm:ss` at
+ * Apps-in-Toss). The layouts stay with each gateway; the calendar arithmetic lives here once.
  */
 
 /** KST has no daylight saving: a fixed +09:00 offset. */

@@ -42,7 +42,7 @@ export interface SimulatorAnswer {
   headers?: Record<string, string>;
   /**
    * Runs once when the answer leaves, or is lost to a drop-after-commit, even if the client already gave up: the
-   * point at which the gateway's work is done (Toss stores the Idempotency-Key answer then, toss.md §1.4).
+   * point at which the gateway's work is done (Toss stores the answer it replays for an Idempotency-Key then).
    */
   settle?: () => void;
 }

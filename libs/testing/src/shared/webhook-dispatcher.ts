@@ -44,8 +44,8 @@ interface PendingEvent<E, D> extends OutgoingEvent<E> {
 /**
  * Webhook / notification delivery shared by the simulators: POST on keep-alive agents, one timeout per attempt,
  * retries on a time-scaled schedule the gateway gives, a delivery log, and idle tracking so tests can wait for the
- * schedule to run out. What counts as delivered, the schedule and the payload stay the gateway's (toss.md §6.1,
- * nicepay.md §6, kispg.md §9).
+ * schedule to run out. What counts as delivered, the schedule and the payload stay the gateway's (each simulator
+ * passes its own; they are described in docs/gateways/<g>.md).
  */
 export class WebhookDispatcher<E, D> {
   readonly deliveries: D[] = [];

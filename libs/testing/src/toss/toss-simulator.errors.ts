@@ -1,8 +1,9 @@
 /**
- * Toss error codes with their HTTP status and default (Korean) message, from toss.md §5.2 / §5.3 and the per-API
- * tables in §3. The table serves two purposes: the simulator's own errors, and the `TossPayments-Test-Code` header
- * (toss.md §1.5), which forces any *known* code in test mode; an unknown code is answered with 400
- * `INVALID_TEST_CODE`. Messages may change at Toss without a version bump (§5.1), so clients must match on `code`.
+ * Toss error codes with their HTTP status and default (Korean) message, from Toss's published error list and the
+ * per-endpoint tables. The table serves two purposes: the simulator's own errors, and the `TossPayments-Test-Code`
+ * header, which forces any *known* code in test mode; an unknown code is answered with 400 `INVALID_TEST_CODE`
+ * (docs/gateways/toss.md#simulator). Messages may change at Toss without a version bump, so clients must match on
+ * `code` (docs/gateways/toss.md#errors).
  */
 export interface TossErrorDefinition {
   status: number;
@@ -64,14 +65,20 @@ export const TOSS_ERRORS: Readonly<Record<string, TossErrorDefinition>> = {
   INVALID_CARD_IDENTITY: e(400, '입력하신 주민번호/사업자번호가 카드 소유주 정보와 일치하지 않습니다.'),
   INVALID_CARD_INSTALLMENT_AMOUNT: e(400, '할부가 가능한 최소 금액은 50,000원입니다.'),
   INVALID_CARD_INSTALLMENT_PLAN: e(400, '할부 개월 정보가 잘못되었습니다.'),
-  INVALID_CARD_INSTALLMENT_PLANS_WITH_MAX_AND_SINGLE: e(400, '최대 할부 개월 수와 단일 할부 개월 수는 함께 사용할 수 없습니다.'),
+  INVALID_CARD_INSTALLMENT_PLANS_WITH_MAX_AND_SINGLE: e(
+    400,
+    '최대 할부 개월 수와 단일 할부 개월 수는 함께 사용할 수 없습니다.',
+  ),
   INVALID_CARD_LOST_OR_STOLEN: e(400, '분실 혹은 도난 카드입니다.'),
   INVALID_CARD_NUMBER: e(400, '카드번호를 다시 확인해주세요.'),
   INVALID_CARD_PASSWORD: e(400, '카드 정보를 다시 확인해주세요. (비밀번호)'),
   INVALID_CASH_RECEIPT_INFO: e(400, '현금영수증 발급 정보가 올바르지 않습니다.'),
   INVALID_CLIENT_KEY: e(400, '잘못된 클라이언트 키 입니다.'),
   INVALID_CURRENCY: e(400, '잘못된 통화 값입니다.'),
-  INVALID_CUSTOMER_KEY: e(400, '고객키는 영문 대소문자, 숫자, 특수문자(-, _, =, ., @)로 2자 이상 300자 이하여야 합니다.'),
+  INVALID_CUSTOMER_KEY: e(
+    400,
+    '고객키는 영문 대소문자, 숫자, 특수문자(-, _, =, ., @)로 2자 이상 300자 이하여야 합니다.',
+  ),
   INVALID_DATE: e(400, '날짜 데이터가 잘못 되었습니다.'),
   INVALID_EASY_PAY: e(400, '간편결제 정보가 올바르지 않습니다.'),
   INVALID_EMAIL: e(400, '유효하지 않은 이메일 주소 형식입니다.'),
@@ -79,7 +86,10 @@ export const TOSS_ERRORS: Readonly<Record<string, TossErrorDefinition>> = {
   INVALID_IDEMPOTENCY_KEY: e(400, '멱등키는 300자 이하여야 합니다.'),
   INVALID_IDENTIFICATION_TYPE: e(400, '유효하지 않은 신원 확인 유형입니다.'),
   INVALID_ISO_DATE_FORMAT: e(400, '날짜 형식이 ISO 8601 형식이 아닙니다.'),
-  INVALID_ORDER_ID: e(400, 'orderId는 영문 대소문자, 숫자, 특수문자(-, _, =)로 이루어진 6자 이상 64자 이하의 문자열이어야 합니다.'),
+  INVALID_ORDER_ID: e(
+    400,
+    'orderId는 영문 대소문자, 숫자, 특수문자(-, _, =)로 이루어진 6자 이상 64자 이하의 문자열이어야 합니다.',
+  ),
   INVALID_ORDER_NAME: e(400, '주문명은 1자 이상 100자 이하여야 합니다.'),
   INVALID_PAGING_KEY: e(400, '잘못된 페이징 키 입니다.'),
   INVALID_PAYABLE_DATE: e(400, '결제 가능 기간이 아닙니다.'),
@@ -128,7 +138,10 @@ export const TOSS_ERRORS: Readonly<Record<string, TossErrorDefinition>> = {
   REFUND_REJECTED: e(400, '환불이 거절됐습니다. 결제사에 문의 부탁드립니다.'),
   REQUIRED_ACCOUNT_KEY: e(400, '고정 가상계좌 발급에는 accountKey가 필요합니다.'),
   REQUIRED_AMOUNT: e(400, '금액은 필수 값입니다.'),
-  RESTRICTED_TRANSFER_ACCOUNT: e(400, '계좌는 등록 후 12시간 뒤부터 결제할 수 있습니다. 관련 정책은 해당 은행으로 문의해주세요.'),
+  RESTRICTED_TRANSFER_ACCOUNT: e(
+    400,
+    '계좌는 등록 후 12시간 뒤부터 결제할 수 있습니다. 관련 정책은 해당 은행으로 문의해주세요.',
+  ),
   UNAPPROVED_ORDER_ID: e(400, '아직 승인되지 않은 주문번호입니다.'),
   USER_ACCOUNT_ON_HOLD: e(400, '해당 계좌는 지급 정지된 계좌입니다.'),
   // ---- 401 -----------------------------------------------------------------------------------------------
@@ -145,7 +158,10 @@ export const TOSS_ERRORS: Readonly<Record<string, TossErrorDefinition>> = {
   INCORRECT_BASIC_AUTH_FORMAT: e(403, "잘못된 요청입니다. ':' 를 포함해 인코딩해주세요."),
   INVALID_PASSWORD: e(403, '결제 비밀번호가 일치하지 않습니다.'),
   NOT_ALLOWED_CHANGING_ACCOUNT: e(403, '계좌 변경이 허용되지 않습니다.'),
-  NOT_ALLOWED_PARTIAL_REFUND: e(403, '에스크로 주문, 현금 카드 결제일 때는 부분 환불이 불가합니다. 이외 다른 결제 수단에서 부분 취소가 되지 않을 때는 토스페이먼츠에 문의해 주세요.'),
+  NOT_ALLOWED_PARTIAL_REFUND: e(
+    403,
+    '에스크로 주문, 현금 카드 결제일 때는 부분 환불이 불가합니다. 이외 다른 결제 수단에서 부분 취소가 되지 않을 때는 토스페이먼츠에 문의해 주세요.',
+  ),
   NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT: e(403, '입금 대기중인 결제는 부분 환불이 불가합니다.'),
   NOT_ALLOWED_REFUND_BANK: e(403, '환불이 허용되지 않는 은행입니다.'),
   NOT_AVAILABLE_BANK: e(403, '은행 서비스 시간이 아닙니다.'),
@@ -156,7 +172,10 @@ export const TOSS_ERRORS: Readonly<Record<string, TossErrorDefinition>> = {
   REJECT_ACCOUNT_PAYMENT: e(403, '잔액부족으로 결제에 실패했습니다.'),
   REJECT_CARD_COMPANY: e(403, '결제 승인이 거절되었습니다.'),
   REJECT_CARD_PAYMENT: e(403, '한도초과 혹은 잔액부족으로 결제에 실패했습니다.'),
-  REJECT_TOSSPAY_INVALID_ACCOUNT: e(403, '선택하신 출금 계좌가 출금이체 등록이 되어 있지 않아요. 계좌를 다시 등록해 주세요.'),
+  REJECT_TOSSPAY_INVALID_ACCOUNT: e(
+    403,
+    '선택하신 출금 계좌가 출금이체 등록이 되어 있지 않아요. 계좌를 다시 등록해 주세요.',
+  ),
   // ---- 404 -----------------------------------------------------------------------------------------------
   NOT_FOUND: e(404, '존재하지 않는 정보 입니다.'),
   NOT_FOUND_BILLING: e(404, '존재하지 않는 빌링 정보 입니다.'),
@@ -188,7 +207,7 @@ export const TOSS_ERRORS: Readonly<Record<string, TossErrorDefinition>> = {
   UNKNOWN_PAYMENT_ERROR: e(500, '결제에 실패했어요. 같은 문제가 반복된다면 은행이나 카드사로 문의해주세요.'),
 };
 
-/** A Toss error answer: `status` + `{code, message}` envelope (toss.md §5.1). Never carries secrets. */
+/** A Toss error answer: `status` + `{code, message}` envelope (docs/gateways/toss.md#errors). Never carries secrets. */
 export class TossApiError extends Error {
   constructor(
     readonly status: number,
@@ -213,7 +232,7 @@ export function tossError(code: string, message?: string): TossApiError {
 
 /**
  * Codes whose 4xx answer is transient: a retry with the same Idempotency-Key must re-execute, so the idempotency
- * store never keeps them (toss.md §1.4 recommendation, §5.2 retry column).
+ * store never keeps them (docs/gateways/toss.md#settings-for-unverified-behaviour).
  */
 export const RETRYABLE_4XX_CODES: ReadonlySet<string> = new Set([
   'PROVIDER_ERROR',

@@ -5,13 +5,13 @@ import { randomString } from '../shared/random-id';
 export { kstCompact } from '../shared/kst';
 export { randomDigits, randomString } from '../shared/random-id';
 
-/** `yyyy-MM-dd'T'HH:mm:ss+09:00`, the format of requestedAt/approvedAt/canceledAt/transactionAt (toss.md §2). */
+/** `yyyy-MM-dd'T'HH:mm:ss+09:00`, the format of requestedAt/approvedAt/canceledAt/transactionAt. */
 export function formatKst(date: Date): string {
   const p = kstParts(date);
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}+09:00`;
 }
 
-/** `yyyy-MM-dd'T'HH:mm:ss.SSSSSS` without offset: payment webhook `createdAt` (toss.md §2, §6.4). */
+/** `yyyy-MM-dd'T'HH:mm:ss.SSSSSS` without offset: a payment webhook's `createdAt` (docs/gateways/toss.md#webhooks). */
 export function formatWebhookCreatedAt(date: Date): string {
   const p = kstParts(date);
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}.${pad(p.ms, 3)}000`;
@@ -27,7 +27,7 @@ const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\
 
 /**
  * Parses the query/body date-times Toss takes without an offset (`yyyy-MM-dd'T'HH:mm:ss[.SSS]`, or a bare date
- * meaning 00:00:00, toss.md §3.8) as KST wall-clock time. Returns undefined for anything else, including dates
+ * meaning 00:00:00) as KST wall-clock time. Returns undefined for anything else, including dates
  * that do not exist (2024-02-30).
  */
 export function parseKstLocal(text: string): Date | undefined {
@@ -40,27 +40,27 @@ export function parseKstLocal(text: string): Date | undefined {
 
 const LOWER_ALPHANUMERIC = '0123456789abcdefghjkmnpqrstvwxyz';
 
-/** 32 upper-case hex chars, like `9C62B18EEF0DE3EB7F4422EB6D14BC6E` (toss.md §2). */
+/** 32 upper-case hex chars, like `9C62B18EEF0DE3EB7F4422EB6D14BC6E`. */
 export const newTransactionKey = (): string => randomBytes(16).toString('hex').toUpperCase();
-/** `X-TossPayments-Trace-Id`: 32 hex (toss.md §1.1). */
+/** `X-TossPayments-Trace-Id`: 32 hex. */
 export const newTraceId = (): string => randomBytes(16).toString('hex');
-/** `ps_` + 27 chars, like `ps_eqRGgYO1r57E4Z541ZMW3QnN2Eya` (toss.md §2). */
+/** `ps_` + 27 chars, like `ps_eqRGgYO1r57E4Z541ZMW3QnN2Eya`. */
 export const newVirtualAccountSecret = (): string => `ps_${randomString(27)}`;
 /** base64-like with `=` padding, like `Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=`; URL-safe so it fits a path. */
 export const newBillingKey = (): string => `${randomBytes(32).toString('base64url')}=`;
 export const newAuthKey = (): string => `bln_${randomString(28)}`;
 export const newReceiptKey = (): string => randomString(48);
-/** `whtrans_` + 26 lower-case chars, like `whtrans_a01j70335nkqqeg0zwzz2r4py9z` (toss.md §6.1). */
+/** `whtrans_` + 26 lower-case chars, like `whtrans_a01j70335nkqqeg0zwzz2r4py9z`. */
 export const newWebhookTransmissionId = (): string => `whtrans_${randomString(26, LOWER_ALPHANUMERIC)}`;
 
-/** mId prefix + yyyyMMddHHmmss + 5 chars, like `tviva20240213121757MvuS8` (toss.md §2). */
+/** mId prefix + yyyyMMddHHmmss + 5 chars, like `tviva20240213121757MvuS8`. */
 export function newPaymentKey(now: Date): string {
   return `tviva${kstCompact(now)}${randomString(5)}`;
 }
 
 /**
  * Masks a card number the way Toss shows it: first 8 digits, `****`, digits 13..n-1, `*` for the last one
- * (`4330123412341234` → `43301234****123*`, toss.md §9.4). Never returns the full number.
+ * (`4330123412341234` → `43301234****123*`). Never returns the full number.
  */
 export function maskCardNumber(cardNumber: string): string {
   const digits = cardNumber.replace(/\D/g, '');
@@ -70,8 +70,9 @@ export function maskCardNumber(cardNumber: string): string {
 
 /**
  * VAT included in a taxable amount: round half-up of (amount − taxFree) / 11, integer arithmetic only
- * (toss.md §2, §9.6: 1000→91, 9026→821, 10000 with 3000 tax-free→636). Deliberately not imported from the
- * library's domain/money.ts: the simulator is the library's oracle, so it must not share the code it checks.
+ * (1000→91, 9026→821, 10000 with 3000 tax-free→636; docs/gateways/toss.md#identifiers-and-amounts). Deliberately
+ * not imported from the library's domain/money.ts: the simulator is the library's oracle, so it must not share the
+ * code it checks.
  */
 export function vatOf(amount: number, taxFreeAmount: number): number {
   const taxable = amount - taxFreeAmount;
@@ -80,7 +81,7 @@ export function vatOf(amount: number, taxFreeAmount: number): number {
 }
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
-/** 2–300 chars of `A-Z a-z 0-9 - _ = . @` (toss.md §2). */
+/** 2–300 chars of `A-Z a-z 0-9 - _ = . @`. */
 export const CUSTOMER_KEY_PATTERN = /^[A-Za-z0-9\-_=.@]{2,300}$/;
 
 export const isPositiveInteger = (value: unknown): value is number =>
@@ -90,8 +91,32 @@ export const isNonNegativeInteger = (value: unknown): value is number =>
 export const isNonEmptyString = (value: unknown, maxLength: number): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= maxLength;
 
-/** Bank codes (toss.md §4.3) accepted for virtual accounts and refund accounts. */
+/** Bank codes accepted for virtual accounts and refund accounts. */
 export const BANK_CODES: ReadonlySet<string> = new Set([
-  '39', '34', '12', '32', '45', '64', '88', '48', '27', '20', '71', '50', '37', '35', '90', '89', '92', '81', '54',
-  '03', '06', '31', '02', '11', '23', '07',
+  '39',
+  '34',
+  '12',
+  '32',
+  '45',
+  '64',
+  '88',
+  '48',
+  '27',
+  '20',
+  '71',
+  '50',
+  '37',
+  '35',
+  '90',
+  '89',
+  '92',
+  '81',
+  '54',
+  '03',
+  '06',
+  '31',
+  '02',
+  '11',
+  '23',
+  '07',
 ]);

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock';
 import { RETRYABLE_4XX_CODES } from './toss-simulator.errors';
 
-/** toss.md §1.4: a key is valid for 15 days from its first use. */
+/** A key is valid for 15 days from its first use (docs/gateways/toss.md#idempotency). */
 export const IDEMPOTENCY_TTL_MS = 15 * 24 * 60 * 60 * 1000;
-/** toss.md §1.4: longer keys are refused with 400 INVALID_IDEMPOTENCY_KEY. */
+/** Longer keys are refused with 400 INVALID_IDEMPOTENCY_KEY. */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 300;
 
 export interface StoredResponse {
@@ -13,13 +13,10 @@ export interface StoredResponse {
 }
 
 type Entry =
-  | { state: 'in-flight'; expiresAtMs: number }
-  | { state: 'done'; expiresAtMs: number; response: StoredResponse };
+  { state: 'in-flight'; expiresAtMs: number } | { state: 'done'; expiresAtMs: number; response: StoredResponse };
 
 export type IdempotencyLookup =
-  | { kind: 'new'; ticket: IdempotencyTicket }
-  | { kind: 'in-flight' }
-  | { kind: 'replay'; response: StoredResponse };
+  { kind: 'new'; ticket: IdempotencyTicket } | { kind: 'in-flight' } | { kind: 'replay'; response: StoredResponse };
 
 /** Handed to the request that owns a key; exactly one of `complete` / `abandon` must follow. */
 export interface IdempotencyTicket {
@@ -28,11 +25,13 @@ export interface IdempotencyTicket {
 }
 
 /**
- * The Idempotency-Key store of toss.md §1.4. Scope = (key, secret key, path, method); the body is *not* part of
- * the scope, so reusing a key with a different body replays the first response (observed [O]). Whether error
- * answers are replayed is undocumented [U]: `replayErrors: 'business'` (default) replays 2xx and final 4xx and
- * drops transient codes (PROVIDER_ERROR, CARD_PROCESSING_ERROR, FORBIDDEN_CONSECUTIVE_REQUEST, 409, 429) so a retry
- * with the same key re-executes; `'none'` replays only 2xx. 5xx is never stored, whatever the setting.
+ * The Idempotency-Key store (docs/gateways/toss.md#idempotency). Scope = (key, secret key, path, method); the body
+ * is *not* part of the scope, so reusing a key with a different body replays the first response (as merchants have
+ * observed). Whether error answers are replayed Toss does not say
+ * (docs/gateways/toss.md#settings-for-unverified-behaviour): `replayErrors: 'business'` (default) replays 2xx and
+ * final 4xx and drops transient codes (PROVIDER_ERROR, CARD_PROCESSING_ERROR, FORBIDDEN_CONSECUTIVE_REQUEST, 409,
+ * 429) so a retry with the same key re-executes; `'none'` replays only 2xx. 5xx is never stored, whatever the
+ * setting.
  */
 export class TossIdempotencyStore {
   private readonly entries = new Map<string, Entry>();

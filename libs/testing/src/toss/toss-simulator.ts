@@ -1,9 +1,16 @@
-import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { type Clock, systemClock } from '../clock';
 import { FaultRegistry } from '../shared/fault-registry';
 import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
-import { type Exchange, type ParsedRequest, type RecordedRequest, type SimulatorAnswer, assertHttpUrl, jsonRouteReaders, listen } from '../shared/simulator-http';
+import {
+  type Exchange,
+  type ParsedRequest,
+  type RecordedRequest,
+  type SimulatorAnswer,
+  assertHttpUrl,
+  jsonRouteReaders,
+  listen,
+} from '../shared/simulator-http';
 import { TOSS_ERRORS, TossApiError, tossError } from './toss-simulator.errors';
 import type { TossFault } from './toss-simulator.faults';
 import { formatKst, formatWebhookCreatedAt, newTraceId, newWebhookTransmissionId } from './toss-simulator.format';
@@ -13,10 +20,11 @@ import {
   type TossWebhookDispatcher,
   type WebhookDelivery,
   createTossWebhookDispatcher,
+  signPayoutWebhook,
   tossWebhookEvent,
 } from './toss-simulator.webhooks';
 
-/** The docs' public test keys (toss.md §1.3): they work without an account. */
+/** Toss's published test keys: they work without a merchant account. */
 export const TOSS_TEST_SECRET_KEY = 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R';
 export const TOSS_TEST_CLIENT_KEY = 'test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq';
 
@@ -32,22 +40,24 @@ export interface TossSimulatorOptions {
   webhookUrl?: string;
   /** Multiplies the retry schedule (1, 4, 16, … minutes); default 1/60000 (1 min → 1 ms). */
   webhookTimeScale?: number;
-  /** Per-attempt timeout; default 10_000 (toss.md §6.1). */
+  /** Per-attempt timeout; default 10_000 (docs/gateways/toss.md#replies-and-retries). */
   webhookTimeoutMs?: number;
   /** 64-hex 보안 키 used by `signPayoutWebhook`. */
   payoutSecurityKey?: string;
   /**
-   * How the 보안 키 becomes the HMAC key [U] (toss.md §6.3): its UTF-8 bytes (default; what public implementations
+   * How the 보안 키 becomes the HMAC key, which Toss does not say
+   * (docs/gateways/toss.md#settings-for-unverified-behaviour): its UTF-8 bytes (default; what public implementations
    * do) or the 32 bytes it hex-decodes to.
    */
   payoutSecurityKeyEncoding?: 'utf8' | 'hex';
   /**
-   * Idempotency replay of error answers (toss.md §1.4 [U]). 'business' (default): replay 2xx and 4xx except the
+   * Idempotency replay of error answers, which Toss does not document
+   * (docs/gateways/toss.md#settings-for-unverified-behaviour). 'business' (default): replay 2xx and 4xx except the
    * retryable codes (PROVIDER_ERROR, CARD_PROCESSING_ERROR, FORBIDDEN_CONSECUTIVE_REQUEST, 409, 429);
    * 'none': replay 2xx only. 5xx and transport faults are never stored.
    */
   replayErrors?: 'business' | 'none';
-  /** Stay PARTIAL_CANCELED when partial cancels drain the balance to 0 (toss.md §3.3); default false. */
+  /** Stay PARTIAL_CANCELED when partial cancels drain the balance to 0, as real answers show; default false. */
   partialCanceledAtZeroQuirk?: boolean;
   /** Added to every response; default 0. */
   latencyMs?: number;
@@ -74,8 +84,8 @@ interface Answer {
 }
 
 /**
- * An in-process fake of the Toss Payments core API v1 (toss.md), on plain `node:http` so it keeps up with a
- * benchmark. JSON in/out on 127.0.0.1. See toss.md §11 for the checklist it implements.
+ * An in-process fake of the Toss Payments core API v1, on plain `node:http` so it keeps up with a benchmark. JSON
+ * in/out on 127.0.0.1. What it models and which undocumented behaviours are settings: docs/gateways/toss.md#simulator.
  */
 export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   readonly url: string;
@@ -92,7 +102,10 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
     private readonly options: TossSimulatorOptions,
     url: string,
   ) {
-    super({ server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 }, new FaultRegistry<TossFault>());
+    super(
+      { server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 },
+      new FaultRegistry<TossFault>(),
+    );
     this.url = url;
     this.secretKeys = options.secretKeys ?? [TOSS_TEST_SECRET_KEY];
     this.setWebhookUrl(options.webhookUrl);
@@ -114,7 +127,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
             createdAt: formatWebhookCreatedAt(this.clock.now()),
             data: payment,
           }),
-        // DEPOSIT_CALLBACK is flat and has no eventType field (toss.md §6.2).
+        // DEPOSIT_CALLBACK is flat and has no eventType field.
         depositCallback: (body) =>
           this.emitWebhook('DEPOSIT_CALLBACK', {
             createdAt: formatWebhookCreatedAt(this.clock.now()),
@@ -181,7 +194,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
     this.store.depositError(ref);
   }
 
-  /** expired = true, no webhook (toss.md §4.5). */
+  /** expired = true, no webhook (docs/gateways/toss.md#server-issued-virtual-accounts). */
   expireVirtualAccount(ref: PaymentRef): void {
     this.store.expireVirtualAccount(ref);
   }
@@ -215,42 +228,31 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   }
 
   /**
-   * Signs a payout/seller webhook per toss.md §6.3: HMAC-SHA256 over `<raw body>:<transmission-time>` with the
-   * 보안 키. The header carries two slots as during a key rotation: the first is signed with a retired key (a
-   * value derived from the current one, which no verifier holds), the second with the current key, so a verifier
-   * must accept a match in *either* slot.
+   * Signs a payout/seller webhook the way Toss does (docs/gateways/toss.md#payout-signatures), with the simulator's
+   * 보안 키; see `signPayoutWebhook` in toss-simulator.webhooks.ts for the two signature slots.
    */
   signPayoutWebhook(body: object, transmissionTime?: string): { headers: Record<string, string>; rawBody: string } {
     const securityKey = this.options.payoutSecurityKey;
     if (!securityKey) throw new Error('TossSimulator.signPayoutWebhook: start the simulator with payoutSecurityKey');
-    const time = transmissionTime ?? formatKst(this.clock.now());
-    const rawBody = JSON.stringify(body);
-    const encoding = this.options.payoutSecurityKeyEncoding ?? 'utf8';
-    const retiredKey = createHash('sha256').update(`retired:${securityKey}`).digest('hex');
-    const sign = (key: string) =>
-      createHmac('sha256', Buffer.from(key, encoding)).update(`${rawBody}:${time}`, 'utf8').digest('base64');
-    return {
-      rawBody,
-      headers: {
-        'content-type': 'application/json',
-        'tosspayments-webhook-transmission-time': time,
-        'tosspayments-webhook-transmission-retried-count': '0',
-        'tosspayments-webhook-transmission-id': newWebhookTransmissionId(),
-        'tosspayments-webhook-signature': `v1:${sign(retiredKey)},v1:${sign(securityKey)}`,
-      },
-    };
+    return signPayoutWebhook(body, {
+      securityKey,
+      encoding: this.options.payoutSecurityKeyEncoding ?? 'utf8',
+      transmissionTime: transmissionTime ?? formatKst(this.clock.now()),
+    });
   }
 
   // ---- HTTP ------------------------------------------------------------------------------------------------
 
   private emitWebhook(eventType: string, body: unknown): void {
-    if (this.webhookUrl) this.webhooks.send(this.webhookUrl, newWebhookTransmissionId(), tossWebhookEvent(eventType, body));
+    if (this.webhookUrl)
+      this.webhooks.send(this.webhookUrl, newWebhookTransmissionId(), tossWebhookEvent(eventType, body));
   }
 
   /**
    * Transport faults come from the shared kit. The answer is written after the latency: the idempotency key stays
    * "in flight" until then (its ticket settles with the write), the delay standing for the gateway's processing
-   * time, which is when Toss answers a duplicate with 409 (toss.md §1.4). A drop-after-commit settles the ticket
+   * time, which is when Toss answers a duplicate with 409 (docs/gateways/toss.md#idempotency). A drop-after-commit
+   * settles the ticket
    * too: Toss stored that answer under the Idempotency-Key, so a retry with the same key replays it.
    */
   protected handle(exchange: Exchange<RecordedRequest>): void {
@@ -282,7 +284,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
     const secretKey = this.authenticate(headers.authorization);
     const liveMode = secretKey.startsWith('live_');
 
-    // toss.md §1.5: test keys only; ignored with live keys; an unknown code is itself an error.
+    // TossPayments-Test-Code: test keys only; ignored with live keys; an unknown code is itself an error.
     const testCode = headers['tosspayments-test-code'];
     if (testCode !== undefined && !liveMode) {
       const definition = TOSS_ERRORS[testCode];
@@ -290,7 +292,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
       throw new TossApiError(definition.status, testCode, definition.message);
     }
 
-    // toss.md §1.4: accepted on every POST, ignored on GET (and the other, naturally idempotent, methods).
+    // Idempotency-Key: accepted on every POST, ignored on GET (and the other, naturally idempotent, methods).
     let ticket: IdempotencyTicket | undefined;
     const idempotencyKey = headers['idempotency-key'];
     if (method === 'POST' && idempotencyKey) {
@@ -309,7 +311,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
     }
   }
 
-  /** toss.md §1.2: `Basic base64(secretKey + ":")`; the colon is mandatory. */
+  /** `Basic base64(secretKey + ":")`; the colon is mandatory (docs/gateways/toss.md#transport-and-authentication). */
   private authenticate(authorization: string | undefined): string {
     const match = authorization ? /^Basic\s+(\S+)\s*$/i.exec(authorization) : null;
     if (!match) throw tossError('UNAUTHORIZED_KEY');
@@ -317,7 +319,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
     const colon = decoded.indexOf(':');
     if (colon < 0) throw tossError('INCORRECT_BASIC_AUTH_FORMAT');
     const secretKey = decoded.slice(0, colon);
-    // A key copied with a UTF-8 BOM (base64 starting `77u/`, toss.md §1.2) does not match and is refused here.
+    // A key copied with a UTF-8 BOM (base64 starting `77u/`) does not match and is refused here.
     if (!this.secretKeys.includes(secretKey)) throw tossError('UNAUTHORIZED_KEY');
     return secretKey;
   }
@@ -356,7 +358,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
       const billingKey = param(m[1]);
       if (method === 'DELETE') {
         this.store.deleteBilling(billingKey);
-        return undefined; // toss.md §3.6 (d): 200 with an empty body
+        return undefined; // deleting a billing key answers 200 with an empty body
       }
       only('POST');
       return this.store.chargeBilling(billingKey, body());
@@ -378,7 +380,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   }
 }
 
-/** Toss answers JSON (no content-type on an empty body) with a trace id (toss.md §1.1). */
+/** Toss answers JSON (no content-type on an empty body) with a trace id. */
 function wireAnswer(answer: Answer, ticket?: IdempotencyTicket): SimulatorAnswer {
   return {
     status: answer.status,

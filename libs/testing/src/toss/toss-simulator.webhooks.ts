@@ -1,8 +1,9 @@
+import { createHash, createHmac } from 'node:crypto';
 import type { Clock } from '../clock';
 import { WebhookDispatcher } from '../shared/webhook-dispatcher';
-import { formatKst } from './toss-simulator.format';
+import { formatKst, newWebhookTransmissionId } from './toss-simulator.format';
 
-/** toss.md §6.1: up to 7 retries after the first attempt, at these intervals (minutes). */
+/** Up to 7 retries after the first attempt, after these minutes (docs/gateways/toss.md#replies-and-retries). */
 export const WEBHOOK_RETRY_MINUTES: readonly number[] = [1, 4, 16, 64, 256, 1024, 4096];
 
 export interface WebhookDelivery {
@@ -37,10 +38,10 @@ export const tossWebhookEvent = (eventType: string, body: unknown): TossWebhookE
 });
 
 /**
- * Delivers Toss webhooks (toss.md §6.1): POST JSON, success only on HTTP 200 within the timeout, otherwise retry
- * on the (scaled) schedule. The transmission id (the event id, `newWebhookTransmissionId()`) stays the same across
- * retries of one event, so a receiver can dedupe on it ([U] in the spec, the only sensible reading of "unique per
- * webhook"); retried-count counts retries.
+ * Delivers Toss webhooks (docs/gateways/toss.md#replies-and-retries): POST JSON, success only on HTTP 200 within the
+ * timeout, otherwise retry on the (scaled) schedule. The transmission id (the event id, `newWebhookTransmissionId()`)
+ * stays the same across retries of one event, so a receiver can dedupe on it (Toss only says it is unique per webhook;
+ * this is the one sensible reading); retried-count counts retries.
  */
 export function createTossWebhookDispatcher(options: WebhookDispatcherOptions): TossWebhookDispatcher {
   return new WebhookDispatcher<TossWebhookEvent, WebhookDelivery>({
@@ -57,7 +58,7 @@ export function createTossWebhookDispatcher(options: WebhookDispatcherOptions): 
     }),
     settle: ({ id, event, attempt }, { status }) => ({
       delivery: { id, eventType: event.eventType, attempt, status, body: event.body, at: options.clock.now() },
-      // toss.md §6.1: only HTTP 200 counts as delivered (an older blog says 2xx; 200 is the stricter reading).
+      // Only HTTP 200 counts as delivered (an older Toss blog says 2xx; 200 is the stricter reading).
       delivered: status === 200,
     }),
     // After 8 attempts Toss marks the event 실패 and stops.
@@ -66,4 +67,31 @@ export function createTossWebhookDispatcher(options: WebhookDispatcherOptions): 
       return minutes === undefined ? undefined : minutes * 60_000;
     },
   });
+}
+
+/**
+ * A payout/seller webhook signed as Toss signs it: HMAC-SHA256 over `<raw body>:<transmission-time>` with the 보안 키
+ * (docs/gateways/toss.md#payout-signatures). The header carries two slots as during a key rotation: the first is
+ * signed with a retired key (a value derived from the current one, which no verifier holds), the second with the
+ * current key, so a verifier must accept a match in *either* slot.
+ */
+export function signPayoutWebhook(
+  body: object,
+  signing: { securityKey: string; encoding: 'utf8' | 'hex'; transmissionTime: string },
+): { headers: Record<string, string>; rawBody: string } {
+  const { securityKey, encoding, transmissionTime: time } = signing;
+  const rawBody = JSON.stringify(body);
+  const retiredKey = createHash('sha256').update(`retired:${securityKey}`).digest('hex');
+  const sign = (key: string) =>
+    createHmac('sha256', Buffer.from(key, encoding)).update(`${rawBody}:${time}`, 'utf8').digest('base64');
+  return {
+    rawBody,
+    headers: {
+      'content-type': 'application/json',
+      'tosspayments-webhook-transmission-time': time,
+      'tosspayments-webhook-transmission-retried-count': '0',
+      'tosspayments-webhook-transmission-id': newWebhookTransmissionId(),
+      'tosspayments-webhook-signature': `v1:${sign(retiredKey)},v1:${sign(securityKey)}`,
+    },
+  };
 }

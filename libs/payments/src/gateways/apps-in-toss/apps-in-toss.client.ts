@@ -38,50 +38,73 @@ export interface AppsInTossResult<T> extends GatewayCallResult<T> {
   status: number;
 }
 
-/** `x-toss-user-key` (apps-in-toss.md §3, §4): every pay call names the buyer; never cached across users. */
+/** `x-toss-user-key`: every pay call names the buyer; never cached across users (docs/gateways/apps-in-toss.md#buyer-identity). */
 export const APPS_IN_TOSS_USER_KEY_HEADER = 'x-toss-user-key';
 
 /**
- * Wire calls to the four TossPay partner endpoints (apps-in-toss.md §4). Every call goes through the one mTLS
- * dispatcher of the shared HTTP client (§1.2: plain `fetch` without a dispatcher would not present the certificate).
- * Each method takes the buyer's userKey explicitly (§7). Non-SUCCESS envelopes become typed errors
+ * Wire calls to the four TossPay partner endpoints (docs/gateways/apps-in-toss.md#flows). Every call goes through the
+ * one mTLS dispatcher of the shared HTTP client: a plain `fetch` without that dispatcher would not present the
+ * certificate, and Toss would refuse the handshake (docs/gateways/apps-in-toss.md#authentication). Each method takes
+ * the buyer's userKey explicitly, so no key is ever reused across buyers. Non-SUCCESS envelopes become typed errors
  * (apps-in-toss.errors.ts); transport failures surface as the HTTP client's GatewayUnavailableError.
  */
 export class AppsInTossClient {
   constructor(private readonly http: AppsInTossHttpTransport) {}
 
-  /** POST …/pay/make-payment (apps-in-toss.md §4.1). */
-  makePayment(userKey: string, body: AppsInTossMakePaymentBody): Promise<AppsInTossResult<AppsInTossMakePaymentResult>> {
+  /** POST …/pay/make-payment. */
+  makePayment(
+    userKey: string,
+    body: AppsInTossMakePaymentBody,
+  ): Promise<AppsInTossResult<AppsInTossMakePaymentResult>> {
     return this.call('make-payment', userKey, body, body.orderNo);
   }
 
-  /** POST …/pay/execute-payment (apps-in-toss.md §4.2): money moves here. */
-  async executePayment(userKey: string, body: AppsInTossExecutePaymentBody): Promise<AppsInTossResult<AppsInTossExecuteResult>> {
+  /** POST …/pay/execute-payment: money moves here. */
+  async executePayment(
+    userKey: string,
+    body: AppsInTossExecutePaymentBody,
+  ): Promise<AppsInTossResult<AppsInTossExecuteResult>> {
     const result = await this.call<AppsInTossExecuteResult>('execute-payment', userKey, body, body.orderNo);
-    // apps-in-toss.md §2, §7: the success body carries the legacy `code`/`errorCode`; a non-zero code or an errorCode
-    // is a failure even under resultType SUCCESS.
+    // The success body carries TossPay's legacy `code`/`errorCode`; a non-zero code or an errorCode is read as a
+    // failure even under resultType SUCCESS (docs/gateways/apps-in-toss.md#envelope).
     const { code, errorCode } = result.body;
     const codeIsZero = code === undefined || code === null || code === 0 || code === '0';
     if (!codeIsZero || (typeof errorCode === 'string' && errorCode.length > 0)) {
-      throw appsInTossErrorFromResponse(result.status, { resultType: 'FAIL', success: result.body }, {
-        operation: 'execute-payment',
-        orderId: body.orderNo,
-      });
+      throw appsInTossErrorFromResponse(
+        result.status,
+        { resultType: 'FAIL', success: result.body },
+        {
+          operation: 'execute-payment',
+          orderId: body.orderNo,
+        },
+      );
     }
     return result;
   }
 
-  /** POST …/pay/refund-payment (apps-in-toss.md §4.3): full refunds only. */
-  refundPayment(userKey: string, body: AppsInTossRefundPaymentBody, orderId?: string): Promise<AppsInTossResult<AppsInTossRefundResult>> {
+  /** POST …/pay/refund-payment: full refunds only. */
+  refundPayment(
+    userKey: string,
+    body: AppsInTossRefundPaymentBody,
+    orderId?: string,
+  ): Promise<AppsInTossResult<AppsInTossRefundResult>> {
     return this.call('refund-payment', userKey, body, orderId);
   }
 
-  /** POST …/pay/get-payment-status (apps-in-toss.md §4.4): 404 when unknown. */
-  getPaymentStatus(userKey: string, body: AppsInTossPaymentStatusBody): Promise<AppsInTossResult<AppsInTossPaymentStatus>> {
+  /** POST …/pay/get-payment-status: 404 when unknown. */
+  getPaymentStatus(
+    userKey: string,
+    body: AppsInTossPaymentStatusBody,
+  ): Promise<AppsInTossResult<AppsInTossPaymentStatus>> {
     return this.call('get-payment-status', userKey, body, body.orderNo);
   }
 
-  private async call<T>(operation: string, userKey: string, body: object, orderId?: string): Promise<AppsInTossResult<T>> {
+  private async call<T>(
+    operation: string,
+    userKey: string,
+    body: object,
+    orderId?: string,
+  ): Promise<AppsInTossResult<T>> {
     const response = await this.http.request<AppsInTossEnvelope<T>>({
       operation,
       method: 'POST',
@@ -90,7 +113,7 @@ export class AppsInTossClient {
       json: body,
     });
     const envelope = response.body;
-    // apps-in-toss.md §2: parse the body regardless of the HTTP status; the envelope decides.
+    // The body is parsed whatever the HTTP status: the envelope decides (docs/gateways/apps-in-toss.md#envelope).
     if (!isRecord(envelope) || typeof envelope.resultType !== 'string') {
       if (isSuccessStatus(response.status)) throw malformedResponse(operation, 'not a resultType envelope');
       throw appsInTossErrorFromResponse(response.status, envelope, { operation, orderId });

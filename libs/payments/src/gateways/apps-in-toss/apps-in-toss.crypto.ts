@@ -3,10 +3,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { InvalidInputError } from '../../domain/errors';
 
 /**
- * Loading and checking the mTLS credentials of Apps-in-Toss (apps-in-toss.md §1.2: a certificate file and a key file
- * per app, PEM; the key is PKCS#8 in the official examples). Accepted forms for each value:
+ * Loading and checking the mTLS credentials of Apps-in-Toss: the console issues a certificate file and a key file per
+ * app, as PEM; the key is PKCS#8 in the official examples (docs/gateways/apps-in-toss.md#certificate-forms). Accepted
+ * forms for each value:
  * - PEM text;
- * - PEM text whose newlines arrived as literal `\n` escapes (a PEM stored in a one-line env var, §1.2);
+ * - PEM text whose newlines arrived as literal `\n` escapes (a PEM stored in a one-line env var);
  * - a path to a PEM or DER file.
  * Every problem is an `InvalidInputError` naming the field (`tlsCert`, `tlsKey`, `ca`); messages never quote the
  * value, because a misplaced value may be key material.
@@ -16,7 +17,7 @@ import { InvalidInputError } from '../../domain/errors';
 export interface AppsInTossCertificateSet {
   tlsCert: string;
   tlsKey: string;
-  /** Absent: the public CA store verifies the server (apps-in-toss.md §1.2). */
+  /** Absent: the public CA store verifies the server (Toss's server certificate chains to a public CA). */
   ca?: string;
 }
 
@@ -76,7 +77,10 @@ export function loadPemSource(value: unknown, field: AppsInTossCredentialField):
  * Loads and checks one credential set: the certificate parses (X.509), the key parses, the key belongs to the
  * certificate (`X509Certificate.checkPrivateKey`), the certificate has not expired, and `ca` holds certificates only.
  */
-export function loadAppsInTossCredentials(set: AppsInTossCertificateSet, now: Date = new Date()): AppsInTossCredentials {
+export function loadAppsInTossCredentials(
+  set: AppsInTossCertificateSet,
+  now: Date = new Date(),
+): AppsInTossCredentials {
   const certPem = loadPemSource(set?.tlsCert, 'tlsCert');
   const certBlocks = pemBlocks(certPem);
   const certificates = certBlocks.filter((block) => block.label === 'CERTIFICATE');
@@ -90,7 +94,10 @@ export function loadAppsInTossCredentials(set: AppsInTossCertificateSet, now: Da
   const keyPem = loadPemSource(set?.tlsKey, 'tlsKey');
   const keyBlocks = pemBlocks(keyPem);
   if (keyBlocks.some((block) => block.label === 'ENCRYPTED PRIVATE KEY') || /Proc-Type:\s*4,ENCRYPTED/.test(keyPem)) {
-    throw new InvalidInputError('tlsKey', 'is an encrypted private key; provide the unencrypted key (stored as a secret)');
+    throw new InvalidInputError(
+      'tlsKey',
+      'is an encrypted private key; provide the unencrypted key (stored as a secret)',
+    );
   }
   const keyBlock = keyBlocks.find((block) => /PRIVATE KEY$/.test(block.label));
   if (!keyBlock) {
@@ -108,20 +115,14 @@ export function loadAppsInTossCredentials(set: AppsInTossCertificateSet, now: Da
   }
   const validTo = new Date(leaf.validTo);
   if (!Number.isNaN(validTo.getTime()) && validTo.getTime() <= now.getTime()) {
-    // Toss refuses an expired client certificate at the handshake: every call would fail (apps-in-toss.md §1.2).
-    throw new InvalidInputError('tlsCert', `expired at ${validTo.toISOString()}; re-issue it in the Apps-in-Toss console`);
+    // Toss refuses an expired client certificate at the handshake: every call would fail.
+    throw new InvalidInputError(
+      'tlsCert',
+      `expired at ${validTo.toISOString()}; re-issue it in the Apps-in-Toss console`,
+    );
   }
 
-  let ca: string | undefined;
-  if (set?.ca !== undefined && set.ca !== null) {
-    const caPem = loadPemSource(set.ca, 'ca');
-    const caBlocks = pemBlocks(caPem);
-    if (caBlocks.length === 0 || caBlocks.some((block) => block.label !== 'CERTIFICATE')) {
-      throw new InvalidInputError('ca', 'must contain PEM certificates only');
-    }
-    caBlocks.forEach((block, index) => parseCertificate(block.pem, 'ca', index));
-    ca = caBlocks.map((block) => block.pem).join('\n') + '\n';
-  }
+  const ca = set?.ca !== undefined && set.ca !== null ? loadCaCertificates(set.ca) : undefined;
 
   return {
     cert: certificates.map((block) => block.pem).join('\n') + '\n',
@@ -134,6 +135,16 @@ export function loadAppsInTossCredentials(set: AppsInTossCertificateSet, now: Da
     validFrom: new Date(leaf.validFrom),
     validTo,
   };
+}
+
+/** Extra trust anchors for the server: PEM certificates only, each readable. */
+function loadCaCertificates(value: string): string {
+  const caBlocks = pemBlocks(loadPemSource(value, 'ca'));
+  if (caBlocks.length === 0 || caBlocks.some((block) => block.label !== 'CERTIFICATE')) {
+    throw new InvalidInputError('ca', 'must contain PEM certificates only');
+  }
+  caBlocks.forEach((block, index) => parseCertificate(block.pem, 'ca', index));
+  return caBlocks.map((block) => block.pem).join('\n') + '\n';
 }
 
 /** The same checks as `loadAppsInTossCredentials`, as boot problems (`gateways.appsInToss.<field>: <problem>`). */
@@ -174,7 +185,10 @@ function normalizePemText(text: string): string {
 }
 
 function unquote(text: string): string {
-  if (text.length >= 2 && ((text.startsWith('"') && text.endsWith('"')) || (text.startsWith("'") && text.endsWith("'")))) {
+  if (
+    text.length >= 2 &&
+    ((text.startsWith('"') && text.endsWith('"')) || (text.startsWith("'") && text.endsWith("'")))
+  ) {
     return text.slice(1, -1).trim();
   }
   return text;
@@ -185,7 +199,9 @@ function derToPem(content: Buffer, field: AppsInTossCredentialField): string {
   if (field === 'tlsKey') {
     for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
       try {
-        return createPrivateKey({ key: content, format: 'der', type }).export({ type: 'pkcs8', format: 'pem' }).toString();
+        return createPrivateKey({ key: content, format: 'der', type })
+          .export({ type: 'pkcs8', format: 'pem' })
+          .toString();
       } catch {
         // try the next DER encoding
       }

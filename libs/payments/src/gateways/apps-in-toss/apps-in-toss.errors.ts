@@ -7,25 +7,38 @@ import type { AppsInTossEnvelope } from './apps-in-toss.types';
 export const APPS_IN_TOSS_GATEWAY = 'appsInToss';
 
 /**
- * What an Apps-in-Toss failure means for us. Decided by `resultType` first, then by `errorCode` (apps-in-toss.md §2):
+ * What an Apps-in-Toss failure means for us. Decided by `resultType` first, then by `errorCode`
+ * (docs/gateways/apps-in-toss.md#error-mapping):
  * - unknown-outcome: a transport-class failure on Toss's side (HTTP_TIMEOUT / NETWORK_ERROR / INTERRUPTED, and
  *                    INTERNAL_ERROR, whose outcome nobody states) or a 5xx without an envelope: the call may have taken
- *                    effect, so a money-moving call is UNKNOWN and read back with get-payment-status (§2, §7);
- * - duplicate:       PAYMENT_EXISTING_PAYMENT, the orderNo was used before (§2);
+ *                    effect, so a money-moving call is UNKNOWN and read back with get-payment-status;
+ * - duplicate:       PAYMENT_EXISTING_PAYMENT, the orderNo was used before;
  * - configuration:   the merchant's TossPay key in the console is wrong or missing, or the partner is not allowed;
  * - request:         INVALID_PARAMETER and its kin: our request was wrong;
- * - not-found:       get-payment-status answers 404 for an unknown payToken/orderNo (§4.4);
+ * - not-found:       get-payment-status answers 404 for an unknown payToken/orderNo;
  * - decline:         every other FAIL: a definitive refusal, nothing moved.
  */
-export type AppsInTossErrorCategory = 'unknown-outcome' | 'duplicate' | 'configuration' | 'request' | 'not-found' | 'decline';
+export type AppsInTossErrorCategory =
+  'unknown-outcome' | 'duplicate' | 'configuration' | 'request' | 'not-found' | 'decline';
 
-/** Envelope `resultType`s after which the real outcome is unknown (apps-in-toss.md §2, [U] for INTERNAL_ERROR). */
-export const UNKNOWN_OUTCOME_RESULT_TYPES: ReadonlySet<string> = new Set(['HTTP_TIMEOUT', 'NETWORK_ERROR', 'INTERRUPTED', 'INTERNAL_ERROR']);
+/**
+ * Envelope `resultType`s after which the real outcome is unknown. For INTERNAL_ERROR no source says whether the call
+ * took effect, so it is treated as unknown too: the safe reading for a call that may have moved money.
+ */
+export const UNKNOWN_OUTCOME_RESULT_TYPES: ReadonlySet<string> = new Set([
+  'HTTP_TIMEOUT',
+  'NETWORK_ERROR',
+  'INTERRUPTED',
+  'INTERNAL_ERROR',
+]);
 
-/** Codes with a known meaning (apps-in-toss.md §2: [G][D] codes, plus the [T] codes seen in client mappings). */
-export const APPS_IN_TOSS_ERROR_TABLE: ReadonlyMap<string, AppsInTossErrorCategory> = buildErrorCodeTable<AppsInTossErrorCategory>(
-  'apps-in-toss.errors',
-  [
+/**
+ * Codes with a known meaning: the codes the TossPay guide documents, plus codes seen only in third-party client
+ * mappings (EXECUTE_PAY_NOT_APPROVED, REJECT_CARD_COMPANY, PAUSE_USER, REFUND_EXCEED_DAILY, COMMON_UNAUTHORIZED,
+ * FORBIDDEN_REQUEST), classified by what their names say.
+ */
+export const APPS_IN_TOSS_ERROR_TABLE: ReadonlyMap<string, AppsInTossErrorCategory> =
+  buildErrorCodeTable<AppsInTossErrorCategory>('apps-in-toss.errors', [
     [['PAYMENT_EXISTING_PAYMENT'], 'duplicate'],
     [['COMMON_INVALID_API_KEY', 'COMMON_UNAUTHORIZED', 'FORBIDDEN_REQUEST'], 'configuration'],
     [['INVALID_PARAMETER'], 'request'],
@@ -41,23 +54,26 @@ export const APPS_IN_TOSS_ERROR_TABLE: ReadonlyMap<string, AppsInTossErrorCatego
       ],
       'decline',
     ],
-  ],
-);
+  ]);
 
 /** Declines that a later attempt may turn into a success (a maintenance window, a daily limit). */
 const RETRYABLE_DECLINES: ReadonlySet<string> = new Set(['COMMON_BREAK_TIME_OF_BANK', 'REFUND_EXCEED_DAILY']);
 
 export interface AppsInTossFailure {
   resultType: string;
-  /** `error.errorCode`, else a bare string `error` [T], else the resultType. */
+  /** `error.errorCode`, else a bare string `error` (seen from login endpoints), else the resultType. */
   errorCode: string;
   reason: string;
 }
 
-/** The envelope's error fields, read defensively (apps-in-toss.md §2 "parse defensively"). */
+/**
+ * The envelope's error fields, read defensively: the shapes seen in the wild differ (`error.reason`, `error.message`,
+ * `error.description`, a bare string), see docs/gateways/apps-in-toss.md#envelope.
+ */
 export function readFailure(status: number, body: unknown): AppsInTossFailure {
   const envelope: AppsInTossEnvelope<unknown> = isRecord(body) ? (body as AppsInTossEnvelope<unknown>) : {};
-  const resultType = typeof envelope.resultType === 'string' && envelope.resultType.length > 0 ? envelope.resultType : `HTTP_${status}`;
+  const resultType =
+    typeof envelope.resultType === 'string' && envelope.resultType.length > 0 ? envelope.resultType : `HTTP_${status}`;
   const error = envelope.error;
   let errorCode: string | undefined;
   let reason = '';
@@ -69,11 +85,12 @@ export function readFailure(status: number, body: unknown): AppsInTossFailure {
     if (typeof text === 'string') reason = text;
   }
   if (!errorCode && isRecord(envelope.success)) {
-    // execute-payment can carry the legacy failure fields inside `success` (apps-in-toss.md §2 [U]).
+    // execute-payment may carry TossPay's legacy failure fields inside `success` (unverified, read to be safe).
     const legacy = envelope.success as { errorCode?: unknown; msg?: unknown; code?: unknown };
     if (typeof legacy.errorCode === 'string' && legacy.errorCode.length > 0) errorCode = legacy.errorCode;
     if (!reason && typeof legacy.msg === 'string') reason = legacy.msg;
-    if (!errorCode && legacy.code !== undefined && legacy.code !== null && Number(legacy.code) !== 0) errorCode = `CODE_${String(legacy.code)}`;
+    if (!errorCode && legacy.code !== undefined && legacy.code !== null && Number(legacy.code) !== 0)
+      errorCode = `CODE_${String(legacy.code)}`;
   }
   // A gateway message is copied into errors and logs: the same scrubbing as everything else (card numbers, keys).
   return { resultType, errorCode: errorCode ?? resultType, reason: scrubText(reason).slice(0, 500) };
@@ -97,7 +114,11 @@ export interface AppsInTossErrorContext {
 }
 
 /** Turns a failed answer (any HTTP status, any non-SUCCESS resultType) into the library's typed error. */
-export function appsInTossErrorFromResponse(status: number, body: unknown, context: AppsInTossErrorContext): PaymentsError {
+export function appsInTossErrorFromResponse(
+  status: number,
+  body: unknown,
+  context: AppsInTossErrorContext,
+): PaymentsError {
   const failure = readFailure(status, body);
   const category = classifyAppsInTossFailure(status, failure);
   if (category === 'duplicate') {
@@ -124,4 +145,3 @@ export function appsInTossErrorFromResponse(status: number, body: unknown, conte
 export function malformedResponse(operation: string, what: string): GatewayUnavailableError {
   return malformedResponseError(APPS_IN_TOSS_GATEWAY, operation, what, { gatewayCode: 'MALFORMED_RESPONSE' });
 }
-

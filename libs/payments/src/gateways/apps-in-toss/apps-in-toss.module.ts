@@ -1,39 +1,67 @@
-import { createGatewayHttpClient } from '../gateway-module';
-import type { GatewayContext, GatewayDefinition } from '../gateway.definition';
+import { createGatewayHttpClient } from '../http/create-gateway-http-client';
 import type { PaymentGateway } from '../gateway.port';
-import { AppsInTossClient } from './apps-in-toss.client';
+import { PaymentGatewayModule, type GatewayContext } from '../payment-gateway-module';
+import { AppsInTossClient, APPS_IN_TOSS_USER_KEY_HEADER } from './apps-in-toss.client';
 import { credentialProblems, loadAppsInTossCredentials } from './apps-in-toss.crypto';
 import { APPS_IN_TOSS_GATEWAY } from './apps-in-toss.errors';
 import { AppsInTossGateway } from './apps-in-toss.gateway';
 import { AppsInTossGatewayOptions, resolveAppsInTossOptions } from './apps-in-toss.types';
 
 const OPTIONS_PREFIX = `gateways.${APPS_IN_TOSS_GATEWAY}`;
-/** Warn at boot when the certificate expires sooner than this (apps-in-toss.md §1.2: re-issue before expiry). */
+/**
+ * Warn at boot when the certificate expires sooner than this: Toss refuses an expired certificate at the handshake,
+ * and a new one has to be issued in the console and rolled out first (docs/gateways/apps-in-toss.md#rotation-without-restart).
+ */
 const EXPIRY_WARNING_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
- * Cross-field checks class-validator cannot express. Problems name the field as `gateways.appsInToss.<field>` and
- * never quote a certificate or key:
- * - `tlsCert` / `tlsKey` / `ca` load (PEM, `\n`-escaped PEM or file) and parse, the key matches the certificate
- *   (X509Certificate.checkPrivateKey), the certificate has not expired (apps-in-toss.md §1.2);
- * - `payBaseUrl` is https: the client certificate is the only authentication, and it is only presented over TLS.
+ * Apps-in-Toss TossPay as a gateway module: PaymentsModule validates the `gateways.appsInToss` block with
+ * `AppsInTossGatewayOptions` and `validateOptions`, then provides the adapter built by `createGateway`.
+ * See docs/gateways/apps-in-toss.md.
  */
-export function validateAppsInTossOptions(options: AppsInTossGatewayOptions): string[] {
-  const problems = credentialProblems({ tlsCert: options.tlsCert, tlsKey: options.tlsKey, ca: options.ca }, OPTIONS_PREFIX);
-  if (options.payBaseUrl !== undefined && !/^https:\/\//i.test(options.payBaseUrl)) {
-    problems.push(`${OPTIONS_PREFIX}.payBaseUrl: must be an https URL (mTLS, apps-in-toss.md §1.2)`);
+@PaymentGatewayModule<AppsInTossGatewayOptions>()
+export class AppsInTossGatewayModule {
+  static readonly gatewayName = APPS_IN_TOSS_GATEWAY;
+  static readonly optionsClass = AppsInTossGatewayOptions;
+
+  /**
+   * Cross-field checks class-validator cannot express. Problems name the field as `gateways.appsInToss.<field>` and
+   * never quote a certificate or key:
+   * - `tlsCert` / `tlsKey` / `ca` load (PEM, `\n`-escaped PEM or file) and parse, the key matches the certificate
+   *   (X509Certificate.checkPrivateKey) and the certificate has not expired;
+   * - `payBaseUrl` is https: the client certificate is the only authentication, and it is only presented over TLS.
+   * (docs/gateways/apps-in-toss.md#certificate-forms)
+   */
+  static validateOptions(options: AppsInTossGatewayOptions): string[] {
+    const problems = credentialProblems(
+      { tlsCert: options.tlsCert, tlsKey: options.tlsKey, ca: options.ca },
+      OPTIONS_PREFIX,
+    );
+    if (options.payBaseUrl !== undefined && !/^https:\/\//i.test(options.payBaseUrl)) {
+      problems.push(
+        `${OPTIONS_PREFIX}.payBaseUrl: must be an https URL (the client certificate is the authentication)`,
+      );
+    }
+    return problems;
   }
-  return problems;
+
+  static createGateway(options: AppsInTossGatewayOptions, context: GatewayContext): PaymentGateway {
+    return createAppsInTossGateway(options, context);
+  }
 }
 
 /**
  * Builds the adapter: credentials loaded once → one GatewayHttpClient whose undici dispatcher carries them (every call
- * presents the certificate; `rotateCertificate` swaps the dispatcher) → AppsInTossClient → AppsInTossGateway.
+ * presents the certificate; `rotateCertificate` swaps the dispatcher) → AppsInTossClient → AppsInTossGateway. Typed as
+ * the concrete adapter so tests and hosts can reach `certificate()` / `rotateCertificate()` without a cast.
  */
 export function createAppsInTossGateway(options: AppsInTossGatewayOptions, context: GatewayContext): AppsInTossGateway {
   const resolved = resolveAppsInTossOptions(options);
   const now = context.clock.now();
-  const credentials = loadAppsInTossCredentials({ tlsCert: options.tlsCert, tlsKey: options.tlsKey, ca: options.ca }, now);
+  const credentials = loadAppsInTossCredentials(
+    { tlsCert: options.tlsCert, tlsKey: options.tlsKey, ca: options.ca },
+    now,
+  );
   const http = createGatewayHttpClient(
     {
       gateway: APPS_IN_TOSS_GATEWAY,
@@ -43,7 +71,7 @@ export function createAppsInTossGateway(options: AppsInTossGatewayOptions, conte
       logBodies: resolved.logBodies,
       // The buyer's Toss user key is a pseudonymous personal identifier: no log line needs it (the payment id and
       // orderNo identify the call), so it is redacted like a credential.
-      sensitiveKeys: ['x-toss-user-key'],
+      sensitiveKeys: [APPS_IN_TOSS_USER_KEY_HEADER],
     },
     context,
   );
@@ -61,14 +89,3 @@ export function createAppsInTossGateway(options: AppsInTossGatewayOptions, conte
     logger: context.logger,
   });
 }
-
-/** How Apps-in-Toss plugs into PaymentsModule (registered in gateways/gateway.definitions.ts). */
-export const AppsInTossGatewayDefinition: GatewayDefinition<AppsInTossGatewayOptions> = {
-  name: APPS_IN_TOSS_GATEWAY,
-  optionsClass: AppsInTossGatewayOptions,
-  validate: validateAppsInTossOptions,
-  create: (options: AppsInTossGatewayOptions, context: GatewayContext): PaymentGateway => createAppsInTossGateway(options, context),
-};
-
-export { AppsInTossGateway } from './apps-in-toss.gateway';
-export { AppsInTossGatewayOptions, AppsInTossTimeoutOptions } from './apps-in-toss.types';

@@ -1,22 +1,32 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
- * Wire shapes of the Apps-in-Toss TossPay partner API (apps-in-toss.md §2, §4) and the `gateways.appsInToss` options
- * block. Response objects are parsed defensively: the docs show type drift between endpoints (§4.4: `cardCompanyCode`
- * is a String in execute and an Integer in status, `spreadOut` String vs Integer, `noInterest` String vs Boolean), so
- * every field the adapter reads is typed `unknown`-tolerant and coerced in the gateway.
+ * Wire shapes of the Apps-in-Toss TossPay partner API and the `gateways.appsInToss` options block. Response objects
+ * are parsed defensively: the docs show type drift between endpoints (`cardCompanyCode` is a String in execute and an
+ * Integer in status, `spreadOut` String vs Integer, `noInterest` String vs Boolean), so every field the adapter reads
+ * is typed `unknown`-tolerant and coerced in apps-in-toss.mapping.ts
+ * (docs/gateways/apps-in-toss.md#method-amounts-and-card-fields).
  */
 
-/** Production host of the pay endpoints (apps-in-toss.md §1.1; not the login host `apps-in-toss-api.toss.im`). */
+/** Production host of the pay endpoints (not the login host `apps-in-toss-api.toss.im`). */
 export const APPS_IN_TOSS_PAY_BASE_URL = 'https://pay-apps-in-toss-api.toss.im';
-/** Path prefix shared by the four pay endpoints (apps-in-toss.md §4). */
+/** Path prefix shared by the four pay endpoints. */
 export const APPS_IN_TOSS_PAY_PATH = '/api-partner/v1/apps-in-toss/pay';
 export const APPS_IN_TOSS_DEFAULT_CONNECT_MS = 5_000;
 export const APPS_IN_TOSS_DEFAULT_READ_MS = 30_000;
 
-/** `resultType` enum of the envelope (apps-in-toss.md §2). Anything other than SUCCESS is a failure. */
+/** `resultType` enum of the envelope (docs/gateways/apps-in-toss.md#envelope). Anything other than SUCCESS is a failure. */
 export type AppsInTossResultType =
   | 'SUCCESS'
   | 'HTTP_TIMEOUT'
@@ -27,14 +37,17 @@ export type AppsInTossResultType =
   | 'FAIL'
   | (string & {});
 
-/** `{ resultType, success }` / `{ resultType, error }` (apps-in-toss.md §2). `error` may also be a bare string [T]. */
+/** `{ resultType, success }` / `{ resultType, error }`. `error` may also be a bare string (seen from login endpoints). */
 export interface AppsInTossEnvelope<T> {
   resultType?: AppsInTossResultType;
   success?: T | null;
-  error?: { errorCode?: string | null; reason?: string | null; message?: string | null; description?: string | null } | string | null;
+  error?:
+    | { errorCode?: string | null; reason?: string | null; message?: string | null; description?: string | null }
+    | string
+    | null;
 }
 
-/** `payStatus` (apps-in-toss.md §4.5). Unknown future values are tolerated. */
+/** `payStatus` (docs/gateways/apps-in-toss.md#status-mapping). Unknown future values are tolerated. */
 export type AppsInTossPayStatus =
   | 'PAY_STANDBY'
   | 'PAY_APPROVED'
@@ -49,7 +62,7 @@ export type AppsInTossPayStatus =
 
 export type AppsInTossPayMethod = 'TOSS_MONEY' | 'CARD';
 
-/** make-payment request (apps-in-toss.md §4.1). */
+/** make-payment request (docs/gateways/apps-in-toss.md#prepare-make-payment). */
 export interface AppsInTossMakePaymentBody {
   orderNo: string;
   productDesc: string;
@@ -70,14 +83,14 @@ export interface AppsInTossMakePaymentResult {
   [unknownField: string]: unknown;
 }
 
-/** execute-payment request (apps-in-toss.md §4.2). */
+/** execute-payment request. */
 export interface AppsInTossExecutePaymentBody {
   payToken: string;
   orderNo?: string;
   isTestPayment: boolean;
 }
 
-/** execute-payment `success` (apps-in-toss.md §4.2, §10): card fields flat, legacy `code`/`msg`/`errorCode` included. */
+/** execute-payment `success`: card fields flat, legacy `code`/`msg`/`errorCode` included. */
 export interface AppsInTossExecuteResult {
   code?: number | string | null;
   mode?: 'LIVE' | 'TEST' | (string & {}) | null;
@@ -110,14 +123,14 @@ export interface AppsInTossExecuteResult {
   [unknownField: string]: unknown;
 }
 
-/** refund-payment request (apps-in-toss.md §4.3): no amount field, full refunds only. */
+/** refund-payment request: no amount field, full refunds only. */
 export interface AppsInTossRefundPaymentBody {
   payToken: string;
   reason: string;
   isTestPayment: boolean;
 }
 
-/** refund-payment `success` (apps-in-toss.md §4.3). */
+/** refund-payment `success`. */
 export interface AppsInTossRefundResult {
   refundNo?: string | null;
   approvalTime?: string | null;
@@ -133,14 +146,14 @@ export interface AppsInTossRefundResult {
   [unknownField: string]: unknown;
 }
 
-/** get-payment-status request (apps-in-toss.md §4.4): payToken and/or orderNo. */
+/** get-payment-status request: payToken and/or orderNo (the API reference says either is enough). */
 export interface AppsInTossPaymentStatusBody {
   payToken?: string;
   orderNo?: string;
   isTestPayment: boolean;
 }
 
-/** Card block of get-payment-status (apps-in-toss.md §4.4): nested, with Integer/Boolean types. */
+/** Card block of get-payment-status: nested, with Integer/Boolean types. */
 export interface AppsInTossStatusCard {
   noInterest?: boolean | string | null;
   spreadOut?: number | string | null;
@@ -156,7 +169,7 @@ export interface AppsInTossStatusCard {
   [unknownField: string]: unknown;
 }
 
-/** One row of get-payment-status `transactions` (apps-in-toss.md §4.4): REFUND rows carry a negative amount. */
+/** One row of get-payment-status `transactions`: REFUND rows carry a negative amount. */
 export interface AppsInTossTransaction {
   stepType?: 'PAY' | 'REFUND' | (string & {}) | null;
   transactionId?: string | null;
@@ -168,7 +181,7 @@ export interface AppsInTossTransaction {
   [unknownField: string]: unknown;
 }
 
-/** get-payment-status `success` (apps-in-toss.md §4.4). */
+/** get-payment-status `success`. */
 export interface AppsInTossPaymentStatus {
   mode?: string | null;
   payToken?: string | null;
@@ -196,17 +209,18 @@ export interface AppsInTossPaymentStatus {
   [unknownField: string]: unknown;
 }
 
-/** connectMs includes the TLS handshake with the client certificate (apps-in-toss.md §1.2). */
+/** connectMs includes the TLS handshake with the client certificate. */
 export class AppsInTossTimeoutOptions extends GatewayTimeoutOptions {}
 
 /**
- * The `gateways.appsInToss` options block. Validated at boot (whitelist + forbidNonWhitelisted), then by
- * `validateAppsInTossOptions`, which loads the certificate and key and checks that they belong together.
+ * The `gateways.appsInToss` options block (docs/gateways/apps-in-toss.md#configuration-reference). Validated at boot
+ * (whitelist + forbidNonWhitelisted), then by `AppsInTossGatewayModule.validateOptions`, which loads the certificate
+ * and key and checks that they belong together.
  */
 export class AppsInTossGatewayOptions {
   /**
-   * mTLS client certificate issued in the Apps-in-Toss console (apps-in-toss.md §1.2): a PEM string, a PEM with
-   * `\n` escapes (as env vars often carry it), or a path to a PEM/DER file. May hold the chain after the leaf.
+   * mTLS client certificate issued in the Apps-in-Toss console: a PEM string, a PEM with `\n` escapes (as env vars
+   * often carry it), or a path to a PEM/DER file. May hold the chain after the leaf.
    */
   @IsString()
   @MinLength(1)
@@ -219,14 +233,14 @@ export class AppsInTossGatewayOptions {
 
   /**
    * Extra trust anchor(s) for the *server* certificate (simulators, TLS-inspecting proxies). Absent: the public CA
-   * store, which is what Toss's server certificate chains to (apps-in-toss.md §1.2). Same forms as `tlsCert`.
+   * store, which is what Toss's server certificate chains to. Same forms as `tlsCert`.
    */
   @IsOptional()
   @IsString()
   @MinLength(1)
   ca?: string;
 
-  /** Default https://pay-apps-in-toss-api.toss.im (apps-in-toss.md §1.1). Must be https: the certificate is the auth. */
+  /** Default https://pay-apps-in-toss-api.toss.im. Must be https: the certificate is the auth. */
   @IsOptional()
   @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false })
   @MaxLength(512)
@@ -238,9 +252,9 @@ export class AppsInTossGatewayOptions {
   timeouts?: AppsInTossTimeoutOptions;
 
   /**
-   * Sent as `isTestPayment` on every call: true = sandbox app, false = live (apps-in-toss.md §4.1, §5; the API
-   * reference states the opposite, the guide is the self-consistent source). Required, no default: a live/sandbox
-   * mix-up either fails every payment or charges real money in a test.
+   * Sent as `isTestPayment` on every call: true = sandbox app, false = live. The API reference states the opposite;
+   * the guide is the self-consistent source. Required, no default: a live/sandbox mix-up either fails every payment
+   * or charges real money in a test (docs/gateways/apps-in-toss.md#unverified-facts-and-what-the-library-does).
    */
   @IsDefined({ message: 'testPayment is required (true = sandbox, false = live); there is no default' })
   @IsBoolean()
@@ -263,7 +277,10 @@ export interface ResolvedAppsInTossOptions {
 export function resolveAppsInTossOptions(options: AppsInTossGatewayOptions): ResolvedAppsInTossOptions {
   return {
     payBaseUrl: (options.payBaseUrl ?? APPS_IN_TOSS_PAY_BASE_URL).replace(/\/+$/, ''),
-    timeouts: resolveGatewayTimeouts(options.timeouts, { connectMs: APPS_IN_TOSS_DEFAULT_CONNECT_MS, readMs: APPS_IN_TOSS_DEFAULT_READ_MS }),
+    timeouts: resolveGatewayTimeouts(options.timeouts, {
+      connectMs: APPS_IN_TOSS_DEFAULT_CONNECT_MS,
+      readMs: APPS_IN_TOSS_DEFAULT_READ_MS,
+    }),
     testPayment: options.testPayment,
     logBodies: options.logBodies ?? false,
   };

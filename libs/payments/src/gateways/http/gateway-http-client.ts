@@ -1,21 +1,34 @@
 /**
- * The one HTTP client every gateway adapter sends every call through (DESIGN.md §1 `gateways/http/`).
+ * The one HTTP client every gateway adapter sends every call through (`gateways/http/` in
+ * docs/architecture.md#the-folders).
  *
  * What it guarantees the adapters:
  * - an HTTP status is never an exception: 4xx/5xx come back as responses, the adapter maps the gateway's code;
  * - a transport failure is always a `GatewayUnavailableError` whose `requestSent` says whether the gateway may have
  *   acted on the request. That flag decides FAILED (provably nothing happened) vs UNKNOWN (read it back with `sync`),
- *   DESIGN.md §3 rule 4, so it is computed conservatively: `false` only when the request provably never left;
+ *   rule 4 of docs/architecture.md#rules-that-keep-money-exact, so it is computed conservatively: `false` only when
+ *   the request provably never left;
  * - keep-alive connection reuse per client, connect timeout = `connectMs`, headers/body timeout = `readMs`
- *   (overridable per call: Toss billing charge / transactions need 60 s, toss.md §2 "Slow endpoints");
- * - optional mTLS client certificate (Apps-in-Toss, apps-in-toss.md §1.2) with hot rotation (`updateTls`);
+ *   (overridable per call: Toss's billing charge and transaction list can take up to 60 s);
+ * - optional mTLS client certificate (Apps-in-Toss, docs/gateways/apps-in-toss.md) with hot rotation (`updateTls`);
  * - logs and error messages that never contain Authorization headers, secrets or unscrubbed bodies.
  */
 import { Logger, type LoggerService } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
 import { GatewayUnavailableError } from '../../domain/errors';
+import {
+  assertPositiveInteger,
+  flattenHeaders,
+  lowerCaseHeaders,
+  normalizePem,
+  parseBody,
+  stripUndefined,
+  truncateForLog,
+  validateTls,
+} from './http-helpers';
 import { REDACTED, Scrubber, scrubText } from './scrub';
+import { describeCode, errorFacts, trackDispatch, wasRequestSent, type DispatchState } from './transport-errors';
 
 export interface HttpTimeouts {
   /** TCP connect + TLS handshake. */
@@ -24,7 +37,7 @@ export interface HttpTimeouts {
   readMs: number;
 }
 
-/** nicepay.md §1 "Timeouts": connect 5 s, read 30 s — also a sane default for the other gateways. */
+/** NicePay's documented timeouts (connect 5 s, read 30 s), also a sane default for the other gateways. */
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({ connectMs: 5_000, readMs: 30_000 });
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 32;
 
@@ -97,159 +110,6 @@ export interface GatewayHttpResponse<T = unknown> {
   /** scrub(body): what adapters put into `raw` and what is logged. */
   scrubbedBody: unknown;
   durationMs: number;
-}
-
-/** Records whether undici handed the request to a connected socket — the moment before its first byte is written. */
-interface DispatchState {
-  dispatched: boolean;
-}
-
-/**
- * undici calls `onRequestStart` (legacy `onConnect`) on a connected (and, for https, handshaken) socket immediately
- * before it writes the request line. Until then nothing of the request has left the process, whatever the error is.
- * If the inner handler aborts inside that callback (a caller signal that fired while connecting), undici does not
- * write either, so the flag is only set when the request really proceeds.
- */
-function trackDispatch(state: DispatchState): Dispatcher.DispatcherComposeInterceptor {
-  return (dispatch) => (opts, handler) =>
-    dispatch(opts, {
-      onRequestStart(controller, context) {
-        handler.onRequestStart?.(controller, context);
-        if (!controller.aborted) state.dispatched = true;
-      },
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
-      },
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-      },
-      onResponseData(controller, chunk) {
-        handler.onResponseData?.(controller, chunk);
-      },
-      onResponseEnd(controller, trailers) {
-        handler.onResponseEnd?.(controller, trailers);
-      },
-      onResponseError(controller, error) {
-        handler.onResponseError?.(controller, error);
-      },
-    });
-}
-
-/** Human-readable reasons for the transport error codes seen in practice (the code itself is kept in the reason). */
-const DESCRIPTIONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'DNS lookup failed',
-  EAI_AGAIN: 'DNS lookup failed (temporary)',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'no response headers before the read timeout',
-  UND_ERR_BODY_TIMEOUT: 'response body stalled past the read timeout',
-  UND_ERR_SOCKET: 'connection closed by the other side',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection broken while writing',
-  UND_ERR_ABORTED: 'request aborted',
-  ABORT_ERR: 'request aborted',
-  UND_ERR_CLOSED: 'client closed',
-  UND_ERR_DESTROYED: 'client destroyed',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response shorter/longer than its content-length',
-  UND_ERR_INFO: 'connection aborted',
-};
-
-/**
- * TLS alerts that a peer can only send during the handshake because it rejected a certificate. With TLS 1.3 the
- * client finishes its side of the handshake before the server has checked the client certificate, so undici may
- * already have handed the request to the socket when the server's alert arrives; the server's TLS layer never
- * passes application data on after rejecting the handshake, so the request was provably not processed. (Only reachable
- * for a client without a certificate talking to a server that demands one: with a certificate we pin TLS 1.2, see
- * createAgent, and a rejection then always fails the connect.)
- */
-const HANDSHAKE_REJECTION_ALERT =
-  /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|CERTIFICATE_[A-Z_]+|UNKNOWN_CA|ACCESS_DENIED|UNSUPPORTED_CERTIFICATE|DECRYPT_ERROR|HANDSHAKE_FAILURE|PROTOCOL_VERSION|INSUFFICIENT_SECURITY)$/;
-
-/** Server-certificate verification failures reported by Node's TLS client (always before any request byte). */
-const TLS_VERIFY_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-interface ErrorFacts {
-  code: string;
-  message: string;
-}
-
-/**
- * Duck-typed on purpose: errors raised inside Node's own modules (tls, net) come from another realm under some
- * runtimes (jest's vm contexts), where `instanceof Error` is false.
- */
-function errorFacts(err: unknown): ErrorFacts {
-  if (typeof err !== 'object' || err === null) return { code: 'UNKNOWN', message: String(err) };
-  const { code, name, message, errors } = err as { code?: unknown; name?: unknown; message?: unknown; errors?: unknown };
-  if ((typeof code !== 'string' || code.length === 0) && Array.isArray(errors) && errors.length > 0) {
-    // net's happy-eyeballs (AggregateError) reports one error per address; the first is representative.
-    return errorFacts(errors[0]);
-  }
-  return {
-    code: typeof code === 'string' && code.length > 0 ? code : typeof name === 'string' && name ? name : 'UNKNOWN',
-    message: typeof message === 'string' ? message : String(err),
-  };
-}
-
-function describeCode(code: string): string {
-  if (DESCRIPTIONS[code]) return DESCRIPTIONS[code];
-  if (code.startsWith('HPE_') || code === 'HTTPParserError') return 'unparsable response';
-  if (TLS_VERIFY_CODES.has(code)) return 'server certificate rejected';
-  if (HANDSHAKE_REJECTION_ALERT.test(code)) return 'TLS handshake rejected by the server (client certificate?)';
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return 'TLS failure';
-  if (code.startsWith('EAI_')) return 'DNS lookup failed';
-  return 'transport failure';
-}
-
-/**
- * `requestSent` for a transport error. `false` only when provable:
- * - undici never handed the request to a socket (connect refused, DNS, connect timeout, TLS verification/handshake
- *   failure, dispatcher closed, aborted before it left), or
- * - the server's TLS layer rejected our client certificate (see HANDSHAKE_REJECTION_ALERT).
- * Anything else after dispatch (timeouts, resets, "other side closed", aborts, parser errors) is `true`: the bytes may
- * have reached the gateway, so the payment must go UNKNOWN and be read back.
- */
-function wasRequestSent(code: string, dispatched: boolean): boolean {
-  if (!dispatched) return false;
-  if (HANDSHAKE_REJECTION_ALERT.test(code)) return false;
-  return true;
-}
-
-function assertPositiveInteger(value: unknown, field: string): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new Error(`GatewayHttpClient: ${field} must be a positive integer (got ${String(value)})`);
-  }
-}
-
-const MAX_LOGGED_BODY_CHARS = 8_000;
-
-function truncateForLog(text: string): string {
-  return text.length > MAX_LOGGED_BODY_CHARS
-    ? `${text.slice(0, MAX_LOGGED_BODY_CHARS)}…(${text.length - MAX_LOGGED_BODY_CHARS} more chars)`
-    : text;
-}
-
-function parseBody(text: string): unknown {
-  if (text.length === 0) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Not JSON (an HTML error page from a proxy, NicePay/KISPG plain text): the adapter decides from status + text.
-    return text;
-  }
 }
 
 export class GatewayHttpClient {
@@ -389,8 +249,8 @@ export class GatewayHttpClient {
   }
 
   /**
-   * Certificate rotation (apps-in-toss.md §1.2: several certificates can be registered at once, so the new one is
-   * valid before the old one is removed). New calls use a new dispatcher with the new credentials; the old dispatcher
+   * Certificate rotation (Apps-in-Toss accepts several registered certificates at once, so the new one is valid
+   * before the old one is removed). New calls use a new dispatcher with the new credentials; the old dispatcher
    * finishes its in-flight calls and then closes its sockets.
    */
   updateTls(tls: GatewayTlsOptions): void {
@@ -428,7 +288,8 @@ export class GatewayHttpClient {
       bodyTimeout: this.timeouts.readMs,
       connect: {
         timeout: this.timeouts.connectMs,
-        // apps-in-toss.md §1.2: one agent per credential set, TLS >= 1.2, server verified against public CAs.
+        // One agent per credential set, TLS >= 1.2, the server verified against public CAs (Apps-in-Toss's server
+        // certificate chains to a public CA, so no custom `ca` is needed).
         ...(tls
           ? {
               cert: normalizePem(tls.cert),
@@ -440,8 +301,8 @@ export class GatewayHttpClient {
               // rejects it and tears the connection down (usually with a RST that eats its alert): indistinguishable
               // from a server that crashed mid-request, i.e. "outcome unknown". In TLS 1.2 the server verifies the
               // certificate before its Finished message, so a rejected certificate always fails the connect, before
-              // any request byte — a provable `requestSent: false` (the FAILED vs UNKNOWN split, DESIGN.md §3).
-              // apps-in-toss.md §1.2 only requires TLS >= 1.2.
+              // any request byte — a provable `requestSent: false` (the FAILED vs UNKNOWN split, rule 4 of
+              // docs/architecture.md#rules-that-keep-money-exact). Apps-in-Toss only requires TLS >= 1.2.
               maxVersion: 'TLSv1.2' as const,
             }
           : {}),
@@ -526,45 +387,5 @@ export class GatewayHttpClient {
       this.logContext,
     );
     return new GatewayUnavailableError(this.gateway, reason, requestSent);
-  }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && value !== null) out[name.toLowerCase()] = String(value);
-  }
-  return out;
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-/** apps-in-toss.md §1.2: PEMs loaded from env vars often arrive with literal `\n` escapes instead of newlines. */
-function normalizePem(pem: string): string {
-  return pem.includes('\n') ? pem : pem.replace(/\\n/g, '\n');
-}
-
-function validateTls(tls: GatewayTlsOptions, gateway: string): void {
-  // Messages name the field only: the PEM contents (a private key) never go into an error.
-  if (!tls || typeof tls !== 'object') throw new Error(`GatewayHttpClient(${gateway}): tls must be { cert, key }`);
-  if (typeof tls.cert !== 'string' || !tls.cert.includes('-----BEGIN')) {
-    throw new Error(`GatewayHttpClient(${gateway}): tls.cert must be a PEM certificate`);
-  }
-  if (typeof tls.key !== 'string' || !tls.key.includes('-----BEGIN')) {
-    throw new Error(`GatewayHttpClient(${gateway}): tls.key must be a PEM private key`);
-  }
-  if (tls.ca !== undefined && (typeof tls.ca !== 'string' || !tls.ca.includes('-----BEGIN'))) {
-    throw new Error(`GatewayHttpClient(${gateway}): tls.ca must be a PEM certificate`);
   }
 }

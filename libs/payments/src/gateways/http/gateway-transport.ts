@@ -17,7 +17,7 @@ export interface GatewayTransportRequest<Method extends string = 'GET' | 'POST'>
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
   json?: unknown;
-  /** Per-call override of the configured read timeout (Toss's 60 s endpoints, toss.md §1.7). */
+  /** Per-call override of the configured read timeout (Toss's billing charge and lists can take up to 60 s). */
   readTimeoutMs?: number;
 }
 

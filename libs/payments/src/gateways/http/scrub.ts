@@ -1,8 +1,9 @@
 /**
  * Scrubbing of everything the library writes somewhere a human or a log pipeline can read it: log lines, error
- * messages, and the `raw jsonb` copy of the last gateway response (DESIGN.md §4). Secrets (API keys, merchant keys,
- * Authorization headers), full card numbers, card PINs/expiry, billing keys, identity numbers and gateway hashes that
- * embed a key (KISPG `encData`, NicePay `signData`) must never survive into those places.
+ * messages, and the `raw jsonb` copy of the last gateway response (kept for support, so it outlives any one call).
+ * Secrets (API keys, merchant keys, Authorization headers), full card numbers, card PINs/expiry, billing keys, identity
+ * numbers and gateway hashes that embed a key (KISPG `encData`, NicePay `signData`) must never survive into those
+ * places.
  *
  * Two independent nets:
  * 1. by key: a value stored under a sensitive key name is replaced by '[REDACTED]' whatever it looks like;
@@ -22,12 +23,12 @@ export function normalizeKey(key: string): string {
 }
 
 /**
- * Key names whose values are always redacted (normalized: lower-case, no `_`/`-`). Sources: toss.md §1.2 (Basic auth,
- * `secret` of virtual accounts), §3 key-in and billing issue (`cardNumber`, `cardExpirationYear/Month`,
- * `cardPassword`, `customerIdentityNumber`), nicepay.md §3.7 (`encData` plaintext: `cardNo`, `expYear`, `expMonth`,
- * `idNo`, `cardPw`; billing key `bid`), kispg.md §2 (`merchantKey`, `encData`, `hashStr`, billing `expireYymm`,
- * `cardPw`, `ordAuthNo`), apps-in-toss.md §2 (`accessToken`, `refreshToken`, `ci`), and our own option names
- * (`tlsKey`, `privateKey`, `passphrase`).
+ * Key names whose values are always redacted (normalized: lower-case, no `_`/`-`). Where they come from: Toss's
+ * Basic auth and virtual-account `secret`, its key-in and billing-issue card fields (`cardNumber`,
+ * `cardExpirationYear/Month`, `cardPassword`, `customerIdentityNumber`); NicePay's `encData` plaintext (`cardNo`,
+ * `expYear`, `expMonth`, `idNo`, `cardPw`) and billing key `bid`; KISPG's `merchantKey`, `encData`, `hashStr`,
+ * billing `expireYymm`, `cardPw`, `ordAuthNo`; Apps-in-Toss login's `accessToken`, `refreshToken`, `ci`; and our
+ * own option names (`tlsKey`, `privateKey`, `passphrase`).
  */
 export const SENSITIVE_KEYS: ReadonlySet<string> = new Set(
   [
@@ -97,9 +98,9 @@ export const SENSITIVE_KEYS: ReadonlySet<string> = new Set(
 );
 
 /**
- * Keys whose values gateways also return *masked* (`43301234****123*` toss.md §5 Billing, `536112******1234`
- * nicepay.md §3.1, `100******094` apps-in-toss.md §7). A masked value is what support and reconciliation need, so it is
- * kept; anything that is not clearly masked is redacted.
+ * Keys whose values gateways also return *masked* (`43301234****123*` in Toss card and billing answers,
+ * `536112******1234` in a NicePay payment, `100******094` in an Apps-in-Toss payment). A masked value is what support
+ * and reconciliation need, so it is kept; anything that is not clearly masked is redacted.
  */
 const MASK_AWARE_KEYS: ReadonlySet<string> = new Set(
   ['cardNumber', 'cardNo', 'cardNum', 'accountNumber', 'bankAccountNumber', 'refundAccountNumber'].map(normalizeKey),
@@ -137,8 +138,8 @@ function luhnValid(digits: string): boolean {
 /**
  * Card brands start with 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard, Korean local brands), 6 (UnionPay,
  * Discover), 9 (Korean domestic cards) or 2221–2720 (Mastercard 2-series). Requiring this keeps Luhn's 1-in-10 false
- * positives away from the digit strings gateways return everywhere: 14-digit timestamps (`20230411101055`, kispg.md
- * §3.2 `appDtm`), `ediDate`s, tids and approval numbers.
+ * positives away from the digit strings gateways return everywhere: 14-digit timestamps (`20230411101055`, KISPG's
+ * `appDtm`), `ediDate`s, tids and approval numbers.
  */
 function plausibleCardPrefix(digits: string): boolean {
   const first = digits[0];
@@ -247,7 +248,7 @@ const JSON_PAIR_PATTERN = /"([A-Za-z][A-Za-z0-9_-]*)"(\s*:\s*)("(?:[^"\\]|\\.)*"
 /**
  * Free text (error reasons, query strings, form bodies, response snippets):
  * - `Basic xxx` / `Bearer xxx` credentials,
- * - Toss secret keys (`test_sk_`, `live_sk_`, `test_gsk_`, `live_gsk_`, legacy `test_ak_`; toss.md §1.3),
+ * - Toss secret keys (`test_sk_`, `live_sk_`, `test_gsk_`, `live_gsk_`, legacy `test_ak_`: every prefix Toss issues),
  * - `key=value` pairs (query/form strings) and `"key": value` pairs (JSON snippets) whose key is sensitive,
  * - full card numbers.
  */

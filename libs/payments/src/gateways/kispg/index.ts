@@ -1,9 +1,17 @@
-export { KispgGatewayDefinition, createKispgGateway, validateKispgOptions } from './kispg.module';
-export { KispgGateway, readAmount, readCancelHistory } from './kispg.gateway';
-export type { KispgGatewayDependencies, ReadCancel } from './kispg.gateway';
+export { KispgGatewayModule, createKispgGateway } from './kispg.module';
+export { KispgGateway } from './kispg.gateway';
+export type { KispgGatewayDependencies } from './kispg.gateway';
 export { KispgClient, KISPG_SENSITIVE_KEYS } from './kispg.client';
 export type { KispgCallResult, KispgHttpRequest, KispgHttpResponse, KispgHttpTransport } from './kispg.client';
-export { formatKispgEdiDate, kispgEncData, kispgHashMatches, parseKispgDateTime, verifyKispgHash } from './kispg.crypto';
+export { readCancelHistory } from './kispg.cancel-data';
+export type { ReadCancel } from './kispg.cancel-data';
+export {
+  formatKispgEdiDate,
+  kispgEncData,
+  kispgHashMatches,
+  parseKispgDateTime,
+  verifyKispgHash,
+} from './kispg.crypto';
 export { classifyKispgResult, kispgErrorFromResult, kispgMalformed } from './kispg.errors';
 export type { KispgOperation, KispgResultContext } from './kispg.errors';
 export {
@@ -12,6 +20,7 @@ export {
   KISPG_OPTIONAL_AUTH_FIELDS,
   kispgMethodOf,
   normalizeKispgMethod,
+  readAmount,
   utf8Bytes,
 } from './kispg.fields';
 export { kispgWebhookReply, parseKispgWebhook, scrubKispgPayload } from './kispg.webhook';

@@ -13,8 +13,11 @@ import type { KispgCancelBody, KispgCancelPath, KispgOrderBody, KispgPaymentBody
  * The slice of the shared GatewayHttpClient (gateways/http) this client uses, declared structurally so tests can
  * hand in the real client or a recorder.
  */
-export interface KispgHttpRequest extends Pick<GatewayTransportRequest<'POST'>, 'operation' | 'method' | 'path' | 'readTimeoutMs'> {
-  /** Every KISPG call is a JSON POST whose body carries its own encData (kispg.md §5-§7). */
+export interface KispgHttpRequest extends Pick<
+  GatewayTransportRequest<'POST'>,
+  'operation' | 'method' | 'path' | 'readTimeoutMs'
+> {
+  /** Every KISPG server call is a JSON POST whose body carries its own encData (docs/gateways/kispg.md#request-signing). */
   json: unknown;
 }
 
@@ -25,15 +28,15 @@ export type KispgCallResult = GatewayCallResult<KispgResult>;
 
 /**
  * Keys the HTTP layer must drop from logs and `raw`, on top of the shared list (which already covers `merchantKey`,
- * `encData`, `hashStr`, `cardNo` unless masked): the refund account of a VACNT/BANK cancel (kispg.md §6) and the
- * cash-receipt identity number (`crctNo`, kispg.md §4: phone or business number).
+ * `encData`, `hashStr`, `cardNo` unless masked): the refund account of a VACNT/BANK cancel and the cash-receipt
+ * identity number requested at checkout (`crctNo`: a phone or business number).
  */
 export const KISPG_SENSITIVE_KEYS: readonly string[] = ['merchantKey', 'encData', 'hashStr', 'refundAccnt', 'crctNo'];
 
 /**
- * Wire calls to KISPG's server API (kispg.md §5-§7): JSON bodies, JSON answers, no header auth (each body carries its
- * own encData). A 2xx JSON object comes back as is; anything else (HTTP error, HTML error page, non-JSON, kispg.md
- * §13 fault kinds) is `GatewayUnavailableError` with requestSent=true: the request reached KISPG, so a money-moving
+ * Wire calls to KISPG's server API: JSON bodies, JSON answers, no header auth (each body carries its own encData).
+ * A 2xx JSON object comes back as is; anything else (HTTP error, HTML error page, non-JSON) is
+ * `GatewayUnavailableError` with requestSent=true: the request reached KISPG, so a money-moving
  * call may have taken effect and must be read back. Transport failures surface as the HTTP client's own
  * GatewayUnavailableError (sent / not sent). Result codes are the gateway's business, not this class's.
  */
@@ -43,17 +46,17 @@ export class KispgClient {
     private readonly cancelPath: KispgCancelPath,
   ) {}
 
-  /** POST /v2/payment (kispg.md §5). */
+  /** POST /v2/payment: the approval. */
   payment(body: KispgPaymentBody): Promise<KispgCallResult> {
     return this.call('payment', '/v2/payment', body);
   }
 
-  /** POST /v2/cancel or /v2/cancelTrans.do, per `cancelPath` (kispg.md §6, §15.1). */
+  /** POST /v2/cancel or /v2/cancelTrans.do, per `cancelPath` (the sources disagree; docs/gateways/kispg.md#cancel). */
   cancel(body: KispgCancelBody): Promise<KispgCallResult> {
     return this.call('cancel', this.cancelPath, body);
   }
 
-  /** POST /v2/order (kispg.md §7). */
+  /** POST /v2/order: the query. */
   order(body: KispgOrderBody): Promise<KispgCallResult> {
     return this.call('order', '/v2/order', body);
   }
@@ -61,7 +64,7 @@ export class KispgClient {
   private async call(operation: string, path: string, json: unknown): Promise<KispgCallResult> {
     const response = await this.http.request<unknown>({ operation, method: 'POST', path, json });
     if (!isSuccessStatus(response.status)) {
-      // kispg.md §13: every answer is "200 application/json"; another status is a proxy or an outage page.
+      // KISPG answers everything, refusals included, with 200 and JSON; another status is a proxy or an outage page.
       throw new GatewayUnavailableError('kispg', `${operation}: HTTP ${response.status}`, true, {
         gatewayCode: `HTTP_${response.status}`,
       });

@@ -4,10 +4,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 const KST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
 /**
- * `encData` of every outbound call and every message KISPG signs (kispg.md §2.1, §14):
+ * `encData` of every outbound call and every message KISPG signs (docs/gateways/kispg.md#request-signing):
  * lowercase hex(SHA-256(UTF-8(mid + ediDate + amount + merchantKey))), no separators. `amount` is hashed exactly as
- * sent ("1004" and "1004.0" differ, kispg.md §2.1 [C]): goodsAmt for auth, approval and query (7.1), canAmt for
- * cancel (7.2).
+ * sent ("1004" and "1004.0" differ): goodsAmt for auth, approval and query, canAmt for cancel.
  */
 export function kispgEncData(mid: string, ediDate: string, amount: string, merchantKey: string): string {
   return createHash('sha256').update(`${mid}${ediDate}${amount}${merchantKey}`, 'utf8').digest('hex');
@@ -15,7 +14,7 @@ export function kispgEncData(mid: string, ediDate: string, amount: string, merch
 
 /**
  * Constant-time comparison of a presented hex hash with the expected one. Case-insensitive (the samples emit
- * lowercase, kispg.md §2.1, but hex case carries no meaning). A presented value of the wrong length or with non-hex
+ * lowercase, but hex case carries no meaning). A presented value of the wrong length or with non-hex
  * characters is simply false: the length of a SHA-256 digest is no secret.
  */
 export function kispgHashMatches(presented: unknown, expectedHex: string): boolean {
@@ -26,7 +25,7 @@ export function kispgHashMatches(presented: unknown, expectedHex: string): boole
   return timingSafeEqual(given, expected);
 }
 
-/** Verifies `hash == sha256(mid + ediDate + amount + merchantKey)` (kispg.md §2.2, the 7.1 formula). */
+/** Verifies `hash == sha256(mid + ediDate + amount + merchantKey)`, the formula of every message KISPG signs. */
 export function verifyKispgHash(
   presented: unknown,
   parts: { mid: string; ediDate: string; amount: string; merchantKey: string },
@@ -35,13 +34,15 @@ export function verifyKispgHash(
 }
 
 /**
- * `ediDate` = `yyyyMMddHHmmss` in Asia/Seoul (kispg.md §2.1: the Java samples use the JVM zone, production runs on
+ * `ediDate` = `yyyyMMddHHmmss` in Asia/Seoul (KISPG's Java samples use the JVM zone, and KISPG's servers run on
  * KST). Built from the instant alone, so the host's time zone never matters.
  */
 export function formatKispgEdiDate(instant: Date): string {
   if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) throw new RangeError('ediDate: invalid date');
   const kst = new Date(instant.getTime() + KST_OFFSET_MS).toISOString(); // yyyy-MM-ddTHH:mm:ss.sssZ in KST wall-clock
-  return kst.slice(0, 4) + kst.slice(5, 7) + kst.slice(8, 10) + kst.slice(11, 13) + kst.slice(14, 16) + kst.slice(17, 19);
+  return (
+    kst.slice(0, 4) + kst.slice(5, 7) + kst.slice(8, 10) + kst.slice(11, 13) + kst.slice(14, 16) + kst.slice(17, 19)
+  );
 }
 
 /**

@@ -9,14 +9,14 @@ export interface KispgResultContext {
   operation: KispgOperation;
   /** Printable reference (ordNo / tid). Never a key or a hash. */
   reference: string;
-  /** `resultCodeCategories` from the options: code → category (kispg.md §8: failure codes are not public). */
+  /** `resultCodeCategories` from the options: code → category (KISPG's failure codes are not public). */
   categories: Readonly<Record<string, KispgResultCategory>>;
 }
 
 /**
  * Category of a non-success KISPG result code. KISPG publishes only its success codes and says everything else "may
- * change without notice" (kispg.md §8), so nothing is hard-coded: the merchant maps the codes it learns from KISPG
- * support (or a simulator's invented SIM codes, kispg.md §13) in `resultCodeCategories`. Unlisted codes:
+ * change without notice", so nothing is hard-coded: the merchant maps the codes it learns from KISPG support (or the
+ * simulator's invented SIM codes) in `resultCodeCategories` (docs/gateways/kispg.md#result-codes). Unlisted codes:
  * - approval / cancel: 'decline' — KISPG answered and refused; nothing moved (the answer itself is proof).
  * - query: 'request' — the query could not be answered as asked.
  */
@@ -39,7 +39,7 @@ export function kispgErrorFromResult(
   const code = typeof resultCd === 'string' && resultCd.length > 0 ? resultCd : 'NO_RESULT_CODE';
   const message = typeof resultMsg === 'string' ? resultMsg : '';
   // 'retryable': KISPG answered but says "try again": whether a money-moving call took effect is unknown until read
-  // back. 'configuration': our side is wrong (key, MID, clock skew of ediDate, kispg.md §2.1): a human must fix it.
+  // back. 'configuration': our side is wrong (key, MID, clock skew of ediDate): a human must fix it.
   return gatewayErrorFor(classifyKispgResult(code, context.operation, context.categories), {
     gateway: 'kispg',
     gatewayCode: code,

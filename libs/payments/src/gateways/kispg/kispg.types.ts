@@ -20,15 +20,15 @@ import type { GatewayErrorCategory } from '../gateway-errors';
 import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
- * Wire shapes of KISPG's v2 API (kispg.md §4-§9). Every value KISPG sends is a string, amounts included
- * (kispg.md §1 "Response"); every field is optional here because failure answers carry only what failed
- * ("실패시 전달되는 데이터만 전송", kispg.md §3) and KISPG may add fields. Nothing here is exhaustive.
+ * Wire shapes of KISPG's v2 API (docs/gateways/kispg.md#flow-at-a-glance). Every value KISPG sends is a string,
+ * amounts included; every field is optional here because failure answers carry only part of the fields
+ * ("실패시 전달되는 데이터만 전송") and KISPG may add fields. Nothing here is exhaustive.
  */
 
-/** KISPG's own payMethod literals (kispg.md §4, §15.4: responses are uppercase; VBANK≈VACNT, CELLPHONE≈PHONE). */
+/** KISPG's own payMethod literals (responses are uppercase; VBANK≈VACNT, CELLPHONE≈PHONE). */
 export type KispgPayMethod = 'CARD' | 'BANK' | 'VACNT' | 'PHONE' | 'CELLPHONE' | (string & {});
 
-/** POST /v2/payment request (kispg.md §5). */
+/** POST /v2/payment request. */
 export interface KispgPaymentBody {
   mid: string;
   tid: string;
@@ -38,7 +38,7 @@ export interface KispgPaymentBody {
   charset: string;
 }
 
-/** POST /v2/cancel (or /v2/cancelTrans.do) request (kispg.md §6). */
+/** POST /v2/cancel (or /v2/cancelTrans.do) request. */
 export interface KispgCancelBody {
   payMethod: string;
   tid: string;
@@ -58,7 +58,7 @@ export interface KispgCancelBody {
   refundNm?: string;
 }
 
-/** POST /v2/order request (kispg.md §7): `tid` or `ordNo` (tid wins when both are sent). */
+/** POST /v2/order request: `tid` or `ordNo` (tid wins when both are sent). */
 export interface KispgOrderBody {
   mid: string;
   tid?: string;
@@ -69,7 +69,7 @@ export interface KispgOrderBody {
   charset: string;
 }
 
-/** Approval / query / cancel answers share most fields (kispg.md §5-§7). */
+/** Approval / query / cancel answers share most fields. */
 export interface KispgResult {
   resultCd?: string;
   resultMsg?: string;
@@ -101,11 +101,11 @@ export interface KispgResult {
   crctNo?: string;
   easyPayCd?: string;
   easyPayNm?: string;
-  /** Query only (kispg.md §7): `승인` | `취소` | `입금대기`. */
+  /** Query only: `승인` | `취소` | `입금대기`. */
   trxStatus?: string;
-  /** Query only: partial-cancel history, shape unknown (kispg.md §7 [U]). Parsed defensively, never by key name. */
+  /** Query only: partial-cancel history, shape undocumented. Parsed defensively, never by key name. */
   cancelData?: unknown;
-  /** Approval only, maybe (kispg.md §2.2 contradiction): verified per `approvalResponseHash`. */
+  /** Approval only, maybe (KISPG's guide promises it, its answer table lacks it): verified per `approvalResponseHash`. */
   ediDate?: string;
   encData?: string;
   [unknownField: string]: unknown;
@@ -117,58 +117,81 @@ export interface KispgResult {
 
 export const KISPG_PRODUCTION_BASE_URL = 'https://api.kispg.co.kr';
 export const KISPG_TEST_BASE_URL = 'https://testapi.kispg.co.kr';
-/** The official sample's timeouts (kispg.md §1): connect 15 s, read 25 s. */
+/** The timeouts of KISPG's sample pages: connect 15 s, read 25 s. */
 export const KISPG_DEFAULT_CONNECT_MS = 15_000;
 export const KISPG_DEFAULT_READ_MS = 25_000;
-/** kispg.md §6 / §15.1: the guide says /v2/cancel, the official sample posts to /v2/cancelTrans.do. */
+/** The guide says /v2/cancel, KISPG's own sample page posts to /v2/cancelTrans.do (docs/gateways/kispg.md#cancel). */
 export const KISPG_CANCEL_PATHS = ['/v2/cancel', '/v2/cancelTrans.do'] as const;
 export type KispgCancelPath = (typeof KISPG_CANCEL_PATHS)[number];
-/** Source IPs of "결제 결과 수신" (kispg.md §1, §9): production and test. */
+/** Source IPs of "결제 결과 수신": production and test (docs/gateways/kispg.md#webhook-trust-rules). */
 export const KISPG_WEBHOOK_SOURCES: readonly string[] = ['1.233.179.201', '61.40.40.74'];
-/** kispg.md §8 provider rule: approval success per method. */
+/** Approval success per method: the codes integrations agree on (docs/gateways/kispg.md#approval-answer). */
 export const KISPG_DEFAULT_SUCCESS_CODES: Readonly<Record<'CARD' | 'BANK' | 'VACNT' | 'PHONE', readonly string[]>> = {
   CARD: ['3001'],
   BANK: ['4000'],
   VACNT: ['4100'],
   PHONE: ['A000'],
 };
-/** kispg.md §8: 2001 cancel OK, 2211 refund OK (VACNT / bank refunds). */
+/** 2001 cancel done, 2211 refund done (VACNT / bank refunds). */
 export const KISPG_DEFAULT_CANCEL_SUCCESS_CODES: readonly string[] = ['2001', '2211'];
-/** kispg.md §2.2 [U]: the formula that fits the guide's auth-result table. */
+/** Unverified: the formula that fits the guide's auth-result table (docs/gateways/kispg.md#unverified-facts-and-their-settings). */
 export const KISPG_RETURN_HASH_FORMULAS = ['mid+ediDate+amt+merchantKey', 'none'] as const;
 export type KispgReturnHashFormula = (typeof KISPG_RETURN_HASH_FORMULAS)[number];
-/** kispg.md §2.2 / §15.2: the guide promises an approval encData its response table does not have. */
+/** The guide promises an approval encData its response table does not have. */
 export const KISPG_APPROVAL_RESPONSE_HASH_MODES = ['verify-if-present', 'require', 'ignore'] as const;
 export type KispgApprovalResponseHash = (typeof KISPG_APPROVAL_RESPONSE_HASH_MODES)[number];
-/** kispg.md §9 [K]: notification `hashStr`; whether KISPG sends it at all is unconfirmed. */
+/** Notification `hashStr`: known from a sister platform only; whether KISPG sends it at all is unconfirmed. */
 export const KISPG_NOTIFICATION_HASH_MODES = ['require', 'verify-if-present'] as const;
 export type KispgNotificationHash = (typeof KISPG_NOTIFICATION_HASH_MODES)[number];
 /**
- * What a non-success result code means (kispg.md §8: failure codes are not public and "may change without notice").
+ * What a non-success result code means (failure codes are not public and "may change without notice";
+ * docs/gateways/kispg.md#result-codes).
  * Unlisted codes: approval/cancel → 'decline', query → 'request'.
  */
-export const KISPG_RESULT_CATEGORIES = ['decline', 'configuration', 'request', 'retryable', 'not-found'] as const satisfies readonly GatewayErrorCategory[];
+export const KISPG_RESULT_CATEGORIES = [
+  'decline',
+  'configuration',
+  'request',
+  'retryable',
+  'not-found',
+] as const satisfies readonly GatewayErrorCategory[];
 export type KispgResultCategory = (typeof KISPG_RESULT_CATEGORIES)[number];
 
-/** kispg.md §1 (defaults above: the official sample's). */
+/** Defaults above: the values of KISPG's sample pages (docs/gateways/kispg.md#timeouts). */
 export class KispgTimeoutOptions extends GatewayTimeoutOptions {}
 
-/** Approval success codes per KISPG payMethod (kispg.md §8). CELLPHONE is read as PHONE (kispg.md §15.4). */
+/** Approval success codes per KISPG payMethod. CELLPHONE is read as PHONE. */
 export class KispgSuccessCodeOptions {
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MinLength(1, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
   CARD?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MinLength(1, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
   BANK?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MinLength(1, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
   VACNT?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MinLength(1, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
   PHONE?: string[];
 }
 
-/** The reply to a notification (kispg.md §9.5: the body KISPG expects is unconfirmed [U]; the sibling checks the status). */
+/** The reply to a notification (the body KISPG expects is unconfirmed; the sister platform checks the status only). */
 export class KispgNotificationReplyOptions {
   @IsOptional()
   @IsInt()
@@ -189,18 +212,18 @@ export class KispgNotificationReplyOptions {
 
 /** The `gateways.kispg` options block. Validated at boot (whitelist + forbidNonWhitelisted). */
 export class KispgGatewayOptions {
-  /** 가맹점 ID: fixed 10 characters, e.g. `kis000001m` (kispg.md §4). */
+  /** 가맹점 ID: fixed 10 characters, e.g. `kis000001m`. */
   @IsString()
   @Matches(/^[A-Za-z0-9]{10}$/, { message: 'mid must be exactly 10 letters/digits (e.g. kis000001m)' })
   mid!: string;
 
-  /** 가맹점 KEY (admin: 가맹점정보 >> 일반정보 >> KEY관리, kispg.md §2.1). Server-side only; never logged. */
+  /** 가맹점 KEY (admin: 가맹점정보 >> 일반정보 >> KEY관리). Server-side only; never logged. */
   @IsString()
   @MinLength(1)
   @MaxLength(512)
   merchantKey!: string;
 
-  /** Default production `https://api.kispg.co.kr`; test host `https://testapi.kispg.co.kr` (kispg.md §1). */
+  /** Default production `https://api.kispg.co.kr`; test host `https://testapi.kispg.co.kr`. */
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   baseUrl?: string;
@@ -226,17 +249,17 @@ export class KispgGatewayOptions {
   @MinLength(1, { each: true })
   cancelSuccessCodes?: string[];
 
-  /** How the returnUrl auth result's encData is checked (kispg.md §2.2 [U]). 'none' skips it (boot warning). */
+  /** How the returnUrl auth result's encData is checked (unverified formula). 'none' skips it (boot warning). */
   @IsOptional()
   @IsIn([...KISPG_RETURN_HASH_FORMULAS])
   returnHashFormula?: KispgReturnHashFormula;
 
-  /** How an encData on the approval answer is treated (kispg.md §2.2 / §15.2 [U]). */
+  /** How an encData on the approval answer is treated (unverified: the guide contradicts itself). */
   @IsOptional()
   @IsIn([...KISPG_APPROVAL_RESPONSE_HASH_MODES])
   approvalResponseHash?: KispgApprovalResponseHash;
 
-  /** Whether a notification without hashStr/encData is refused (kispg.md §9 [K]). */
+  /** Whether a notification without hashStr/encData is refused. */
   @IsOptional()
   @IsIn([...KISPG_NOTIFICATION_HASH_MODES])
   notificationHash?: KispgNotificationHash;
@@ -253,7 +276,7 @@ export class KispgGatewayOptions {
   @Type(() => KispgNotificationReplyOptions)
   notificationReply?: KispgNotificationReplyOptions;
 
-  /** Result code → category for codes KISPG does not publish (kispg.md §8, §13). Checked by `validateKispgOptions`. */
+  /** Result code → category for codes KISPG does not publish. Checked by `KispgGatewayModule.validateOptions`. */
   @IsOptional()
   @IsObject()
   resultCodeCategories?: Record<string, KispgResultCategory>;
@@ -289,7 +312,10 @@ export function resolveKispgOptions(options: KispgGatewayOptions): ResolvedKispg
     merchantKey: options.merchantKey,
     baseUrl: (options.baseUrl ?? KISPG_PRODUCTION_BASE_URL).replace(/\/+$/, ''),
     cancelPath: options.cancelPath ?? '/v2/cancel',
-    timeouts: resolveGatewayTimeouts(options.timeouts, { connectMs: KISPG_DEFAULT_CONNECT_MS, readMs: KISPG_DEFAULT_READ_MS }),
+    timeouts: resolveGatewayTimeouts(options.timeouts, {
+      connectMs: KISPG_DEFAULT_CONNECT_MS,
+      readMs: KISPG_DEFAULT_READ_MS,
+    }),
     successCodes: {
       CARD: [...(successCodes.CARD ?? KISPG_DEFAULT_SUCCESS_CODES.CARD)],
       BANK: [...(successCodes.BANK ?? KISPG_DEFAULT_SUCCESS_CODES.BANK)],

@@ -1,5 +1,5 @@
 import { InvalidInputError, SignatureMismatchError } from '../../domain/errors';
-import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway-capabilities';
 import { webhookHeader } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { KISPG_SENSITIVE_KEYS } from './kispg.client';
@@ -12,30 +12,31 @@ export interface KispgWebhookVerificationOptions {
   notificationHash: KispgNotificationHash;
 }
 
-/** Largest notification we read: the sibling payload (kispg.md §9) is well under 2 KB. */
+/** Largest notification we read: the known notification payloads are well under 2 KB. */
 const MAX_NOTIFICATION_BYTES = 64 * 1024;
 
 /**
- * Parses and verifies one "결제 결과 수신" notification (kispg.md §9). The guide documents neither payload nor reply;
- * the shape follows the sibling evidence [K]:
- * 1. form-encoded or JSON; field names case-sensitive, `charSet` and `charset` both accepted (§9 guidance 1);
+ * Parses and verifies one "결제 결과 수신" notification (docs/gateways/kispg.md#webhook-trust-rules). KISPG's guide
+ * documents neither payload nor reply; the shape follows a sister platform that uses KISPG's field names:
+ * 1. form-encoded or JSON; field names case-sensitive, `charSet` and `charset` both accepted;
  * 2. `hashStr` (or `encData`) = sha256(mid + ediDate + amt + merchantKey), the 7.1 formula, checked in constant time
  *    with OUR mid and key: a wrong hash, a foreign MID or (with notificationHash 'require') no hash at all →
- *    SignatureMismatchError (§9 guidance 3);
+ *    SignatureMismatchError;
  * 3. even a verified body is only a hint: verification is 'read-back', the core credits nothing before a fresh
- *    /v2/order answer ("always re-confirm by /v2/order", §9 guidance 3);
- * 4. dedupe on (tid, resultCd, cancelYN, amount) because KISPG retries (§9 guidance 4).
+ *    /v2/order answer;
+ * 4. dedupe on (tid, resultCd, cancelYN, amount) because KISPG retries.
  */
 export function parseKispgWebhook(request: RawWebhookRequest, options: KispgWebhookVerificationOptions): ParsedWebhook {
   const fields = readNotificationFields(request);
   const tid = fields['tid'];
   const resultCd = fields['resultCd'];
-  if (!tid || !/^[A-Za-z0-9]{1,30}$/.test(tid)) throw new InvalidInputError('body.tid', 'required: 1-30 letters/digits (kispg.md §5)');
+  if (!tid || !/^[A-Za-z0-9]{1,30}$/.test(tid))
+    throw new InvalidInputError('body.tid', 'required: 1-30 letters/digits (KISPG tid)');
   if (!resultCd || !/^[A-Za-z0-9]{1,10}$/.test(resultCd)) throw new InvalidInputError('body.resultCd', 'required');
-  // The sibling sample hashes "the amount" (kispg.md §9 [K]: `$sAmt`, meant to be amt/goodsAmt).
+  // The sister platform's sample hashes "the amount": the notification's amt, else goodsAmt.
   const amount = fields['amt'] ?? fields['goodsAmt'];
   if (amount === undefined || !/^[0-9]{1,15}$/.test(amount)) {
-    throw new InvalidInputError('body.amt', 'required: 1-15 digits (kispg.md §4)');
+    throw new InvalidInputError('body.amt', 'required: 1-15 digits');
   }
   const ediDate = fields['ediDate'];
   const presentedHash = fields['hashStr'] ?? fields['encData'];
@@ -67,8 +68,8 @@ export function parseKispgWebhook(request: RawWebhookRequest, options: KispgWebh
 }
 
 /**
- * The reply once a delivery is stored (kispg.md §9.5: the sibling judges receipt by HTTP status only; the body KISPG
- * expects is unconfirmed, so it is the `notificationReply` setting). A rejected delivery gets 400 so KISPG's retry
+ * The reply once a delivery is stored. The sister platform judges receipt by HTTP status only; the body KISPG expects
+ * is unconfirmed, so it is the `notificationReply` setting. A rejected delivery gets 400 so KISPG's retry
  * schedule redelivers it (a genuine one that arrived before its payment existed here is then taken).
  */
 export function kispgWebhookReply(
@@ -87,7 +88,8 @@ export function scrubKispgPayload<T>(value: T): unknown {
 /** Flat string fields of the notification, from the raw bytes (form or JSON), else the framework's parsed body. */
 function readNotificationFields(request: RawWebhookRequest): Record<string, string> {
   const raw = request.rawBody && request.rawBody.length > 0 ? request.rawBody : null;
-  if (raw && raw.length > MAX_NOTIFICATION_BYTES) throw new InvalidInputError('body', `larger than ${MAX_NOTIFICATION_BYTES} bytes`);
+  if (raw && raw.length > MAX_NOTIFICATION_BYTES)
+    throw new InvalidInputError('body', `larger than ${MAX_NOTIFICATION_BYTES} bytes`);
   let parsed: unknown;
   if (raw) {
     const text = raw.toString('utf8');
@@ -112,7 +114,7 @@ function readNotificationFields(request: RawWebhookRequest): Record<string, stri
     if (typeof value === 'string') fields[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) fields[key] = String(value);
   }
-  // charSet (the sibling payload) and charset (the guide) are the same field (kispg.md §1, §9).
+  // charSet (the sister platform's payload) and charset (KISPG's guide) are the same field.
   if (fields['charset'] === undefined && fields['charSet'] !== undefined) fields['charset'] = fields['charSet'];
   return fields;
 }

@@ -1,5 +1,5 @@
 import { GatewayUnavailableError } from '../../domain/errors';
-import type { GatewayClock } from '../gateway.definition';
+import type { GatewayClock } from '../payment-gateway-module';
 import { malformedResponseError } from '../gateway-errors';
 import { isRecord } from '../gateway-fields';
 import {
@@ -49,12 +49,12 @@ export interface NicePayClientConfig {
   authMode: NicePayAuthMode;
   /** Replace a cached Bearer token this long before its expireAt. */
   tokenRefreshMarginMs: number;
-  /** Send ediDate + signData (nicepay.md §1.5). */
+  /** Send ediDate + signData (an optional anti-forgery hash at NicePay). */
   signRequests: boolean;
   clock: GatewayClock;
 }
 
-/** nicepay.md §1.4: TTL 30 minutes, used when an access-token answer carries no readable expiry. */
+/** NicePay's token lifetime (30 minutes), used when an access-token answer carries no readable expiry. */
 const TOKEN_TTL_FALLBACK_MS = 30 * 60 * 1000;
 
 type SignFormula = (ediDate: string) => string[];
@@ -66,21 +66,21 @@ interface CallSpec {
   pathParams?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   json?: Record<string, unknown>;
-  /** The parts hashed (before SK) into signData, given the ediDate (nicepay.md §2 request signData column). */
+  /** The parts hashed (before SK) into signData, given the ediDate (each endpoint has its own formula). */
   sign?: SignFormula;
 }
 
 /**
- * Wire calls to the NicePay Start API /v1 (nicepay.md §2-§3): one method per endpoint, Basic or Bearer auth,
- * `ediDate`/`signData` on every signed request. Success is `resultCode === '0000'` only (nicepay.md §8.1), whatever the
- * HTTP status; everything else becomes a typed error through the code table (nicepay.errors.ts). Transport failures
- * surface as the HTTP client's GatewayUnavailableError. Response signatures are checked by the gateway, which knows
- * which formula applies.
+ * Wire calls to the NicePay Start API /v1: one method per endpoint, Basic or Bearer auth, `ediDate`/`signData` on
+ * every signed request (docs/gateways/nicepay.md#requests-answers-and-signatures). Success is `resultCode === '0000'`
+ * only, whatever the HTTP status; everything else becomes a typed error through the code table (nicepay.errors.ts).
+ * Transport failures surface as the HTTP client's GatewayUnavailableError. Response signatures are checked by the
+ * gateway, which knows which formula applies.
  */
 export class NicePayClient {
   private readonly basicAuthorization: string;
   private token: { value: string; refreshAtMs: number } | null = null;
-  /** One in-flight token request shared by every concurrent caller (nicepay.md §1.4: no refresh API). */
+  /** One in-flight token request shared by every concurrent caller (NicePay has no refresh API). */
   private tokenInFlight: Promise<string> | null = null;
   /** How many tokens this client minted (observability; tests assert one token serves many calls). */
   tokensIssued = 0;
@@ -92,7 +92,7 @@ export class NicePayClient {
     this.basicAuthorization = nicePayBasicAuthorization(config.clientId, config.secretKey);
   }
 
-  /** POST /v1/payments/{tid} (nicepay.md §3.1). signData = tid + amount + ediDate + SK. */
+  /** POST /v1/payments/{tid}. signData = tid + amount + ediDate + SK. */
   approve(tid: string, body: NicePayApproveBody): Promise<NicePayResult<NicePayPayment>> {
     return this.call<NicePayPayment>(
       {
@@ -107,7 +107,7 @@ export class NicePayClient {
     );
   }
 
-  /** POST /v1/payments/{tid}/cancel (nicepay.md §3.3). signData = tid + ediDate + SK. */
+  /** POST /v1/payments/{tid}/cancel. signData = tid + ediDate + SK. */
   cancel(tid: string, body: NicePayCancelBody): Promise<NicePayResult<NicePayPayment>> {
     return this.call<NicePayPayment>(
       {
@@ -122,7 +122,7 @@ export class NicePayClient {
     );
   }
 
-  /** POST /v1/payments/netcancel (nicepay.md §3.4). signData = orderId + ediDate + SK. */
+  /** POST /v1/payments/netcancel. signData = orderId + ediDate + SK. */
   netCancel(body: NicePayNetCancelBody): Promise<NicePayResult<NicePayPayment>> {
     return this.call<NicePayPayment>(
       {
@@ -136,7 +136,7 @@ export class NicePayClient {
     );
   }
 
-  /** GET /v1/payments/{tid} (nicepay.md §3.5). signData = tid + ediDate + SK. */
+  /** GET /v1/payments/{tid}. signData = tid + ediDate + SK. */
   getPaymentByTid(tid: string): Promise<NicePayResult<NicePayPayment>> {
     return this.call<NicePayPayment>(
       {
@@ -151,8 +151,9 @@ export class NicePayClient {
   }
 
   /**
-   * GET /v1/payments/find/{orderId} (nicepay.md §3.5). The manual requires `orderDate` (YYYYMMDD), [P]/[E26] do not;
-   * it is sent when known. The signData formula is disputed; orderId + ediDate + SK is the one computable without a tid.
+   * GET /v1/payments/find/{orderId}. NicePay's sources disagree on whether `orderDate` (YYYYMMDD) is required: it is
+   * sent when known. They also disagree on the signData formula; orderId + ediDate + SK is the one computable without a
+   * tid (docs/gateways/nicepay.md#inquiry).
    */
   getPaymentByOrderId(orderId: string, orderDate?: string): Promise<NicePayResult<NicePayPayment>> {
     return this.call<NicePayPayment>(
@@ -168,7 +169,7 @@ export class NicePayClient {
     );
   }
 
-  /** POST /v1/subscribe/regist (nicepay.md §3.7). signData = orderId + ediDate + SK. */
+  /** POST /v1/subscribe/regist. signData = orderId + ediDate + SK. */
   registerBillingKey(body: NicePayBillingRegistBody): Promise<NicePayResult<NicePayBillingRegistration>> {
     return this.call<NicePayBillingRegistration>(
       {
@@ -182,7 +183,7 @@ export class NicePayClient {
     );
   }
 
-  /** POST /v1/subscribe/{bid}/payments (nicepay.md §3.8). signData = orderId + bid + ediDate + SK. */
+  /** POST /v1/subscribe/{bid}/payments. signData = orderId + bid + ediDate + SK. */
   chargeBillingKey(bid: string, body: NicePayBillingChargeBody): Promise<NicePayResult<NicePayPayment>> {
     return this.call<NicePayPayment>(
       {
@@ -199,7 +200,7 @@ export class NicePayClient {
   }
 
   /**
-   * POST /v1/subscribe/{bid}/expire (nicepay.md §3.9). signData = orderId + bid + ediDate + SK. Returns the answer
+   * POST /v1/subscribe/{bid}/expire. signData = orderId + bid + ediDate + SK. Returns the answer
    * whatever its resultCode: whether "already deleted" (U115) is a failure is the gateway's decision.
    */
   async expireBillingKey(bid: string, body: NicePayBillingExpireBody): Promise<{ httpStatus: number; body: NicePayBillingExpiry; scrubbed: unknown }> {
@@ -214,7 +215,7 @@ export class NicePayClient {
     return { httpStatus: response.status, body: response.body, scrubbed: response.scrubbedBody };
   }
 
-  /** POST /v1/receipt (nicepay.md §3.10). signData = orderId + amount + ediDate + SK. */
+  /** POST /v1/receipt. signData = orderId + amount + ediDate + SK. */
   issueCashReceipt(body: NicePayCashReceiptIssueBody): Promise<NicePayResult<NicePayCashReceipt>> {
     return this.call<NicePayCashReceipt>(
       {
@@ -228,7 +229,7 @@ export class NicePayClient {
     );
   }
 
-  /** POST /v1/receipt/{tid}/cancel (nicepay.md §3.10). signData = tid + ediDate + SK. */
+  /** POST /v1/receipt/{tid}/cancel. signData = tid + ediDate + SK. */
   cancelCashReceipt(tid: string, body: NicePayCashReceiptCancelBody): Promise<NicePayResult<NicePayCashReceipt>> {
     return this.call<NicePayCashReceipt>(
       {
@@ -243,7 +244,7 @@ export class NicePayClient {
     );
   }
 
-  /** GET /v1/receipt/{tid} (nicepay.md §3.10). signData = tid + ediDate + SK. */
+  /** GET /v1/receipt/{tid}. signData = tid + ediDate + SK. */
   getCashReceipt(tid: string, orderDate?: string): Promise<NicePayResult<NicePayCashReceipt>> {
     return this.call<NicePayCashReceipt>(
       {
@@ -281,7 +282,7 @@ export class NicePayClient {
     if ((typeof resultCode !== 'string' || resultCode.length === 0) && isSuccessStatus(response.status)) {
       // A 2xx we cannot read (no body, HTML, resultCode missing, null, empty or not a string): the call may have taken
       // effect, so its outcome is unknown (read back). Classifying it by HTTP 200 alone would call it a refusal, and
-      // a lost approval would become FAILED instead of UNKNOWN (DESIGN.md §3 rule 4, nicepay.md §8.1).
+      // a lost approval would become FAILED instead of UNKNOWN (docs/gateways/nicepay.md#lost-approvals).
       throw malformedResponseError('nicepay', context.operation, 'no resultCode');
     }
     throw nicePayErrorFromResult(response.status, body, context);
@@ -314,7 +315,7 @@ export class NicePayClient {
       path: spec.path,
       pathParams: spec.pathParams,
       query,
-      // nicepay.md §1.5: JSON with charset=utf-8 on every call, responses in utf-8 (returnCharSet default).
+      // JSON with charset=utf-8 on every call; answers come in utf-8 (NicePay's returnCharSet default).
       headers: { Authorization: authorization, 'Content-Type': 'application/json;charset=utf-8' },
       json,
     });
@@ -332,7 +333,7 @@ export class NicePayClient {
     return this.tokenInFlight;
   }
 
-  /** POST /v1/access-token with Basic credentials and an empty body (nicepay.md §1.4). */
+  /** POST /v1/access-token with Basic credentials and an empty body. */
   private async mintToken(): Promise<string> {
     const response = await this.http.request<NicePayAccessToken>({
       operation: 'accessToken',
@@ -345,7 +346,8 @@ export class NicePayClient {
       throw new GatewayUnavailableError('nicepay', 'accessToken: malformed response (no accessToken)', false);
     }
     const issuedAt = this.config.clock.now().getTime();
-    // nicepay.md §1.4/§8.6: read `expireAt ?? expiredAt`; cache until then (a re-request returns the same token).
+    // NicePay's field table says `expiredAt`, its examples `expireAt`: read both. Cache until then (a re-request
+    // inside the lifetime returns the same token).
     const expiresAt = parseNicePayDate(body.expireAt ?? body.expiredAt)?.getTime() ?? issuedAt + TOKEN_TTL_FALLBACK_MS;
     this.token = { value: body.accessToken, refreshAtMs: expiresAt - this.config.tokenRefreshMarginMs };
     this.tokensIssued += 1;

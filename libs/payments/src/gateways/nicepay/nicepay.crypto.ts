@@ -2,15 +2,15 @@ import { createCipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import type { NicePayEncMode } from './nicepay.types';
 
 /**
- * `Authorization: Basic base64(clientId:secretKey)` (nicepay.md §1.3): standard base64 with padding, no newline.
+ * `Authorization: Basic base64(clientId:secretKey)`: standard base64 with padding, no newline.
  */
 export function nicePayBasicAuthorization(clientId: string, secretKey: string): string {
   return `Basic ${Buffer.from(`${clientId}:${secretKey}`, 'utf8').toString('base64')}`;
 }
 
 /**
- * SHA-256 over the UTF-8 bytes of the plain concatenation, lowercase hex (nicepay.md §4.1). Numbers are hashed as
- * their decimal text (`1004`), timestamps exactly as sent or received (nicepay.md §8.8).
+ * SHA-256 over the UTF-8 bytes of the plain concatenation, lowercase hex. Numbers are hashed as their decimal text
+ * (`1004`), timestamps exactly as sent or received (docs/gateways/nicepay.md#requests-answers-and-signatures).
  */
 export function nicePaySha256(...parts: Array<string | number>): string {
   const hash = createHash('sha256');
@@ -18,26 +18,26 @@ export function nicePaySha256(...parts: Array<string | number>): string {
   return hash.digest('hex');
 }
 
-/** returnUrl POST signature (Server-approval model, nicepay.md §5.2): authToken + clientId + amount + SK. */
+/** returnUrl POST signature (Server-approval model): authToken + clientId + amount + SK. */
 export function nicePayReturnSignature(authToken: string, clientId: string, amount: string | number, secretKey: string): string {
   return nicePaySha256(authToken, clientId, amount, secretKey);
 }
 
 /**
- * Payment-object signature (approve, inquiry, cancel, netcancel, billing approve, webhook; nicepay.md §4.1):
+ * Payment-object signature (approve, inquiry, cancel, netcancel, billing approve, webhook):
  * original tid + original amount + ediDate + SK, with the values as they appear in the payload.
  */
 export function nicePayPaymentSignature(tid: string, amount: string | number, ediDate: string, secretKey: string): string {
   return nicePaySha256(tid, amount, ediDate, secretKey);
 }
 
-/** Cash-receipt response signature (nicepay.md §3.10): tid + orderId + ediDate + SK. */
+/** Cash-receipt response signature: tid + orderId + ediDate + SK. */
 export function nicePayReceiptSignature(tid: string, orderId: string, ediDate: string, secretKey: string): string {
   return nicePaySha256(tid, orderId, ediDate, secretKey);
 }
 
 /**
- * Constant-time comparison of a presented hex signature with the expected one, case-insensitive (nicepay.md §4.1).
+ * Constant-time comparison of a presented hex signature with the expected one, case-insensitive (NicePay sends lowercase hex).
  * Both sides are hashed first so neither content nor length leaks through timing; a missing value never matches.
  */
 export function nicePaySignatureMatches(presented: unknown, expected: string): boolean {
@@ -47,7 +47,7 @@ export function nicePaySignatureMatches(presented: unknown, expected: string): b
   return timingSafeEqual(presentedDigest, expectedDigest);
 }
 
-/** Card data registered for a billing key (nicepay.md §3.7). Never logged, never stored. */
+/** Card data registered for a billing key. Never logged, never stored. */
 export interface NicePayBillingCardData {
   cardNo: string;
   expYear: string;
@@ -56,7 +56,7 @@ export interface NicePayBillingCardData {
   cardPw?: string;
 }
 
-/** `cardNo=…&expYear=…&expMonth=…&idNo=…&cardPw=…` in the manual's key order (nicepay.md §4.2). */
+/** `cardNo=…&expYear=…&expMonth=…&idNo=…&cardPw=…` in the key order of NicePay's manual. */
 export function nicePayBillingPlaintext(card: NicePayBillingCardData): string {
   const parts = [`cardNo=${card.cardNo}`, `expYear=${card.expYear}`, `expMonth=${card.expMonth}`];
   if (card.idNo !== undefined) parts.push(`idNo=${card.idNo}`);
@@ -65,9 +65,9 @@ export function nicePayBillingPlaintext(card: NicePayBillingCardData): string {
 }
 
 /**
- * Billing `encData` (nicepay.md §4.2), lowercase hex:
+ * Billing `encData`, lowercase hex (docs/gateways/nicepay.md#billing-keys):
  * - 'A2': AES-256-CBC, key = the 32 ASCII characters of the secret key, IV = its first 16 characters;
- * - 'AES128': AES-128-**ECB** (not CBC: the pre-2023 manual was wrong, nicepay.md §8.4), key = the first 16 ASCII
+ * - 'AES128': AES-128-**ECB** (not CBC, which older NicePay manuals and third-party code show), key = the first 16 ASCII
  *   characters of the secret key (the characters as bytes, not hex-decoded). PKCS#7 padding in both.
  */
 export function nicePayEncrypt(plaintext: string, secretKey: string, mode: NicePayEncMode): string {
@@ -82,22 +82,22 @@ export function nicePayEncrypt(plaintext: string, secretKey: string, mode: NiceP
 const KST_OFFSET_MS = 9 * 60 * 60 * 1000; // Asia/Seoul has no DST
 
 /**
- * `ediDate`: request creation time, ISO 8601 (nicepay.md §1.5), written in KST with milliseconds like NicePay's own
- * timestamps. The extended offset `+09:00` is used; URLSearchParams percent-encodes its `+` as `%2B` in GET queries
- * (nicepay.md §8.8, U312 otherwise).
+ * `ediDate`: request creation time, ISO 8601, written in KST with milliseconds like NicePay's own timestamps. The
+ * extended offset `+09:00` is used; URLSearchParams percent-encodes its `+` as `%2B` in GET queries (unencoded, NicePay's
+ * signData check fails with U312).
  */
 export function nicePayEdiDate(now: Date): string {
   return `${new Date(now.getTime() + KST_OFFSET_MS).toISOString().slice(0, 23)}+09:00`;
 }
 
-/** `yyyyMMdd` in KST (orderDate of inquiries, nicepay.md §3.5). */
+/** `yyyyMMdd` in KST (orderDate of inquiries). */
 export function nicePayKstDate(date: Date): string {
   return new Date(date.getTime() + KST_OFFSET_MS).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
 /**
- * NicePay timestamps (`2021-11-05T17:14:35.150+0900`, nicepay.md §1.5): the colon-less offset is normalised; `"0"`,
- * empty and unparsable values mean "not applicable" (null). `yyyyMMdd` (billing authDate, §3.7) is a KST date.
+ * NicePay timestamps (`2021-11-05T17:14:35.150+0900`): the colon-less offset is normalised; `"0"`, empty and
+ * unparsable values mean "not applicable" (null). `yyyyMMdd` (a billing registration's authDate) is a KST date.
  */
 export function parseNicePayDate(value: unknown): Date | null {
   if (typeof value !== 'string' || value.length === 0 || value === '0') return null;

@@ -3,8 +3,8 @@ import { buildErrorCodeTable, gatewayErrorFor, type GatewayErrorCategory } from 
 import { nonEmptyString } from '../gateway-fields';
 
 /**
- * What a NicePay `resultCode` means for us (nicepay.md §7.5, full table in seeds/nicepay-codes.md). Decided by
- * `resultCode`, never by HTTP status alone: most business errors arrive as HTTP 200 (nicepay.md §1.5, §8.1).
+ * What a NicePay `resultCode` means for us (docs/gateways/nicepay.md#errors; NicePay's own table has about 400 rows).
+ * Decided by `resultCode`, never by HTTP status alone: most business errors arrive as HTTP 200.
  * - retryable:     transient (NicePay or a partner system failed); a money-moving call's outcome is unknown until read back.
  * - decline:       a definitive refusal about the card, account, amount limits or the payment's state. Nothing happened.
  * - configuration: our keys/contract/IP registration are wrong; a human must fix the merchant setup.
@@ -15,7 +15,7 @@ import { nonEmptyString } from '../gateway-fields';
 export type NicePayErrorCategory = GatewayErrorCategory;
 
 const RETRYABLE = [
-  'S999', // 기타오류 ([E26]: temporary)
+  'S999', // 기타오류 (reported to be temporary)
   '9999',
   '9002', // Try-Catch-Exception
   '2000', // DB오류
@@ -33,9 +33,9 @@ const RETRYABLE = [
 ] as const;
 
 const CONFIGURATION = [
-  // authentication (nicepay.md §1.4): wrong key, wrong environment, wrong auth type
+  // authentication: wrong key, wrong environment, wrong auth type
   'U101', 'U102', 'U103', 'U104', 'U108', 'U109', 'U116', 'U117', 'U118', 'U304', 'U305', 'U306', 'U307', 'U317',
-  // IP not registered (nicepay.md §7.5)
+  // IP not registered
   'A224', 'U315',
   // merchant setup / contract
   'U313', 'U316', 'P001', 'P005', 'P006', 'P014', 'P016', 'A109', 'A114', 'A302', 'A303', 'A305',
@@ -44,14 +44,14 @@ const CONFIGURATION = [
 ] as const;
 
 const REQUEST = [
-  // missing / malformed parameters (nicepay.md §7.5)
+  // missing / malformed parameters
   'P007', 'U100', '9000', 'A117', 'P008', 'P009', 'U105', 'A147', '9001', 'U124', 'P010', 'P011', 'P012',
   'P024', 'U130', 'U131', 'U132', 'A106', 'A102', 'A212', 'U125', 'U308', 'P038', 'U332', 'A227',
   // signatures (our signData did not verify)
   'A101', 'U312', 'A211',
-  // duplicates: orderId / tid already used, already approved (nicepay.md §3.1, §8.3)
+  // duplicates: orderId / tid already used, already approved
   'P015', 'U112', 'A127', 'U114', 'A225', '2201', '2156',
-  // amounts (nicepay.md §3.1 A123)
+  // amounts (A123: the approval amount differs from the authenticated one)
   'A123', 'P034', 'U127', 'U502', 'A116', 'P013', '1615', 'P017', 'P036', 'U321',
   // cash receipt of a payment must use the receipt API (U106)
   'U106',
@@ -60,12 +60,12 @@ const REQUEST = [
 const NOT_FOUND = [
   'U107', 'U111', 'U120', 'U121', 'U126', 'U122', '2012', 'A118', 'A210', 'A214', 'A215', 'A216', 'A217',
   'A218', 'A243', 'A251', 'P019', 'W001', 'W002', 'A115',
-  // billing keys (nicepay.md §3.8)
+  // billing keys
   'A124', 'A125', 'A223', 'U309',
 ] as const;
 
 const DECLINE = [
-  // card (nicepay.md §7.5, seeds/nicepay-codes.md 30xx)
+  // card (30xx)
   '3011', '3021', '3022', '3023', '3024', '3031', '3032', '3034', '3041', '3052', '3053', '3054', '3055',
   '3056', '3057', '3061', '3062', '3081', '3091', '3095',
   // bank transfer and virtual account
@@ -75,13 +75,13 @@ const DECLINE = [
   '7002', '7003', '7004', '7005', '7006', '7007', '7009', '7010', '7011', '7012', '7013', '7014', '7015', '7041', '7042',
   // cellphone
   'A001', 'A041',
-  // cancel (nicepay.md §3.3)
+  // cancel
   '1534', '2003', '2010', '2011', '2013', '2014', '2015', '2016', '2018', '2019', '2021', '2022', '2023',
   '2024', '2025', '2026', '2027', '2028', '2029', '2030', '2031', '2032', '2033', '2052',
   'U123', 'U128', 'U318', 'U319',
-  // net-cancel (nicepay.md §3.4): window passed, refused
+  // net-cancel: window passed, refused
   '2020', 'P035', 'U503', 'U504',
-  // billing (nicepay.md §3.7-§3.9)
+  // billing
   'F102', 'F103', 'F104', 'F105', 'F111', 'F112', 'F113', 'F114', 'F118', 'F201', 'A126', 'U113', 'U115', 'A255',
   // window / authentication outcomes and limits
   'A107', 'A108', 'A113', 'A245', 'A246', 'A250', 'P021', 'P022', 'P023', 'P029', 'P030', 'P031', 'P032',
@@ -97,15 +97,16 @@ export const NICEPAY_ERROR_TABLE: ReadonlyMap<string, NicePayErrorCategory> = bu
   [DECLINE, 'decline'],
 ]);
 
-/** Codes meaning "this orderId / tid was already used" (nicepay.md §7.5 duplicates). */
+/** Codes meaning "this orderId was already used". */
 export const NICEPAY_DUPLICATE_ORDER_CODES: ReadonlySet<string> = new Set(['P015', 'U112', 'A127']);
+/** Codes meaning "this tid was already used or approved". */
 export const NICEPAY_ALREADY_APPROVED_CODES: ReadonlySet<string> = new Set(['U114', 'A225', '2201']);
-/** A billing key already deleted (nicepay.md §3.9: a repeated expire answers U115). */
+/** A billing key already deleted (a repeated expire answers U115). */
 export const NICEPAY_BILLING_KEY_GONE_CODES: ReadonlySet<string> = new Set(['U115', 'A126']);
 
 /**
  * Category of a failed answer. A known code decides by the table. Without a code: HTTP 401/403 -> configuration
- * (nicepay.md §1.5: 401 <-> U104/U108, 403 <-> U109), 404 -> not-found, 5xx -> retryable (outcome unknown), other
+ * (NicePay pairs 401 with U104/U108 and 403 with U109), 404 -> not-found, 5xx -> retryable (outcome unknown), other
  * statuses -> request. A code we do not know is a decline with the code kept: NicePay's table has ~400 rows and
  * most of them are refusals, and a decline never moves money or retries blindly.
  */

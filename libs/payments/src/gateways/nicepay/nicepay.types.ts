@@ -18,15 +18,15 @@ import {
 import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
- * Wire shapes of the NicePay "Start API" /v1 (nicepay.md §2-§3). Fields the adapter does not need are optional and
+ * Wire shapes of the NicePay "Start API" /v1. Fields the adapter does not need are optional and
  * unknown fields are tolerated; NicePay documents several fields with one type and sends another (cardQuota,
- * canPartCancel, nicepay.md §3.2), so those are typed loosely.
+ * canPartCancel), so those are typed loosely.
  */
 
-/** Payment object `status` (nicepay.md §7.1); `string & {}` keeps unknown future values type-safe. */
+/** Payment object `status`; `string & {}` keeps unknown future values type-safe. */
 export type NicePayStatus = 'paid' | 'ready' | 'failed' | 'cancelled' | 'partialCancelled' | 'expired' | (string & {});
 
-/** Every answer carries these (nicepay.md §1.5): success <=> resultCode === '0000'. */
+/** Every answer carries these: success <=> resultCode === '0000'. */
 export interface NicePayResultEnvelope {
   resultCode?: string;
   resultMsg?: string;
@@ -36,7 +36,7 @@ export interface NicePayResultEnvelope {
 export interface NicePayCard {
   cardCode?: string | null;
   cardName?: string | null;
-  /** First 6 + last 4, e.g. `536112******1234` (nicepay.md §3.2). */
+  /** First 6 + last 4, e.g. `536112******1234`. */
   cardNum?: string | null;
   cardQuota?: number | string | null;
   isInterestFree?: boolean | null;
@@ -55,7 +55,7 @@ export interface NicePayVbank {
 }
 
 export interface NicePayCancelElement {
-  /** The cancel's own tid (nicepay.md §3.2 `cancels[].tid`). */
+  /** The cancel's own tid. */
   tid: string;
   amount: number;
   cancelledAt?: string | null;
@@ -64,7 +64,7 @@ export interface NicePayCancelElement {
   couponAmt?: number | null;
 }
 
-/** The payment object (nicepay.md §3.2): approve, inquiry, cancel, netcancel, billing approve and webhook bodies. */
+/** The payment object: approve, inquiry, cancel, netcancel, billing approve and webhook bodies. */
 export interface NicePayPayment extends NicePayResultEnvelope {
   tid: string;
   cancelledTid?: string | null;
@@ -96,11 +96,11 @@ export interface NicePayPayment extends NicePayResultEnvelope {
   vbank?: NicePayVbank | null;
   cancels?: NicePayCancelElement[] | null;
   cashReceipts?: unknown[] | null;
-  /** Billing events only ([E26], nicepay.md §3.2). */
+  /** Billing webhooks only (reported by NicePay's English changelog, not the Korean manual). */
   bid?: string | null;
 }
 
-/** POST /v1/access-token answer (nicepay.md §1.4). The table says `expiredAt`, every example `expireAt`. */
+/** POST /v1/access-token answer. NicePay's field table says `expiredAt`, every example `expireAt`. */
 export interface NicePayAccessToken extends NicePayResultEnvelope {
   accessToken?: string;
   tokenType?: string;
@@ -109,7 +109,7 @@ export interface NicePayAccessToken extends NicePayResultEnvelope {
   now?: string;
 }
 
-/** POST /v1/subscribe/regist answer (nicepay.md §3.7): camelCase on the wire despite the manual's example. */
+/** POST /v1/subscribe/regist answer: camelCase on the wire, although the manual's example is PascalCase. */
 export interface NicePayBillingRegistration extends NicePayResultEnvelope {
   tid?: string | null;
   orderId?: string | null;
@@ -120,7 +120,7 @@ export interface NicePayBillingRegistration extends NicePayResultEnvelope {
   status?: string | null;
 }
 
-/** POST /v1/subscribe/{bid}/expire answer (nicepay.md §3.9). */
+/** POST /v1/subscribe/{bid}/expire answer. */
 export interface NicePayBillingExpiry extends NicePayResultEnvelope {
   tid?: string | null;
   orderId?: string | null;
@@ -128,7 +128,7 @@ export interface NicePayBillingExpiry extends NicePayResultEnvelope {
   authDate?: string | null;
 }
 
-/** Cash receipt issue / cancel / inquiry answers (nicepay.md §3.10). */
+/** Cash receipt issue / cancel / inquiry answers. */
 export interface NicePayCashReceipt extends NicePayResultEnvelope {
   tid: string;
   orderId: string;
@@ -145,7 +145,7 @@ export interface NicePayCashReceipt extends NicePayResultEnvelope {
   receiptType?: string | null;
 }
 
-/** What NicePay POSTs to returnUrl in the Server-approval model (nicepay.md §5.2); every value a string. */
+/** What NicePay POSTs to returnUrl in the Server-approval model; every value a string. */
 export interface NicePayReturnBody {
   authResultCode: string;
   authResultMsg?: string;
@@ -158,7 +158,7 @@ export interface NicePayReturnBody {
   signature?: string;
 }
 
-// Request bodies (nicepay.md §3). ediDate/signData are added by the client when signRequests is on.
+// Request bodies. ediDate/signData are added by the client when signRequests is on.
 
 export interface NicePaySignedFields {
   ediDate?: string;
@@ -172,7 +172,7 @@ export interface NicePayApproveBody extends NicePaySignedFields {
 export interface NicePayCancelBody extends NicePaySignedFields {
   reason: string;
   orderId: string;
-  /** Never `amount`: that key is ignored and produces a full cancel (nicepay.md §8.2). */
+  /** Never `amount`: that key is ignored and produces a full cancel. */
   cancelAmt?: number;
   taxFreeAmt?: number;
   refundAccount?: string;
@@ -190,7 +190,7 @@ export interface NicePayBillingRegistBody extends NicePaySignedFields {
   buyerName?: string;
   buyerEmail?: string;
   buyerTel?: string;
-  /** 'A2' = AES-256-CBC; absent = AES-128-ECB (nicepay.md §4.2). */
+  /** 'A2' = AES-256-CBC; absent = AES-128-ECB. */
   encMode?: 'A2';
 }
 
@@ -234,29 +234,29 @@ export interface NicePayCashReceiptCancelBody extends NicePaySignedFields {
 
 export const NICEPAY_PRODUCTION_BASE_URL = 'https://api.nicepay.co.kr';
 export const NICEPAY_SANDBOX_BASE_URL = 'https://sandbox-api.nicepay.co.kr';
-/** nicepay.md §1.1 "Timeouts": connect 5 s, read 30 s. */
+/** NicePay's recommended timeouts: connect 5 s, read 30 s. */
 export const NICEPAY_DEFAULT_CONNECT_MS = 5_000;
 export const NICEPAY_DEFAULT_READ_MS = 30_000;
-/** Refresh a Bearer token this long before its `expireAt` (nicepay.md §1.4: no refresh API, TTL 30 min). */
+/** Refresh a Bearer token this long before its `expireAt` (NicePay has no refresh API; a token lives 30 minutes). */
 export const NICEPAY_DEFAULT_TOKEN_MARGIN_SEC = 60;
-/** Webhook source IPs (nicepay.md §1.1 firewall table). */
+/** Webhook source IPs, from NicePay's firewall table (docs/gateways/nicepay.md#webhooks). */
 export const NICEPAY_WEBHOOK_SOURCE_IPS: readonly string[] = ['121.133.126.86', '121.133.126.87'];
-/** Net-cancel is accepted for 1 hour after the approval request (nicepay.md §3.4, code 2020 after that). */
+/** Net-cancel is accepted for 1 hour after the approval request (NicePay answers 2020 after that). */
 export const NICEPAY_NET_CANCEL_WINDOW_MS = 60 * 60 * 1000;
 
-/** clientId prefixes (nicepay.md §1.2): S = sandbox, R = production; 1 = Client-approval, 2 = Server-approval. */
+/** clientId prefixes: S = sandbox, R = production; 1 = Client-approval, 2 = Server-approval. */
 export const NICEPAY_CLIENT_ID_PREFIX = /^([SR])([12])_/;
 
 export type NicePayAuthMode = 'basic' | 'bearer';
 export type NicePayEncMode = 'A2' | 'AES128';
 export type NicePayUnknownApprovalPolicy = 'netcancel' | 'query-first';
 
-/** nicepay.md §1.1 "Timeouts" (defaults above). */
+/** NicePay's recommended timeouts (defaults above). */
 export class NicePayTimeoutOptions extends GatewayTimeoutOptions {}
 
 /** The `gateways.nicepay` options block. Validated at boot (whitelist + forbidNonWhitelisted). */
 export class NicePayGatewayOptions {
-  /** 클라이언트 키 (nicepay.md §1.2): S1_/S2_ sandbox, R1_/R2_ production; unprefixed keys need `baseUrl`. */
+  /** 클라이언트 키: S1_/S2_ sandbox, R1_/R2_ production; unprefixed keys need `baseUrl`. */
   @IsString()
   @MinLength(1)
   @MaxLength(50)
@@ -264,14 +264,14 @@ export class NicePayGatewayOptions {
   clientId!: string;
 
   /**
-   * 시크릿 키: 32 hex characters (nicepay.md §1.2). Exactly 32 characters are also what the billing ciphers need
-   * (AES-256 key = the 32 ASCII characters, nicepay.md §4.2).
+   * 시크릿 키: 32 hex characters. Exactly 32 characters are also what the billing ciphers need
+   * (AES-256 key = the 32 ASCII characters).
    */
   @IsString()
   @Matches(/^[0-9a-fA-F]{32}$/, { message: 'secretKey must be the 32 hex characters NicePay issued' })
   secretKey!: string;
 
-  /** Default from the clientId prefix: S*_ -> sandbox-api, R*_ -> api (nicepay.md §1.1). */
+  /** Default from the clientId prefix: S*_ -> sandbox-api, R*_ -> api (docs/gateways/nicepay.md#keys-and-environments). */
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   baseUrl?: string;
@@ -282,8 +282,9 @@ export class NicePayGatewayOptions {
   timeouts?: NicePayTimeoutOptions;
 
   /**
-   * API auth type of the secret key (nicepay.md §1.3/§1.4): 'basic' (default) sends Basic on every call; 'bearer'
-   * mints a token at POST /v1/access-token and caches it until `expireAt`. A Token-type key rejects Basic (U103).
+   * API auth type of the secret key (docs/gateways/nicepay.md#keys-and-environments): 'basic' (default) sends Basic on
+   * every call; 'bearer' mints a token at POST /v1/access-token and caches it until `expireAt`. A Token-type key rejects
+   * Basic (U103).
    */
   @IsOptional()
   @IsIn(['basic', 'bearer'])
@@ -296,13 +297,13 @@ export class NicePayGatewayOptions {
   @Max(1_500)
   tokenRefreshMarginSec?: number;
 
-  /** Billing encData cipher (nicepay.md §4.2): 'A2' = AES-256-CBC (default, all official samples), 'AES128' = ECB. */
+  /** Billing encData cipher: 'A2' = AES-256-CBC (default, what NicePay's official samples use), 'AES128' = ECB. */
   @IsOptional()
   @IsIn(['A2', 'AES128'])
   encMode?: NicePayEncMode;
 
   /**
-   * What to do when an approval's answer is lost (nicepay.md §3.4, §5.3 step 7):
+   * What to do when an approval's answer is lost (docs/gateways/nicepay.md#lost-approvals):
    * - 'netcancel' (default, the manual's rule): net-cancel by orderId within 1 hour of the approval request; later,
    *   query instead.
    * - 'query-first': look the payment up and apply what the query shows; never net-cancel automatically.
@@ -316,7 +317,7 @@ export class NicePayGatewayOptions {
   @IsArray()
   @ArrayMaxSize(64)
   @IsString({ each: true })
-  // Each entry is checked by validateNicePayOptions with the guard's own rules (allowedSourceProblems).
+  // Each entry is checked by NicePayGatewayModule.validateOptions with the guard's own rules (allowedSourceProblems).
   webhookAllowedSources?: string[];
 
   /** Log scrubbed request/response bodies at `verbose` (default false). */
@@ -324,7 +325,7 @@ export class NicePayGatewayOptions {
   @IsBoolean()
   logBodies?: boolean;
 
-  /** Send `ediDate` + `signData` with every request (nicepay.md §1.5: optional anti-forgery hash). Default true. */
+  /** Send `ediDate` + `signData` with every request (an optional anti-forgery hash at NicePay). Default true. */
   @IsOptional()
   @IsBoolean()
   signRequests?: boolean;
@@ -362,7 +363,7 @@ export function defaultNicePayBaseUrl(clientId: string | undefined): string | un
 export function resolveNicePayOptions(options: NicePayGatewayOptions): ResolvedNicePayOptions {
   const baseUrl = options.baseUrl ?? defaultNicePayBaseUrl(options.clientId);
   if (!baseUrl) {
-    // validateNicePayOptions reports this at boot; reaching here means the definition was bypassed.
+    // NicePayGatewayModule.validateOptions reports this at boot; reaching here means the module's checks were bypassed.
     throw new Error('gateways.nicepay.baseUrl: required for a clientId without an S1_/S2_/R1_/R2_ prefix');
   }
   return {

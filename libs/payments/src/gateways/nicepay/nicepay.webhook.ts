@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { stringField } from '../gateway-fields';
-import type { GatewayPaymentTruth, ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway-capabilities';
+import type { GatewayPaymentTruth } from '../gateway.port';
 import { readJsonObjectBody } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { NICEPAY_SENSITIVE_KEYS } from './nicepay.client';
@@ -19,14 +20,14 @@ export interface NicePayWebhookContext {
 }
 
 /**
- * Parses one NicePay webhook (nicepay.md §6): the body is the payment object, authenticated only by its
- * `signature = sha256(tid + amount + ediDate + SK)` (no header signature).
+ * Parses one NicePay webhook (docs/gateways/nicepay.md#webhooks): the body is the payment object, authenticated only
+ * by its `signature = sha256(tid + amount + ediDate + SK)` (there is no header signature).
  * - verified, resultCode 0000 and a status: `verification: 'signature'` with the truth; the core still rejects a truth
- *   whose amount differs from ours (nicepay.md §6 check (2)).
- * - anything else (dashboard TEST payloads whose signature cannot be verified, nicepay.md §6 [I#15]; forgeries; bodies
+ *   whose amount or orderId differs from ours.
+ * - anything else (dashboard TEST payloads, whose signature the merchant's key cannot verify; forgeries; bodies
  *   missing fields): `verification: 'none'`, event type UNVERIFIED, logged as a warning without any secret. It is
  *   stored and answered `OK` (so NicePay does not retry it ten times or fail the registration) but never applied.
- * Dedupe key: tid + status + cancelledTid ([E26], nicepay.md §6 "Retry"). Unverified deliveries get their own key
+ * Dedupe key: tid + status + cancelledTid (NicePay delivers at least once). Unverified deliveries get their own key
  * space (a body digest), so a forged copy can never occupy the key of the genuine event.
  */
 export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePayWebhookContext): ParsedWebhook {
@@ -85,9 +86,9 @@ export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePay
 }
 
 /**
- * NicePay counts a delivery as received only on HTTP 200 with the body exactly `OK` (nicepay.md §6, §8.7), else it
- * re-sends every minute up to 10 times and a registration TEST fails (U337/U338). So every stored delivery, accepted
- * or rejected by our checks, is answered the same way: rejection is recorded in the inbox, not in the reply.
+ * NicePay counts a delivery as received only on HTTP 200 with the body exactly `OK`, else it re-sends every minute up
+ * to 10 times and a registration TEST fails (U337/U338). So every stored delivery, accepted or rejected by our checks,
+ * is answered the same way: rejection is recorded in the inbox, not in the reply.
  */
 export function nicePayWebhookReply(_outcome: 'accepted' | 'rejected'): WebhookReply {
   return { status: 200, body: 'OK', contentType: 'text/html' };

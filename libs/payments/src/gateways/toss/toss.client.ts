@@ -25,7 +25,7 @@ import type {
 
 /**
  * The slice of the shared GatewayHttpClient (gateways/http) this client uses: GET, POST and DELETE (billing keys,
- * toss.md §3.6d). `{billingKey}` path parameters are logged redacted.
+ * docs/gateways/toss.md#billing-keys). `{billingKey}` path parameters are logged redacted.
  */
 export type TossHttpRequest = GatewayTransportRequest<'GET' | 'POST' | 'DELETE'>;
 export type TossHttpResponse<T> = GatewayTransportResponse<T>;
@@ -34,7 +34,7 @@ export type TossHttpTransport = GatewayTransport<TossHttpRequest>;
 export type TossResult<T> = GatewayCallResult<T>;
 
 /**
- * Keys the HTTP layer must drop from logs and from `scrubbedBody`: the VA webhook `secret` (toss.md §6.3), billing
+ * Keys the HTTP layer must drop from logs and from `scrubbedBody`: the virtual account's webhook `secret`, billing
  * keys and one-time auth keys, card data, identity numbers (cash receipt / billing card registration), buyer bank
  * account numbers (refund accounts) and 3DS values.
  */
@@ -56,13 +56,13 @@ export const TOSS_SENSITIVE_KEYS: readonly string[] = [
 export interface TossClientConfig {
   secretKey: string;
   readMs: number;
-  /** Billing charge and transactions can take up to 60 s (toss.md §1.7). */
+  /** Billing charge and transactions can take up to 60 s (docs/gateways/toss.md#timeouts). */
   slowReadMs: number;
   acceptLanguage?: string;
 }
 
 /**
- * Wire calls to Toss core API v1 (toss.md §3): one method per endpoint, typed wire objects in and out, Basic auth
+ * Wire calls to Toss core API v1: one method per endpoint, typed wire objects in and out, Basic auth
  * and Idempotency-Key headers. Non-2xx answers become typed errors through the code table (toss.errors.ts);
  * transport failures surface as the HTTP client's GatewayUnavailableError. No mapping to canonical types here.
  */
@@ -76,7 +76,7 @@ export class TossClient {
     this.authorization = tossBasicAuthorization(config.secretKey);
   }
 
-  /** POST /v1/payments/confirm (toss.md §3.1). */
+  /** POST /v1/payments/confirm (docs/gateways/toss.md#confirm). */
   confirmPayment(body: TossConfirmBody, idempotencyKey: string): Promise<TossResult<TossPayment>> {
     return this.call<TossPayment>(
       { operation: 'confirm', method: 'POST', path: '/v1/payments/confirm', json: body, idempotencyKey },
@@ -84,7 +84,7 @@ export class TossClient {
     );
   }
 
-  /** GET /v1/payments/{paymentKey} (toss.md §3.2). */
+  /** GET /v1/payments/{paymentKey} (docs/gateways/toss.md#reading-a-payment-back). */
   getPaymentByKey(paymentKey: string): Promise<TossResult<TossPayment>> {
     return this.call<TossPayment>(
       { operation: 'getPayment', method: 'GET', path: '/v1/payments/{paymentKey}', pathParams: { paymentKey } },
@@ -92,15 +92,20 @@ export class TossClient {
     );
   }
 
-  /** GET /v1/payments/orders/{orderId} (toss.md §3.2; note `/orders/`). */
+  /** GET /v1/payments/orders/{orderId} (note `/orders/`). */
   getPaymentByOrderId(orderId: string): Promise<TossResult<TossPayment>> {
     return this.call<TossPayment>(
-      { operation: 'getPaymentByOrderId', method: 'GET', path: '/v1/payments/orders/{orderId}', pathParams: { orderId } },
+      {
+        operation: 'getPaymentByOrderId',
+        method: 'GET',
+        path: '/v1/payments/orders/{orderId}',
+        pathParams: { orderId },
+      },
       { resource: 'payment', reference: orderId },
     );
   }
 
-  /** POST /v1/payments/{paymentKey}/cancel (toss.md §3.3). */
+  /** POST /v1/payments/{paymentKey}/cancel (docs/gateways/toss.md#cancel). */
   cancelPayment(paymentKey: string, body: TossCancelBody, idempotencyKey: string): Promise<TossResult<TossPayment>> {
     return this.call<TossPayment>(
       {
@@ -115,7 +120,7 @@ export class TossClient {
     );
   }
 
-  /** POST /v1/virtual-accounts (toss.md §3.5). */
+  /** POST /v1/virtual-accounts (docs/gateways/toss.md#server-issued-virtual-accounts). */
   issueVirtualAccount(body: TossVirtualAccountBody, idempotencyKey: string): Promise<TossResult<TossPayment>> {
     return this.call<TossPayment>(
       { operation: 'issueVirtualAccount', method: 'POST', path: '/v1/virtual-accounts', json: body, idempotencyKey },
@@ -123,7 +128,7 @@ export class TossClient {
     );
   }
 
-  /** POST /v1/billing/authorizations/issue (toss.md §3.6a). */
+  /** POST /v1/billing/authorizations/issue: billing key from the billing window's one-time authKey. */
   issueBillingKeyFromAuthKey(body: TossBillingIssueBody, idempotencyKey: string): Promise<TossResult<TossBilling>> {
     return this.call<TossBilling>(
       {
@@ -137,7 +142,7 @@ export class TossClient {
     );
   }
 
-  /** POST /v1/billing/authorizations/card (toss.md §3.6b). */
+  /** POST /v1/billing/authorizations/card: billing key from card data (older contracts only). */
   issueBillingKeyFromCard(body: TossBillingCardBody, idempotencyKey: string): Promise<TossResult<TossBilling>> {
     return this.call<TossBilling>(
       {
@@ -151,7 +156,7 @@ export class TossClient {
     );
   }
 
-  /** POST /v1/billing/{billingKey} (toss.md §3.6c); slow endpoint, up to 60 s. */
+  /** POST /v1/billing/{billingKey}; slow endpoint, up to 60 s. */
   chargeBillingKey(
     billingKey: string,
     body: TossBillingChargeBody,
@@ -173,7 +178,7 @@ export class TossClient {
   }
 
   /**
-   * DELETE /v1/billing/{billingKey} (toss.md §3.6d): 200 with an empty body. Returns the status and body of any
+   * DELETE /v1/billing/{billingKey}: 200 with an empty body. Returns the status and body of any
    * answer, error or not: whether "not found" means "already gone" is the gateway's decision.
    */
   deleteBillingKey(billingKey: string): Promise<{ status: number; body: unknown }> {
@@ -185,7 +190,7 @@ export class TossClient {
     });
   }
 
-  /** POST /v1/cash-receipts (toss.md §3.7). */
+  /** POST /v1/cash-receipts (docs/gateways/toss.md#cash-receipts). */
   issueCashReceipt(body: TossCashReceiptIssueBody, idempotencyKey: string): Promise<TossResult<TossCashReceipt>> {
     return this.call<TossCashReceipt>(
       { operation: 'issueCashReceipt', method: 'POST', path: '/v1/cash-receipts', json: body, idempotencyKey },
@@ -193,7 +198,7 @@ export class TossClient {
     );
   }
 
-  /** POST /v1/cash-receipts/{receiptKey}/cancel (toss.md §3.7). */
+  /** POST /v1/cash-receipts/{receiptKey}/cancel: creates a separate CANCEL receipt `c_<receiptKey>`. */
   cancelCashReceipt(
     receiptKey: string,
     body: TossCashReceiptCancelBody,
@@ -212,7 +217,7 @@ export class TossClient {
     );
   }
 
-  /** GET /v1/cash-receipts?requestDate=yyyy-MM-dd&cursor=&limit= (toss.md §3.7). */
+  /** GET /v1/cash-receipts?requestDate=yyyy-MM-dd&cursor=&limit= */
   listCashReceipts(query: {
     requestDate: string;
     cursor?: string;
@@ -229,7 +234,7 @@ export class TossClient {
     );
   }
 
-  /** GET /v1/transactions (toss.md §3.8): a bare JSON array; slow endpoint, up to 60 s. */
+  /** GET /v1/transactions (docs/gateways/toss.md#transaction-list): a bare JSON array; slow endpoint, up to 60 s. */
   listTransactions(query: {
     startDate: string;
     endDate: string;
@@ -264,10 +269,13 @@ export class TossClient {
     return { body: response.body, scrubbed: response.scrubbedBody };
   }
 
-  private send<T>(request: Omit<TossHttpRequest, 'headers'> & { idempotencyKey?: string }): Promise<TossHttpResponse<T>> {
+  private send<T>(
+    request: Omit<TossHttpRequest, 'headers'> & { idempotencyKey?: string },
+  ): Promise<TossHttpResponse<T>> {
     const headers: Record<string, string> = { Authorization: this.authorization, Accept: 'application/json' };
     if (request.json !== undefined) headers['Content-Type'] = 'application/json';
-    // Idempotency-Key is honoured on every POST and ignored on GET (toss.md §1.4); we only send it where it counts.
+    // Idempotency-Key is honoured on every POST and ignored on GET (docs/gateways/toss.md#idempotency); we only send
+    // it where it counts.
     if (request.idempotencyKey !== undefined) headers['Idempotency-Key'] = request.idempotencyKey;
     if (this.config.acceptLanguage) headers['Accept-Language'] = this.config.acceptLanguage;
 

@@ -1,9 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * `Authorization` header for the core API (toss.md §1.2): the secret key is the user name, the password is empty and
- * the trailing colon is mandatory (without it Toss answers 403 INCORRECT_BASIC_AUTH_FORMAT). A key pasted with a
- * UTF-8 BOM would encode to `77u/...`, which Toss rejects (toss.md §1.2), so the BOM and surrounding whitespace are
+ * `Authorization` header for the core API (docs/gateways/toss.md#transport-and-authentication): the secret key is the
+ * user name, the password is empty and the trailing colon is mandatory (without it Toss answers 403
+ * INCORRECT_BASIC_AUTH_FORMAT). A key pasted with a UTF-8 BOM would encode to `77u/...`, which Toss rejects, so the
+ * BOM and surrounding whitespace are
  * dropped first.
  */
 export function tossBasicAuthorization(secretKey: string): string {
@@ -12,8 +13,8 @@ export function tossBasicAuthorization(secretKey: string): string {
 }
 
 /**
- * Constant-time string equality (DEPOSIT_CALLBACK secret, toss.md §6.3). Both sides are hashed first so neither the
- * content nor the length of the expected value leaks through timing.
+ * Constant-time string equality (DEPOSIT_CALLBACK secret, docs/gateways/toss.md#trust-rules). Both sides are hashed
+ * first so neither the content nor the length of the expected value leaks through timing.
  */
 export function timingSafeEqualString(actual: string, expected: string): boolean {
   const actualDigest = createHash('sha256').update(actual, 'utf8').digest();
@@ -24,8 +25,8 @@ export function timingSafeEqualString(actual: string, expected: string): boolean
 export type PayoutKeyEncoding = 'utf8' | 'hex';
 
 /**
- * HMAC-SHA256 of a payout/seller webhook (toss.md §6.3): message = raw body bytes + ':' + transmission-time header,
- * keyed with the 보안 키. How the key string becomes bytes is unspecified ([U]); 'utf8' (the public
+ * HMAC-SHA256 of a payout/seller webhook (docs/gateways/toss.md#payout-signatures): message = raw body bytes + ':' +
+ * transmission-time header, keyed with the 보안 키. How the key string becomes bytes Toss does not say; 'utf8' (the public
  * implementations' reading) is the default, 'hex' decodes the 64-hex string.
  */
 export function computePayoutSignature(
@@ -35,11 +36,7 @@ export function computePayoutSignature(
   keyEncoding: PayoutKeyEncoding = 'utf8',
 ): Buffer {
   const keyBytes = keyEncoding === 'hex' ? Buffer.from(securityKey, 'hex') : Buffer.from(securityKey, 'utf8');
-  return createHmac('sha256', keyBytes)
-    .update(rawBody)
-    .update(':', 'utf8')
-    .update(transmissionTime, 'utf8')
-    .digest();
+  return createHmac('sha256', keyBytes).update(rawBody).update(':', 'utf8').update(transmissionTime, 'utf8').digest();
 }
 
 /** `v1:A,v1:B` -> decoded signatures; entries without the `v1:` scheme are ignored (unknown future schemes). */
@@ -67,12 +64,12 @@ export interface PayoutSignatureCheck {
 }
 
 export type PayoutSignatureResult =
-  | { valid: true }
-  | { valid: false; reason: 'no-keys' | 'missing-header' | 'bad-time' | 'stale' | 'mismatch' };
+  { valid: true } | { valid: false; reason: 'no-keys' | 'missing-header' | 'bad-time' | 'stale' | 'mismatch' };
 
 /**
- * Verifies a payout.changed / seller.changed delivery (toss.md §6.3): valid when the HMAC under either configured key
- * (rotation slots) equals either header value (Toss's own rotation), and transmission-time is within the tolerance.
+ * Verifies a payout.changed / seller.changed delivery (docs/gateways/toss.md#payout-signatures): valid when the HMAC
+ * under either configured key (rotation slots) equals either header value (Toss's own rotation), and
+ * transmission-time is within the tolerance.
  * Every candidate pair is compared in constant time and all pairs are always compared.
  */
 export function verifyPayoutSignature(check: PayoutSignatureCheck): PayoutSignatureResult {

@@ -3,8 +3,8 @@ import { buildErrorCodeTable, gatewayErrorFor, type GatewayErrorCategory } from 
 import { nonEmptyString } from '../gateway-fields';
 
 /**
- * What a Toss error code means for us (toss.md §5.2/§5.3). Decided by `code`, not by HTTP status: PROVIDER_ERROR is
- * a 400 yet transient, REFUND_REJECTED is a 400 cousin that is final (toss.md §5.2 "Retry policy").
+ * What a Toss error code means for us (docs/gateways/toss.md#errors). Decided by `code`, not by HTTP status:
+ * PROVIDER_ERROR is a 400 yet transient, REFUND_REJECTED is a 400 cousin that is final.
  * - retryable:     transient; the same request with the same Idempotency-Key may succeed later. The outcome of a
  *                  money-moving call is unknown until read back.
  * - decline:       a definitive refusal about the buyer, card, account or payment state. Nothing happened.
@@ -39,7 +39,7 @@ const RETRYABLE = [
 ] as const;
 
 const DECLINE = [
-  // card problems (toss.md §3.1, §3.6)
+  // card problems (confirm, billing)
   'INVALID_CARD',
   'INVALID_CARD_NUMBER',
   'INVALID_CARD_EXPIRATION',
@@ -97,7 +97,7 @@ const DECLINE = [
   'EXCEED_MAX_ONE_DAY_AMOUNT',
   'EXCEED_MAX_AUTH_COUNT',
   'EXCEEDS_TRANSFER_AMOUNT_MAXIMUM',
-  // not cancelable (toss.md §3.3)
+  // not cancelable (docs/gateways/toss.md#cancel)
   'ALREADY_CANCELED_PAYMENT',
   'ALREADY_REFUND_PAYMENT',
   'ALREADY_REFUNDING_PAYMENT',
@@ -115,9 +115,9 @@ const DECLINE = [
   'EXCEED_MAX_REFUND_DUE',
   'EXCEED_CANCEL_LIMIT',
   'EXCEED_CANCEL_AMOUNT_DISCOUNT_AMOUNT',
-  // the 10-minute confirm window passed: the payment is EXPIRED at Toss (toss.md §2 Timing)
+  // the 10-minute confirm window passed: the payment is EXPIRED at Toss (docs/gateways/toss.md#confirm)
   'NOT_FOUND_PAYMENT_SESSION',
-  // tax office rejected the cash receipt (toss.md §3.7)
+  // tax office rejected the cash receipt (docs/gateways/toss.md#cash-receipts)
   'NTS_ERROR',
 ] as const;
 
@@ -150,7 +150,7 @@ const REQUEST = [
   'INVALID_REQUIRED_PARAM',
   'REQUIRED_AMOUNT',
   'REQUIRED_ACCOUNT_KEY',
-  // confirm of an already processed payment: the adapter reads the payment back (toss.md §5.2)
+  // confirm of an already processed payment: the adapter reads the payment back (docs/gateways/toss.md#confirm)
   'ALREADY_PROCESSED_PAYMENT',
   'ALREADY_COMPLETED_PAYMENT',
   'DUPLICATED_ORDER_ID',
@@ -196,7 +196,7 @@ const REQUEST = [
   'EXCEED_MAX_DUE_DATE',
   'EXCEED_MAX_QUERY_LIMIT',
   'NOT_FOUND_HTTP_METHOD',
-  // a 500 that means "invalid request value" (toss.md §5.2): retrying the same input cannot help
+  // a 500 that means "invalid request value": retrying the same input cannot help
   'FAILED_DB_PROCESSING',
 ] as const;
 
@@ -212,9 +212,9 @@ export const TOSS_ERROR_TABLE: ReadonlyMap<string, TossErrorCategory> = buildErr
 ]);
 
 /**
- * Category of a Toss error response. A known code decides by the table (toss.md §5.2: decide by code, not status).
- * 429 is always retryable (list endpoints under load, toss.md §1.7). Unknown codes (Toss adds codes without a
- * version bump, §1.6): 5xx -> retryable (outcome unknown, read back), anything else -> request (not retryable).
+ * Category of a Toss error response. A known code decides by the table (decide by code, not status). 429 is always
+ * retryable (list endpoints under load). Unknown codes (Toss adds codes without a version bump): 5xx -> retryable
+ * (outcome unknown, read back), anything else -> request (not retryable). See docs/gateways/toss.md#errors.
  */
 export function classifyTossError(status: number, code: string | undefined | null): TossErrorCategory {
   if (status === 429) return 'retryable';

@@ -18,12 +18,12 @@ import {
 import { GatewayTimeoutOptions, resolveGatewayTimeouts } from '../gateway-options';
 
 /*
- * Wire shapes of Toss Payments core API v1 (version 2022-11-16, toss.md §4). Every field the adapter does not
+ * Wire shapes of Toss Payments core API v1 (version 2022-11-16). Every field the adapter does not
  * need is optional and unknown fields are tolerated: Toss adds response fields and enum values without a version
- * bump (toss.md §1.6), so nothing here is exhaustive and no enum is closed.
+ * bump (docs/gateways/toss.md#forward-compatibility), so nothing here is exhaustive and no enum is closed.
  */
 
-/** Payment.status (toss.md §4.1); `string & {}` keeps unknown future values type-safe. */
+/** Payment.status; `string & {}` keeps unknown future values type-safe. */
 export type TossPaymentStatus =
   | 'READY'
   | 'IN_PROGRESS'
@@ -35,7 +35,7 @@ export type TossPaymentStatus =
   | 'EXPIRED'
   | (string & {});
 
-/** Cancel element of Payment.cancels (toss.md §4.2). */
+/** Cancel element of Payment.cancels. */
 export interface TossCancel {
   cancelAmount: number;
   cancelReason?: string | null;
@@ -53,7 +53,7 @@ export interface TossCancel {
   cancelRequestId?: string | null;
 }
 
-/** Payment.card (toss.md §4.3). `number` is masked by Toss (e.g. `43301234****123*`). */
+/** Payment.card. `number` is masked by Toss (e.g. `43301234****123*`). */
 export interface TossCard {
   amount?: number | null;
   issuerCode?: string | null;
@@ -69,7 +69,7 @@ export interface TossCard {
   interestPayer?: string | null;
 }
 
-/** Payment.virtualAccount (toss.md §4.4). */
+/** Payment.virtualAccount. */
 export interface TossVirtualAccount {
   accountType?: string | null;
   accountNumber: string;
@@ -88,7 +88,7 @@ export interface TossFailure {
   message: string;
 }
 
-/** Payment object (toss.md §4.1). */
+/** Payment object. */
 export interface TossPayment {
   version?: string;
   mId?: string;
@@ -114,7 +114,7 @@ export interface TossPayment {
   isPartialCancelable?: boolean | null;
   card?: TossCard | null;
   virtualAccount?: TossVirtualAccount | null;
-  /** Virtual-account webhook secret (toss.md §6.3); never logged, never kept in `raw`. */
+  /** Virtual-account webhook secret (docs/gateways/toss.md#trust-rules); never logged, never kept in `raw`. */
   secret?: string | null;
   receipt?: { url?: string | null } | null;
   checkout?: { url?: string | null } | null;
@@ -123,7 +123,7 @@ export interface TossPayment {
   [unknownField: string]: unknown;
 }
 
-/** Billing object (toss.md §4.6). */
+/** Billing object (a billing key and the card behind it). */
 export interface TossBilling {
   mId?: string;
   customerKey: string;
@@ -134,7 +134,7 @@ export interface TossBilling {
   [unknownField: string]: unknown;
 }
 
-/** Transaction row of GET /v1/transactions (toss.md §4.7). */
+/** Transaction row of GET /v1/transactions. */
 export interface TossTransaction {
   mId?: string;
   transactionKey: string;
@@ -151,7 +151,7 @@ export interface TossTransaction {
   [unknownField: string]: unknown;
 }
 
-/** CashReceipt object (toss.md §4.9). */
+/** CashReceipt object. */
 export interface TossCashReceipt {
   receiptKey: string;
   issueNumber?: string | null;
@@ -172,20 +172,20 @@ export interface TossCashReceipt {
   [unknownField: string]: unknown;
 }
 
-/** GET /v1/cash-receipts page (toss.md §3.7). */
+/** GET /v1/cash-receipts page (docs/gateways/toss.md#cash-receipts). */
 export interface TossCashReceiptPage {
   hasNext: boolean;
   lastCursor?: number | string | null;
   data: TossCashReceipt[];
 }
 
-/** Error envelope (toss.md §5.1). */
+/** Error envelope of every non-2xx answer (docs/gateways/toss.md#errors). */
 export interface TossErrorBody {
   code?: string;
   message?: string;
 }
 
-/** Request bodies (toss.md §3). */
+/** Request bodies. */
 export interface TossConfirmBody {
   paymentKey: string;
   orderId: string;
@@ -250,14 +250,14 @@ export interface TossCashReceiptCancelBody {
   amount?: number;
 }
 
-/** Webhook bodies (toss.md §6.2/§6.4). */
+/** Webhook bodies (docs/gateways/toss.md#webhooks). */
 export interface TossPaymentStatusChangedEvent {
   eventType: 'PAYMENT_STATUS_CHANGED';
   createdAt?: string;
   data: TossPayment;
 }
 
-/** DEPOSIT_CALLBACK is flat and has no eventType (toss.md §6.2). */
+/** DEPOSIT_CALLBACK is flat and has no eventType. */
 export interface TossDepositCallback {
   createdAt?: string;
   secret: string;
@@ -279,17 +279,17 @@ export interface TossBillingDeletedEvent {
 export const TOSS_PRODUCTION_BASE_URL = 'https://api.tosspayments.com';
 export const TOSS_DEFAULT_CONNECT_MS = 5_000;
 export const TOSS_DEFAULT_READ_MS = 30_000;
-/** Billing charge, transactions and settlements can take up to 60 s (toss.md §1.7). */
+/** Billing charge, transactions and settlements can take up to 60 s (docs/gateways/toss.md#timeouts). */
 export const TOSS_DEFAULT_SLOW_READ_MS = 60_000;
 export const TOSS_DEFAULT_PAYOUT_TOLERANCE_SEC = 300;
 
-/** Secret key families (toss.md §1.3): API-individual `sk`, widget `gsk`, legacy `ak`. */
+/** Secret key families: API-individual `sk`, widget `gsk`, legacy `ak`. */
 export const TOSS_SECRET_KEY_PATTERN = /^(test|live)_(sk|gsk|ak)_[A-Za-z0-9_]+$/;
-/** Client key families (toss.md §1.3): API-individual `ck`, widget `gck`. */
+/** Client key families: API-individual `ck`, widget `gck`. */
 export const TOSS_CLIENT_KEY_PATTERN = /^(test|live)_(ck|gck)_[A-Za-z0-9_]+$/;
 
 export class TossTimeoutOptions extends GatewayTimeoutOptions {
-  /** Read timeout of the slow endpoints (billing charge, transactions), toss.md §1.7. */
+  /** Read timeout of the slow endpoints (billing charge, transactions), docs/gateways/toss.md#timeouts. */
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -299,8 +299,8 @@ export class TossTimeoutOptions extends GatewayTimeoutOptions {
 
 export class TossWebhookOptions {
   /**
-   * 보안 키 used to sign payout.changed / seller.changed (toss.md §6.3). Two slots so a rotated key and its
-   * successor both verify during the switch.
+   * 보안 키 (security keys) used to sign payout.changed / seller.changed (docs/gateways/toss.md#payout-signatures).
+   * Two slots so a rotated key and its successor both verify during the switch.
    */
   @IsOptional()
   @IsArray()
@@ -310,14 +310,15 @@ export class TossWebhookOptions {
   payoutSecurityKeys?: string[];
 
   /**
-   * How the 보안 키 string becomes HMAC key bytes. Toss does not say (toss.md §6.3 [U]); public implementations use
-   * the string's UTF-8 bytes, so that is the default; 'hex' decodes the 64-hex string instead.
+   * How the 보안 키 string becomes HMAC key bytes. Toss does not say; public implementations use the string's UTF-8
+   * bytes, so that is the default; 'hex' decodes the 64-hex string instead
+   * (docs/gateways/toss.md#settings-for-unverified-behaviour).
    */
   @IsOptional()
   @IsIn(['utf8', 'hex'])
   payoutKeyEncoding?: 'utf8' | 'hex';
 
-  /** Replay window for `transmission-time` (not specified by Toss, toss.md §6.3 [U]); default 300 s. */
+  /** Replay window for `transmission-time`; Toss gives none, default 300 s (docs/gateways/toss.md#payout-signatures). */
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -353,7 +354,7 @@ export class TossGatewayOptions {
   @Type(() => TossWebhookOptions)
   webhook?: TossWebhookOptions;
 
-  /** e.g. `en-US` for English messages and method names (toss.md §1.5). */
+  /** e.g. `en-US` for English messages and method names (docs/gateways/toss.md#status-and-method-mapping). */
   @IsOptional()
   @IsString()
   @MaxLength(35)

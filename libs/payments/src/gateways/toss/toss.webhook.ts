@@ -1,12 +1,12 @@
 import { InvalidInputError, SignatureMismatchError } from '../../domain/errors';
 import { isRecord, stringField } from '../gateway-fields';
-import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway.port';
+import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway-capabilities';
 import { readJsonObjectBody, webhookHeader } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { fingerprint, verifyPayoutSignature, type PayoutKeyEncoding } from './toss.crypto';
 import { TOSS_SENSITIVE_KEYS } from './toss.client';
 
-/** Webhook headers (toss.md §6.1). */
+/** Headers Toss sends with every delivery (docs/gateways/toss.md#webhooks). */
 export const TOSS_WEBHOOK_HEADERS = {
   transmissionTime: 'tosspayments-webhook-transmission-time',
   retriedCount: 'tosspayments-webhook-transmission-retried-count',
@@ -14,7 +14,7 @@ export const TOSS_WEBHOOK_HEADERS = {
   signature: 'tosspayments-webhook-signature',
 } as const;
 
-/** Events signed with the payout 보안 키 (toss.md §6.3). */
+/** Events signed with the payout 보안 키 (security key); the others carry no signature. */
 const SIGNED_EVENT_TYPES = new Set(['payout.changed', 'seller.changed']);
 
 export interface TossWebhookVerificationOptions {
@@ -24,9 +24,9 @@ export interface TossWebhookVerificationOptions {
 }
 
 /**
- * Parses (and, where Toss signs, verifies) one delivery (toss.md §6):
- * - PAYMENT_STATUS_CHANGED is unsigned: 'read-back', the core trusts only a fresh GET of `paymentKey` (§6.3).
- * - DEPOSIT_CALLBACK is flat, has no eventType, and carries the VA `secret`: 'payment-secret' (§6.2/§6.3).
+ * Parses (and, where Toss signs, verifies) one delivery (docs/gateways/toss.md#trust-rules):
+ * - PAYMENT_STATUS_CHANGED is unsigned: 'read-back', the core trusts only a fresh GET of `paymentKey`.
+ * - DEPOSIT_CALLBACK is flat, has no eventType, and carries the virtual account's `secret`: 'payment-secret'.
  * - BILLING_DELETED is unsigned and cannot be read back: 'none'.
  * - payout.changed / seller.changed: HMAC checked here, else SignatureMismatchError: 'signature'.
  * - anything else (CANCEL_STATUS_CHANGED, BrandPay events, future events): 'none', stored for audit.
@@ -41,97 +41,123 @@ export function parseTossWebhook(
   const payload = scrubTossPayload(body);
   const eventType = body['eventType'];
 
-  if (eventType === undefined) {
-    if (isDepositCallback(body)) {
-      // DEPOSIT_CALLBACK has no eventType (toss.md §6.2); the secret is compared by the core, timing-safe.
-      return {
-        dedupeKey: `toss:DEPOSIT_CALLBACK:${body.orderId}:${body.status}:${body.transactionKey}`,
-        eventType: 'DEPOSIT_CALLBACK',
-        orderId: body.orderId,
-        paymentKey: null,
-        verification: 'payment-secret',
-        secret: body.secret,
-        payload,
-      };
-    }
-    throw new InvalidInputError('body', 'not a Toss webhook: no eventType and not a DEPOSIT_CALLBACK body');
-  }
+  if (eventType === undefined) return parseDepositCallback(body, payload);
   if (typeof eventType !== 'string' || eventType.length === 0) {
     throw new InvalidInputError('body.eventType', 'must be a non-empty string');
   }
+  if (SIGNED_EVENT_TYPES.has(eventType))
+    return parseSignedEvent(request, body, eventType, { verification, now, payload });
 
-  if (SIGNED_EVENT_TYPES.has(eventType)) {
-    const result = verifyPayoutSignature({
-      rawBody: request.rawBody,
-      signatureHeader: webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.signature),
-      transmissionTime: webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.transmissionTime),
-      securityKeys: verification.payoutSecurityKeys,
-      keyEncoding: verification.payoutKeyEncoding,
-      toleranceSec: verification.payoutToleranceSec,
-      now,
-    });
-    if (!result.valid) {
-      throw new SignatureMismatchError('toss', `${eventType} webhook (${result.reason})`);
-    }
-    const eventId = stringField(body, 'eventId');
-    return {
-      dedupeKey: `toss:${eventType}:${eventId ?? transmissionIdOrDigest(request)}`,
-      eventType,
-      verification: 'signature',
-      truth: null,
-      payload,
-    };
+  const data = isRecord(body['data']) ? body['data'] : undefined;
+  if (eventType === 'PAYMENT_STATUS_CHANGED') return parsePaymentStatusChanged(data, payload);
+  if (eventType === 'BILLING_DELETED') return parseBillingDeleted(data, payload);
+  return parseUnverifiableEvent(request, eventType, data, payload);
+}
+
+/** DEPOSIT_CALLBACK has no eventType; its secret is compared by the core, timing-safe. */
+function parseDepositCallback(body: Record<string, unknown>, payload: unknown): ParsedWebhook {
+  if (!isDepositCallback(body)) {
+    throw new InvalidInputError('body', 'not a Toss webhook: no eventType and not a DEPOSIT_CALLBACK body');
   }
+  return {
+    dedupeKey: `toss:DEPOSIT_CALLBACK:${body.orderId}:${body.status}:${body.transactionKey}`,
+    eventType: 'DEPOSIT_CALLBACK',
+    orderId: body.orderId,
+    paymentKey: null,
+    verification: 'payment-secret',
+    secret: body.secret,
+    payload,
+  };
+}
 
-  const data = body['data'];
-  if (eventType === 'PAYMENT_STATUS_CHANGED') {
-    const paymentKey = isRecord(data) ? stringField(data, 'paymentKey') : undefined;
-    const orderId = isRecord(data) ? stringField(data, 'orderId') : undefined;
-    const status = isRecord(data) ? stringField(data, 'status') : undefined;
-    if (!isRecord(data) || !paymentKey || !orderId || !status) {
-      throw new InvalidInputError('body.data', 'PAYMENT_STATUS_CHANGED needs data.paymentKey, data.orderId and data.status');
-    }
-    const lastTransactionKey = stringField(data, 'lastTransactionKey') ?? '';
-    return {
-      dedupeKey: `toss:PAYMENT_STATUS_CHANGED:${paymentKey}:${status}:${lastTransactionKey}`,
-      eventType,
-      orderId,
-      paymentKey,
-      verification: 'read-back',
-      payload,
-    };
+/** payout.changed / seller.changed carry an HMAC over the raw bytes (docs/gateways/toss.md#payout-signatures). */
+function parseSignedEvent(
+  request: RawWebhookRequest,
+  body: Record<string, unknown>,
+  eventType: string,
+  context: { verification: TossWebhookVerificationOptions; now: Date; payload: unknown },
+): ParsedWebhook {
+  const result = verifyPayoutSignature({
+    rawBody: request.rawBody,
+    signatureHeader: webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.signature),
+    transmissionTime: webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.transmissionTime),
+    securityKeys: context.verification.payoutSecurityKeys,
+    keyEncoding: context.verification.payoutKeyEncoding,
+    toleranceSec: context.verification.payoutToleranceSec,
+    now: context.now,
+  });
+  if (!result.valid) {
+    throw new SignatureMismatchError('toss', `${eventType} webhook (${result.reason})`);
   }
+  const eventId = stringField(body, 'eventId');
+  return {
+    dedupeKey: `toss:${eventType}:${eventId ?? transmissionIdOrDigest(request)}`,
+    eventType,
+    verification: 'signature',
+    truth: null,
+    payload: context.payload,
+  };
+}
 
-  if (eventType === 'BILLING_DELETED') {
-    const billingKey = isRecord(data) ? stringField(data, 'billingKey') : undefined;
-    if (!billingKey) throw new InvalidInputError('body.data.billingKey', 'BILLING_DELETED needs data.billingKey');
-    return {
-      // A billing key is deleted once; its fingerprint (never the key itself) makes the stored dedupe key.
-      dedupeKey: `toss:BILLING_DELETED:${fingerprint(billingKey)}`,
-      eventType,
-      billingKey,
-      verification: 'none',
-      payload,
-    };
+function parsePaymentStatusChanged(data: Record<string, unknown> | undefined, payload: unknown): ParsedWebhook {
+  const paymentKey = data ? stringField(data, 'paymentKey') : undefined;
+  const orderId = data ? stringField(data, 'orderId') : undefined;
+  const status = data ? stringField(data, 'status') : undefined;
+  if (!data || !paymentKey || !orderId || !status) {
+    throw new InvalidInputError(
+      'body.data',
+      'PAYMENT_STATUS_CHANGED needs data.paymentKey, data.orderId and data.status',
+    );
   }
+  const lastTransactionKey = stringField(data, 'lastTransactionKey') ?? '';
+  return {
+    dedupeKey: `toss:PAYMENT_STATUS_CHANGED:${paymentKey}:${status}:${lastTransactionKey}`,
+    eventType: 'PAYMENT_STATUS_CHANGED',
+    orderId,
+    paymentKey,
+    verification: 'read-back',
+    payload,
+  };
+}
 
-  const transactionKey = isRecord(data) ? stringField(data, 'transactionKey') : undefined;
-  const cancelStatus = isRecord(data) ? stringField(data, 'cancelStatus') : undefined;
+function parseBillingDeleted(data: Record<string, unknown> | undefined, payload: unknown): ParsedWebhook {
+  const billingKey = data ? stringField(data, 'billingKey') : undefined;
+  if (!billingKey) throw new InvalidInputError('body.data.billingKey', 'BILLING_DELETED needs data.billingKey');
+  return {
+    // A billing key is deleted once; its fingerprint (never the key itself) makes the stored dedupe key.
+    dedupeKey: `toss:BILLING_DELETED:${fingerprint(billingKey)}`,
+    eventType: 'BILLING_DELETED',
+    billingKey,
+    verification: 'none',
+    payload,
+  };
+}
+
+/** Events Toss neither signs nor lets us read back: stored for audit, never applied. */
+function parseUnverifiableEvent(
+  request: RawWebhookRequest,
+  eventType: string,
+  data: Record<string, unknown> | undefined,
+  payload: unknown,
+): ParsedWebhook {
+  const transactionKey = data ? stringField(data, 'transactionKey') : undefined;
+  const cancelStatus = data ? stringField(data, 'cancelStatus') : undefined;
   return {
     dedupeKey:
       eventType === 'CANCEL_STATUS_CHANGED' && transactionKey
         ? `toss:CANCEL_STATUS_CHANGED:${transactionKey}:${cancelStatus ?? ''}`
         : `toss:${eventType}:${transmissionIdOrDigest(request)}`,
     eventType,
-    paymentKey: isRecord(data) ? (stringField(data, 'paymentKey') ?? null) : null,
-    orderId: isRecord(data) ? (stringField(data, 'orderId') ?? null) : null,
+    paymentKey: data ? (stringField(data, 'paymentKey') ?? null) : null,
+    orderId: data ? (stringField(data, 'orderId') ?? null) : null,
     verification: 'none',
     payload,
   };
 }
 
 /**
- * Toss counts only HTTP 200 within 10 s as delivered and retries anything else up to 7 times (toss.md §6.1).
+ * Toss counts only HTTP 200 within 10 s as delivered and retries anything else up to 7 times
+ * (docs/gateways/toss.md#replies-and-retries).
  * Accepted deliveries (including duplicates and ignored events) get 200 with an empty body. A rejected one (secret or
  * signature does not match, nothing to apply it to) gets 401: a forger learns nothing new, and a genuine delivery that
  * arrived before its payment exists here is redelivered later by Toss's retry schedule.
@@ -161,5 +187,7 @@ function isDepositCallback(
 }
 
 function transmissionIdOrDigest(request: RawWebhookRequest): string {
-  return webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.transmissionId) ?? fingerprint(request.rawBody.toString('utf8'));
+  return (
+    webhookHeader(request.headers, TOSS_WEBHOOK_HEADERS.transmissionId) ?? fingerprint(request.rawBody.toString('utf8'))
+  );
 }

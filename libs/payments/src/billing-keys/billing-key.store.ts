@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { FieldCipher } from '../crypto/field-cipher';
+import type { PaymentsClock } from '../domain/clock';
+import { NotFoundError } from '../domain/errors';
+import { BillingKeyStatus } from '../domain/payment-status';
+import { BillingKey } from '../entities/billing-key.entity';
+import type { BillingKeyTruth } from '../gateways/gateway-capabilities';
+import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE } from '../payments.tokens';
+
+/** Additional authenticated data of billing-key ciphertexts (and the HMAC domain of their lookup hashes). */
+const BILLING_KEY_AAD = 'billing_keys.billing_key';
+
+/**
+ * The `billing_keys` table. The gateway's billing key is stored only encrypted (AES-256-GCM) plus a keyed hash for
+ * lookups; it is decrypted only to call the gateway and never returned.
+ */
+@Injectable()
+export class BillingKeyStore {
+  constructor(
+    @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly cipher: FieldCipher,
+    @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
+  ) {}
+
+  async insert(id: string, gateway: string, customerKey: string, truth: BillingKeyTruth): Promise<BillingKey> {
+    const encrypted = this.cipher.encrypt(truth.billingKey, BILLING_KEY_AAD);
+    const row = this.dataSource.manager.create(BillingKey, {
+      id,
+      gateway,
+      customerKey: truth.customerKey || customerKey,
+      billingKeyCiphertext: encrypted.ciphertext,
+      keyId: encrypted.keyId,
+      billingKeyHash: this.cipher.lookupHash(truth.billingKey, BILLING_KEY_AAD),
+      status: BillingKeyStatus.ACTIVE,
+      method: truth.method ?? null,
+      cardIssuerCode: truth.card?.issuerCode ?? null,
+      cardNumberMasked: truth.card?.maskedNumber ?? null,
+      cardType: truth.card?.cardType ?? null,
+      authenticatedAt: truth.authenticatedAt ?? this.clock.now(),
+      deletedAt: null,
+      raw: truth.raw,
+    });
+    const saved = await this.dataSource.manager.save(row);
+    delete (saved as Partial<BillingKey>).billingKeyCiphertext;
+    return saved;
+  }
+
+  async get(billingKeyId: string): Promise<BillingKey> {
+    const row = await this.dataSource.manager.findOne(BillingKey, { where: { id: billingKeyId } });
+    if (!row) throw new NotFoundError('billing_key', billingKeyId);
+    return row;
+  }
+
+  /** The row and its decrypted billing key, for a gateway call. */
+  async loadWithSecret(billingKeyId: string): Promise<{ row: BillingKey; secret: string }> {
+    const row = await this.dataSource.manager
+      .createQueryBuilder(BillingKey, 'b')
+      .addSelect('b.billingKeyCiphertext')
+      .where('b.id = :id', { id: billingKeyId })
+      .getOne();
+    if (!row) throw new NotFoundError('billing_key', billingKeyId, { field: 'billingKeyId' });
+    const secret = this.cipher.decrypt({ keyId: row.keyId, ciphertext: row.billingKeyCiphertext }, BILLING_KEY_AAD);
+    delete (row as Partial<BillingKey>).billingKeyCiphertext;
+    return { row, secret };
+  }
+
+  /** Finds a billing key by its value (a gateway notification names the key, not our id). */
+  async findByValue(gateway: string, billingKey: string): Promise<BillingKey | null> {
+    const hash = this.cipher.lookupHash(billingKey, BILLING_KEY_AAD);
+    return this.dataSource.manager.findOne(BillingKey, { where: { gateway, billingKeyHash: hash } });
+  }
+
+  async markDeleted(billingKeyId: string): Promise<BillingKey> {
+    await this.dataSource.manager.update(
+      BillingKey,
+      { id: billingKeyId },
+      { status: BillingKeyStatus.DELETED, deletedAt: this.clock.now() },
+    );
+    return this.get(billingKeyId);
+  }
+}

@@ -1,0 +1,66 @@
+/** Small pure helpers of GatewayHttpClient: option checks, header and body handling for logs. */
+import type { GatewayTlsOptions } from './gateway-http-client';
+
+export function assertPositiveInteger(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`GatewayHttpClient: ${field} must be a positive integer (got ${String(value)})`);
+  }
+}
+
+const MAX_LOGGED_BODY_CHARS = 8_000;
+
+export function truncateForLog(text: string): string {
+  return text.length > MAX_LOGGED_BODY_CHARS
+    ? `${text.slice(0, MAX_LOGGED_BODY_CHARS)}…(${text.length - MAX_LOGGED_BODY_CHARS} more chars)`
+    : text;
+}
+
+export function parseBody(text: string): unknown {
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Not JSON (an HTML error page from a proxy, NicePay/KISPG plain text): the adapter decides from status + text.
+    return text;
+  }
+}
+
+export function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && value !== null) out[name.toLowerCase()] = String(value);
+  }
+  return out;
+}
+
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** PEMs loaded from env vars often arrive with literal `\n` escapes instead of newlines. */
+export function normalizePem(pem: string): string {
+  return pem.includes('\n') ? pem : pem.replace(/\\n/g, '\n');
+}
+
+export function validateTls(tls: GatewayTlsOptions, gateway: string): void {
+  // Messages name the field only: the PEM contents (a private key) never go into an error.
+  if (!tls || typeof tls !== 'object') throw new Error(`GatewayHttpClient(${gateway}): tls must be { cert, key }`);
+  if (typeof tls.cert !== 'string' || !tls.cert.includes('-----BEGIN')) {
+    throw new Error(`GatewayHttpClient(${gateway}): tls.cert must be a PEM certificate`);
+  }
+  if (typeof tls.key !== 'string' || !tls.key.includes('-----BEGIN')) {
+    throw new Error(`GatewayHttpClient(${gateway}): tls.key must be a PEM private key`);
+  }
+  if (tls.ca !== undefined && (typeof tls.ca !== 'string' || !tls.ca.includes('-----BEGIN'))) {
+    throw new Error(`GatewayHttpClient(${gateway}): tls.ca must be a PEM certificate`);
+  }
+}

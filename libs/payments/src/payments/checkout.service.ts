@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { AmountMismatchError, GatewayUnavailableError, InvalidInputError, PaymentsError } from '../domain/errors';
+import { idempotencyKeys, newOrderId } from '../domain/ids';
+import { PaymentStatus } from '../domain/payment-status';
+import { validateDto } from '../domain/validation';
+import type { Payment } from '../entities/payment.entity';
+import { requireCapability } from '../gateways/gateway-capabilities';
+import { GatewayRegistry } from '../gateways/gateway-registry';
+import type { CheckoutParams, ConfirmInput } from '../gateways/gateway.port';
+import { PaymentLedger } from '../ledger/payment-ledger';
+import { ConfirmDto, PrepareDto } from '../payments.dto';
+import { ApprovalRunner } from './approval-runner';
+import { newReadyPayment, toPrepared } from './payment-rows';
+import { PaymentSyncService } from './payment-sync.service';
+
+export interface PrepareResult {
+  payment: Payment;
+  checkout: CheckoutParams;
+}
+
+/**
+ * One-time payments from the buyer's side: prepare (a READY row and what the front end hands the gateway), then
+ * confirm with what the browser brought back. Exactly one of any number of concurrent confirms reaches the gateway.
+ */
+@Injectable()
+export class CheckoutService {
+  constructor(
+    private readonly ledger: PaymentLedger,
+    private readonly gateways: GatewayRegistry,
+    private readonly sync: PaymentSyncService,
+    private readonly approvals: ApprovalRunner,
+  ) {}
+
+  /** Stores a READY payment and returns what the front end hands to the gateway's window / SDK / form. */
+  async prepare(input: PrepareDto): Promise<PrepareResult> {
+    const dto = validateDto(PrepareDto, input);
+    const gateway = this.gateways.get(dto.gateway);
+    const taxFreeAmount = dto.taxFreeAmount ?? 0;
+    if (taxFreeAmount > dto.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
+    const payment = newReadyPayment({
+      gateway: gateway.name,
+      orderId: dto.orderId ?? newOrderId(),
+      type: 'NORMAL',
+      method: dto.method ?? null,
+      amount: dto.amount,
+      taxFreeAmount,
+      orderName: dto.orderName,
+      customer: dto.customer,
+      metadata: dto.metadata,
+    });
+    await this.ledger.insertReady(payment);
+
+    let checkout: CheckoutParams;
+    try {
+      checkout = await gateway.prepare({
+        paymentId: payment.id,
+        orderId: payment.orderId,
+        amount: payment.amount,
+        taxFreeAmount,
+        orderName: payment.orderName,
+        method: dto.method,
+        customer: dto.customer,
+        returnUrl: dto.returnUrl,
+        failUrl: dto.failUrl,
+        extra: dto.extra,
+      });
+    } catch (error) {
+      await this.undoPrepare(payment, error);
+      throw error;
+    }
+    const { truth, ...browserCheckout } = checkout;
+    if (truth) {
+      // The gateway already created the payment (server-issued virtual account): apply it like any other truth.
+      return { payment: await this.sync.apply(payment.id, truth, 'confirm'), checkout: browserCheckout };
+    }
+    if (checkout.paymentKey) {
+      await this.ledger.attachGatewayKey(payment.id, checkout.paymentKey);
+      payment.gatewayPaymentKey = checkout.paymentKey;
+    }
+    return { payment, checkout: browserCheckout };
+  }
+
+  /**
+   * Approves a prepared payment with what the browser brought back. Checks amount/orderId (and the gateway's
+   * signatures) before any call; exactly one of any number of concurrent confirms reaches the gateway, the others
+   * get the current state. A lost answer leaves the payment UNKNOWN and throws `PaymentOutcomeUnknownError`.
+   */
+  async confirm(input: ConfirmDto): Promise<Payment> {
+    const dto = validateDto(ConfirmDto, input);
+    const gateway = this.gateways.get(dto.gateway);
+    const payment = await this.ledger.findByOrderId(gateway.name, dto.orderId);
+    if (dto.amount !== payment.amount) {
+      throw new AmountMismatchError(payment.amount, dto.amount, { paymentId: payment.id, gateway: gateway.name });
+    }
+    const prepared = toPrepared(payment);
+    const confirmInput: ConfirmInput = {
+      orderId: dto.orderId,
+      amount: dto.amount,
+      paymentKey: dto.paymentKey,
+      authResult: dto.authResult,
+      payToken: dto.payToken,
+    };
+    gateway.verifyConfirmInput(prepared, confirmInput);
+
+    const current = await this.claimApproval(payment, dto.paymentKey ?? dto.payToken);
+    if (current) return current;
+    return this.approvals.run(payment, gateway, 'confirm', () =>
+      gateway.approve({ prepared, input: confirmInput, idempotencyKey: idempotencyKeys.confirm(payment.id) }),
+    );
+  }
+
+  /**
+   * Confirms from what a payment window POSTed to the merchant's returnUrl (NicePay, KISPG), in the gateway's own
+   * field names. The gateway maps the body (orderId, amount, its signature fields) and `confirm` checks it against
+   * the prepared payment as usual. Redirect-form returnUrl routes lose session cookies (SameSite), so everything
+   * needed is in the body: this route can be stateless.
+   */
+  async confirmReturn(gatewayName: string, body: Record<string, unknown>): Promise<Payment> {
+    const gateway = requireCapability(this.gateways.get(gatewayName), 'returnUrl', 'confirmReturn');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new InvalidInputError('body', 'must be the returnUrl POST fields');
+    }
+    const input = gateway.confirmInputFromReturn(body);
+    return this.confirm({
+      gateway: gateway.name,
+      orderId: input.orderId,
+      amount: input.amount,
+      paymentKey: input.paymentKey,
+      payToken: input.payToken,
+      authResult: input.authResult,
+    });
+  }
+
+  /**
+   * The compare-and-set that lets exactly one confirm call the gateway. Returns null when this caller won (the row
+   * is now IN_PROGRESS), otherwise the payment as it stands: already confirmed, in flight, or finished.
+   */
+  private async claimApproval(payment: Payment, gatewayKey: string | undefined): Promise<Payment | null> {
+    if (payment.status === PaymentStatus.UNKNOWN) {
+      // A retry after a lost answer: learn what the gateway did before sending anything again.
+      const synced = await this.sync.sync(payment.id);
+      if (synced.status !== PaymentStatus.UNKNOWN) return synced;
+      const won = await this.ledger.compareAndSetStatus(payment.id, [PaymentStatus.UNKNOWN], PaymentStatus.IN_PROGRESS);
+      return won ? null : this.ledger.findById(payment.id);
+    }
+    if (payment.status === PaymentStatus.READY) {
+      const won = await this.ledger.compareAndSetStatus(payment.id, [PaymentStatus.READY], PaymentStatus.IN_PROGRESS, {
+        gatewayPaymentKey: gatewayKey ?? payment.gatewayPaymentKey,
+      });
+      return won ? null : this.ledger.findById(payment.id);
+    }
+    return payment;
+  }
+
+  /**
+   * `prepare` failed after the row was written. A validation error from the adapter (nothing reached the gateway)
+   * removes the row — bad input changes nothing; a gateway error keeps it as FAILED for the record.
+   */
+  private async undoPrepare(payment: Payment, error: unknown): Promise<void> {
+    const nothingSent =
+      error instanceof InvalidInputError ||
+      (error instanceof PaymentsError && error.code === 'UNSUPPORTED_OPERATION') ||
+      (error instanceof GatewayUnavailableError && !error.requestSent);
+    if (nothingSent) {
+      await this.ledger.deleteReady(payment.id);
+      return;
+    }
+    const code = error instanceof PaymentsError ? (error.gatewayCode ?? error.code) : 'PREPARE_FAILED';
+    const message = error instanceof Error ? error.message : String(error);
+    await this.ledger.recordFailure(payment.id, [PaymentStatus.READY], PaymentStatus.FAILED, code, message);
+  }
+}
