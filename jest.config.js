@@ -21,12 +21,14 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcOptions],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)',
+  ],
   moduleNameMapper: {
     '^nestjs-kr-payments$': '<rootDir>/libs/payments/src',
     '^nestjs-kr-payments/testing$': '<rootDir>/libs/testing/src',
   },
-  globalSetup: "<rootDir>/test/setup/global-setup.ts",
-  globalTeardown: "<rootDir>/test/setup/global-teardown.ts",
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 30000,
 };

@@ -83,7 +83,9 @@ export async function runConfirmOverhead(log: (line: string) => void = console.l
   try {
     const bootStarted = performance.now();
     app = await bootBenchApp({ tossBaseUrl: sim.url, poolSize: CONCURRENCY });
-    log(`${BENCH_NAME}: app up on ${app.database} in ${Math.round(performance.now() - bootStarted)} ms; preparing sessions`);
+    log(
+      `${BENCH_NAME}: app up on ${app.database} in ${Math.round(performance.now() - bootStarted)} ms; preparing sessions`,
+    );
     const { payments } = app;
     const measureCpu = (): CpuSnapshot => cpuSnapshot(app?.embeddedDatabase ?? false);
 
@@ -163,7 +165,13 @@ async function prepareServiceSessions(
   const sessions = new Array<ServiceSession>(count);
   await runWorkerPool(indices(count), CONCURRENCY, async (i) => {
     const orderId = `${orderPrefix}_${i}`;
-    const { payment } = await payments.prepare({ gateway: 'toss', orderId, amount: AMOUNT_KRW, orderName: ORDER_NAME, returnUrl: RETURN_URL });
+    const { payment } = await payments.prepare({
+      gateway: 'toss',
+      orderId,
+      amount: AMOUNT_KRW,
+      orderName: ORDER_NAME,
+      returnUrl: RETURN_URL,
+    });
     const window = sim.authenticatePayment({ orderId, amount: AMOUNT_KRW, orderName: ORDER_NAME });
     sessions[i] = { paymentId: payment.id, orderId, paymentKey: window.paymentKey };
   });
@@ -202,17 +210,35 @@ async function timePhase<S extends Session>(
 
 /** A confirm that does not end PAID aborts the run: the figures of a failing path would be meaningless. */
 async function confirmThroughService(payments: PaymentsService, session: ServiceSession): Promise<void> {
-  const payment = await payments.confirm({ gateway: 'toss', orderId: session.orderId, amount: AMOUNT_KRW, paymentKey: session.paymentKey });
+  const payment = await payments.confirm({
+    gateway: 'toss',
+    orderId: session.orderId,
+    amount: AMOUNT_KRW,
+    paymentKey: session.paymentKey,
+  });
   if (payment.status !== PaymentStatus.PAID || payment.amount !== AMOUNT_KRW) {
-    throw new Error(`service confirm of ${session.orderId} ended ${payment.status} (${payment.amount} KRW), expected PAID ${AMOUNT_KRW}`);
+    throw new Error(
+      `service confirm of ${session.orderId} ended ${payment.status} (${payment.amount} KRW), expected PAID ${AMOUNT_KRW}`,
+    );
   }
 }
 
 /** Anything but 200 DONE for the right order and amount aborts the run. */
 async function confirmRaw(raw: RawTossConfirmClient, session: Session): Promise<void> {
-  const { statusCode, body } = await raw.confirm({ paymentKey: session.paymentKey, orderId: session.orderId, amount: AMOUNT_KRW });
-  if (statusCode !== 200 || body.status !== 'DONE' || body.orderId !== session.orderId || body.totalAmount !== AMOUNT_KRW) {
-    throw new Error(`raw confirm of ${session.orderId} answered ${statusCode} ${body.code ?? body.status}, expected 200 DONE`);
+  const { statusCode, body } = await raw.confirm({
+    paymentKey: session.paymentKey,
+    orderId: session.orderId,
+    amount: AMOUNT_KRW,
+  });
+  if (
+    statusCode !== 200 ||
+    body.status !== 'DONE' ||
+    body.orderId !== session.orderId ||
+    body.totalAmount !== AMOUNT_KRW
+  ) {
+    throw new Error(
+      `raw confirm of ${session.orderId} answered ${statusCode} ${body.code ?? body.status}, expected 200 DONE`,
+    );
   }
 }
 
@@ -230,7 +256,9 @@ async function verifyAllPaid(app: BenchApp, sessions: readonly ServiceSession[])
     const row = byId.get(session.paymentId);
     if (!row) problems.push(`payment ${session.orderId} is missing from the payments table`);
     else if (row.status !== PaymentStatus.PAID || row.amount !== AMOUNT_KRW) {
-      problems.push(`payment ${session.orderId} is stored ${row.status} ${row.amount} KRW, expected PAID ${AMOUNT_KRW}`);
+      problems.push(
+        `payment ${session.orderId} is stored ${row.status} ${row.amount} KRW, expected PAID ${AMOUNT_KRW}`,
+      );
     }
   }
   return problems;
@@ -255,18 +283,26 @@ function verifyOneConfirmEach(sim: TossSimulator, sessions: readonly Session[]):
     expected.add(session.paymentKey);
     const statuses = confirmsByPaymentKey.get(session.paymentKey);
     if (!statuses) problems.push(`the simulator never received a confirm for ${session.orderId}`);
-    else if (statuses.length !== 1) problems.push(`the simulator received ${statuses.length} confirms for ${session.orderId}`);
-    else if (statuses[0] !== 200) problems.push(`the simulator answered ${statuses[0]} to the confirm of ${session.orderId}`);
+    else if (statuses.length !== 1)
+      problems.push(`the simulator received ${statuses.length} confirms for ${session.orderId}`);
+    else if (statuses[0] !== 200)
+      problems.push(`the simulator answered ${statuses[0]} to the confirm of ${session.orderId}`);
   }
   for (const [paymentKey, statuses] of confirmsByPaymentKey) {
-    if (!expected.has(paymentKey)) problems.push(`the simulator received ${statuses.length} confirm(s) for a payment this run never prepared`);
+    if (!expected.has(paymentKey))
+      problems.push(`the simulator received ${statuses.length} confirm(s) for a payment this run never prepared`);
   }
   return problems;
 }
 
 function report(
   result: ConfirmOverheadResult,
-  phases: { serviceTiming: PhaseResult; rawTiming: PhaseResult; serviceSequential: PhaseResult; rawSequential: PhaseResult },
+  phases: {
+    serviceTiming: PhaseResult;
+    rawTiming: PhaseResult;
+    serviceSequential: PhaseResult;
+    rawSequential: PhaseResult;
+  },
   database: string,
 ): string {
   const { serviceTiming, rawTiming, serviceSequential, rawSequential } = phases;
@@ -286,20 +322,52 @@ function report(
     ['overhead p99 (= service p99 − raw p99)', ms(result.overheadP99Ms)],
     ['confirms/s (2000 / service phase wall clock)', result.confirmsPerSec.toFixed(1)],
     ['raw calls/s (2000 / raw phase wall clock)', (CONFIRMS / (rawTiming.wallMs / 1000)).toFixed(1)],
-    ['node CPU per confirm, service / raw (incl. simulator)', `${perCall(serviceTiming, serviceTiming.cpu.nodeMs)} / ${perCall(rawTiming, rawTiming.cpu.nodeMs)}`],
+    [
+      'node CPU per confirm, service / raw (incl. simulator)',
+      `${perCall(serviceTiming, serviceTiming.cpu.nodeMs)} / ${perCall(rawTiming, rawTiming.cpu.nodeMs)}`,
+    ],
     ['postgres CPU per confirm, service', perCall(serviceTiming, serviceTiming.cpu.postgresMs)],
-    [`sequential (concurrency 1, ${SEQUENTIAL_CONFIRMS}) service p50 / p99`, pair(serviceSequential.latency.p50Ms, serviceSequential.latency.p99Ms)],
-    [`sequential (concurrency 1, ${SEQUENTIAL_CONFIRMS}) raw p50 / p99`, pair(rawSequential.latency.p50Ms, rawSequential.latency.p99Ms)],
-    ['sequential overhead p50 / p99', pair(serviceSequential.latency.p50Ms - rawSequential.latency.p50Ms, serviceSequential.latency.p99Ms - rawSequential.latency.p99Ms)],
+    [
+      `sequential (concurrency 1, ${SEQUENTIAL_CONFIRMS}) service p50 / p99`,
+      pair(serviceSequential.latency.p50Ms, serviceSequential.latency.p99Ms),
+    ],
+    [
+      `sequential (concurrency 1, ${SEQUENTIAL_CONFIRMS}) raw p50 / p99`,
+      pair(rawSequential.latency.p50Ms, rawSequential.latency.p99Ms),
+    ],
+    [
+      'sequential overhead p50 / p99',
+      pair(
+        serviceSequential.latency.p50Ms - rawSequential.latency.p50Ms,
+        serviceSequential.latency.p99Ms - rawSequential.latency.p99Ms,
+      ),
+    ],
     ['database', database],
     ['node / cpus', `${result.node} / ${result.cpus}`],
   ];
   const targets: string[][] = [
-    ['overhead p50 (concurrency 32)', ms(result.overheadP50Ms), `≤ ${TARGETS.overheadP50Ms} ms`, verdict(result.overheadP50Ms <= TARGETS.overheadP50Ms)],
-    ['overhead p99 (concurrency 32)', ms(result.overheadP99Ms), `≤ ${TARGETS.overheadP99Ms} ms`, verdict(result.overheadP99Ms <= TARGETS.overheadP99Ms)],
-    ['confirms/s (concurrency 32)', result.confirmsPerSec.toFixed(1), `≥ ${TARGETS.confirmsPerSec} (2-core machine)`, verdict(result.confirmsPerSec >= TARGETS.confirmsPerSec)],
+    [
+      'overhead p50 (concurrency 32)',
+      ms(result.overheadP50Ms),
+      `≤ ${TARGETS.overheadP50Ms} ms`,
+      verdict(result.overheadP50Ms <= TARGETS.overheadP50Ms),
+    ],
+    [
+      'overhead p99 (concurrency 32)',
+      ms(result.overheadP99Ms),
+      `≤ ${TARGETS.overheadP99Ms} ms`,
+      verdict(result.overheadP99Ms <= TARGETS.overheadP99Ms),
+    ],
+    [
+      'confirms/s (concurrency 32)',
+      result.confirmsPerSec.toFixed(1),
+      `≥ ${TARGETS.confirmsPerSec} (2-core machine)`,
+      verdict(result.confirmsPerSec >= TARGETS.confirmsPerSec),
+    ],
   ];
-  return [formatTable(['metric', 'value'], rows), '', formatTable(['target', 'value', 'goal', 'result'], targets)].join('\n');
+  return [formatTable(['metric', 'value'], rows), '', formatTable(['target', 'value', 'goal', 'result'], targets)].join(
+    '\n',
+  );
 }
 
 function indices(count: number): number[] {

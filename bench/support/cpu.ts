@@ -13,13 +13,17 @@ export interface CpuSnapshot {
 
 export function cpuSnapshot(measurePostgres: boolean): CpuSnapshot {
   const usage = process.cpuUsage();
-  return { nodeMs: (usage.user + usage.system) / 1000, postgresMs: measurePostgres ? postgresDescendantsCpuMs() : undefined };
+  return {
+    nodeMs: (usage.user + usage.system) / 1000,
+    postgresMs: measurePostgres ? postgresDescendantsCpuMs() : undefined,
+  };
 }
 
 export function cpuSince(start: CpuSnapshot, end: CpuSnapshot): CpuSnapshot {
   return {
     nodeMs: end.nodeMs - start.nodeMs,
-    postgresMs: start.postgresMs === undefined || end.postgresMs === undefined ? undefined : end.postgresMs - start.postgresMs,
+    postgresMs:
+      start.postgresMs === undefined || end.postgresMs === undefined ? undefined : end.postgresMs - start.postgresMs,
   };
 }
 

@@ -30,10 +30,17 @@ export class ShopClient {
   }
 
   /** Calls the shop and insists on `expectedStatus`; anything else fails the step with the shop's error body. */
-  async expect<T>(method: 'GET' | 'POST', path: string, expectedStatus: number, body?: unknown): Promise<ShopResponse<T>> {
+  async expect<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    expectedStatus: number,
+    body?: unknown,
+  ): Promise<ShopResponse<T>> {
     const response = await this.request<T>(method, path, body);
     if (response.status !== expectedStatus) {
-      throw new DemoFailure(`${method} ${path}: expected HTTP ${expectedStatus}, got ${response.status} ${JSON.stringify(response.body)}`);
+      throw new DemoFailure(
+        `${method} ${path}: expected HTTP ${expectedStatus}, got ${response.status} ${JSON.stringify(response.body)}`,
+      );
     }
     return response;
   }

@@ -37,7 +37,8 @@ export class DemoLogger implements LoggerService {
     const strings = optionalParams.filter((param): param is string => typeof param === 'string');
     const context = strings.length > 0 ? strings[strings.length - 1] : undefined;
     const stack = strings.find((param) => param.includes('\n    at '));
-    const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
+    const text =
+      message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
     this.write(`      ! ${level} ${context ? `[${context}] ` : ''}${text}`);
     if (stack) for (const line of stack.split('\n').slice(0, 3)) this.write(`          ${line.trim()}`);
   }

@@ -11,11 +11,22 @@ export interface DemoStepContext {
 /** `POST /checkout` answer: the stored order and what the front end hands to the gateway's window / SDK / form. */
 export interface CheckoutResponse {
   order: OrderView;
-  checkout: { gateway: string; kind: string; actionUrl?: string; method?: string; fields: Record<string, unknown>; paymentKey?: string };
+  checkout: {
+    gateway: string;
+    kind: string;
+    actionUrl?: string;
+    method?: string;
+    fields: Record<string, unknown>;
+    paymentKey?: string;
+  };
 }
 
 /** Runs one step: prints ✓ with its outcome line, or ✗ with the reason and rethrows (the demo stops there). */
-export async function step<T>(ctx: DemoStepContext, label: string, run: () => Promise<[T, Omit<StepLine, 'label'>]>): Promise<T> {
+export async function step<T>(
+  ctx: DemoStepContext,
+  label: string,
+  run: () => Promise<[T, Omit<StepLine, 'label'>]>,
+): Promise<T> {
   try {
     const [value, line] = await run();
     ctx.report.ok({ label, ...line });

@@ -24,7 +24,12 @@ function kispgRequestsFor(sim: KispgSimulator, path: string | RegExp, tid: strin
 
 const BUYER = { name: '김키스', phone: '01012345678', email: 'buyer@example.com' };
 
-async function checkout(ctx: KispgDemoContext, label: string, body: Record<string, unknown>, payMethod: string): Promise<CheckoutResponse> {
+async function checkout(
+  ctx: KispgDemoContext,
+  label: string,
+  body: Record<string, unknown>,
+  payMethod: string,
+): Promise<CheckoutResponse> {
   return step(ctx, label, async () => {
     const response = await ctx.shop.expect<CheckoutResponse>('POST', '/checkout', 201, {
       gateway: 'kispg',
@@ -41,7 +46,10 @@ async function checkout(ctx: KispgDemoContext, label: string, body: Record<strin
     expectEqual(params.fields.goodsAmt, String(body.amount), 'checkout.fields.goodsAmt');
     expectEqual(params.fields.ordNo, order.orderId, 'checkout.fields.ordNo');
     expectEqual(params.fields.payMethod, payMethod, 'checkout.fields.payMethod');
-    return [response.body, { http: response.status, status: 'READY', amount: order.amount, note: `form → /v2/auth, payMethod ${payMethod}` }];
+    return [
+      response.body,
+      { http: response.status, status: 'READY', amount: order.amount, note: `form → /v2/auth, payMethod ${payMethod}` },
+    ];
   });
 }
 
@@ -69,12 +77,24 @@ async function returnFromWindow(ctx: KispgDemoContext, authResult: Record<string
 /** Returns the paid order and KISPG's tid (the cancel checks look for it in what KISPG received). */
 export async function kispgCardPayment(ctx: KispgDemoContext): Promise<{ paid: OrderView; tid: string }> {
   const amount = 50_000;
-  const prepared = await checkout(ctx, 'POST /checkout (kispg, CARD)', { amount, orderName: '기계식 키보드', method: 'CARD' }, 'CARD');
+  const prepared = await checkout(
+    ctx,
+    'POST /checkout (kispg, CARD)',
+    { amount, orderName: '기계식 키보드', method: 'CARD' },
+    'CARD',
+  );
   const authResult = await paymentWindow(ctx, prepared);
 
   const paid = await step(ctx, 'POST /checkout/kispg/return', async () => {
     const order = await returnFromWindow(ctx, authResult);
-    expectOrder(order, { paymentId: prepared.order.paymentId, status: 'PAID', amount, balanceAmount: amount, canceledAmount: 0, method: 'CARD' });
+    expectOrder(order, {
+      paymentId: prepared.order.paymentId,
+      status: 'PAID',
+      amount,
+      balanceAmount: amount,
+      canceledAmount: 0,
+      method: 'CARD',
+    });
     const approval = ctx.sim.getTransaction(authResult.tid);
     expectEqual(approval?.trxStatus, '승인', 'KISPG trxStatus');
     return [order, { http: 200, status: 'PAID', amount, note: `KISPG 3001, balance ${krw(order.balanceAmount)}` }];
@@ -83,7 +103,11 @@ export async function kispgCardPayment(ctx: KispgDemoContext): Promise<{ paid: O
   await step(ctx, 'POST /checkout/kispg/return again (browser retry)', async () => {
     const order = await returnFromWindow(ctx, authResult);
     expectOrder(order, { paymentId: paid.paymentId, status: 'PAID', amount });
-    expectEqual(kispgRequestsFor(ctx.sim, '/v2/payment', authResult.tid).length, 1, 'approvals KISPG received for this tid');
+    expectEqual(
+      kispgRequestsFor(ctx.sim, '/v2/payment', authResult.tid).length,
+      1,
+      'approvals KISPG received for this tid',
+    );
     return [null, { http: 200, status: 'PAID', amount, note: 'same payment; KISPG saw 1 approval' }];
   });
   return { paid, tid: authResult.tid };
@@ -92,7 +116,12 @@ export async function kispgCardPayment(ctx: KispgDemoContext): Promise<{ paid: O
 export async function kispgPartialCancel(ctx: KispgDemoContext, paid: OrderView, tid: string): Promise<OrderView> {
   const path = `/orders/${paid.paymentId}/cancel`;
   const cancelPath = /^\/v2\/cancel(Trans\.do)?$/;
-  const cancel = (label: string, body: Record<string, unknown>, expected: Partial<OrderView>, wire: { canAmt: string; partCanFlg: string }) =>
+  const cancel = (
+    label: string,
+    body: Record<string, unknown>,
+    expected: Partial<OrderView>,
+    wire: { canAmt: string; partCanFlg: string },
+  ) =>
     step(ctx, label, async () => {
       const response = await ctx.shop.expect<{ cancel: CancelView; order: OrderView }>('POST', path, 200, body);
       expectEqual(response.body.cancel.status, 'DONE', 'cancel.status');
@@ -101,7 +130,15 @@ export async function kispgPartialCancel(ctx: KispgDemoContext, paid: OrderView,
       expectEqual(sent?.canAmt, wire.canAmt, 'KISPG canAmt');
       expectEqual(sent?.partCanFlg, wire.partCanFlg, 'KISPG partCanFlg');
       const { order } = response.body;
-      return [order, { http: response.status, status: order.status, amount: response.body.cancel.amount, note: `balance ${krw(order.balanceAmount)}, partCanFlg ${wire.partCanFlg}` }];
+      return [
+        order,
+        {
+          http: response.status,
+          status: order.status,
+          amount: response.body.cancel.amount,
+          note: `balance ${krw(order.balanceAmount)}, partCanFlg ${wire.partCanFlg}`,
+        },
+      ];
     });
 
   await cancel(
@@ -115,7 +152,10 @@ export async function kispgPartialCancel(ctx: KispgDemoContext, paid: OrderView,
     const response = await ctx.shop.expect<ShopErrorBody>('POST', path, 400, { amount: 45_000, reason: 'too much' });
     expectRefused(response.body, 'CANCEL_AMOUNT_EXCEEDS_BALANCE', 'amount');
     expectEqual(ctx.sim.requests.length, before, 'requests KISPG received');
-    return [null, { http: response.status, status: response.body.code, amount: 45_000, note: 'refused before calling KISPG' }];
+    return [
+      null,
+      { http: response.status, status: response.body.code, amount: 45_000, note: 'refused before calling KISPG' },
+    ];
   });
   await cancel(
     'POST /orders/:id/cancel (the rest)',
@@ -129,31 +169,51 @@ export async function kispgPartialCancel(ctx: KispgDemoContext, paid: OrderView,
     const refunds = (response.body.cancels ?? []).filter((c) => c.status === 'DONE');
     expectEqual(refunds.map((c) => c.amount).join(' + '), '10000 + 40000', 'refunds in order');
     expectEqual(ctx.sim.getTransaction(tid)?.trxStatus, '취소', 'KISPG trxStatus');
-    return [response.body, { http: response.status, status: 'CANCELED', amount: 50_000, note: '2 refunds: 10,000 + 40,000; KISPG 취소' }];
+    return [
+      response.body,
+      { http: response.status, status: 'CANCELED', amount: 50_000, note: '2 refunds: 10,000 + 40,000; KISPG 취소' },
+    ];
   });
 }
 
 export async function kispgVirtualAccount(ctx: KispgDemoContext): Promise<OrderView> {
   const amount = 30_000;
-  const prepared = await checkout(ctx, 'POST /checkout (kispg, VIRTUAL_ACCOUNT)', { amount, orderName: '스탠딩 데스크', method: 'VIRTUAL_ACCOUNT' }, 'VACNT');
+  const prepared = await checkout(
+    ctx,
+    'POST /checkout (kispg, VIRTUAL_ACCOUNT)',
+    { amount, orderName: '스탠딩 데스크', method: 'VIRTUAL_ACCOUNT' },
+    'VACNT',
+  );
   const authResult = await paymentWindow(ctx, prepared);
 
   const waiting = await step(ctx, 'POST /checkout/kispg/return', async () => {
     const order = await returnFromWindow(ctx, authResult);
-    expectOrder(order, { paymentId: prepared.order.paymentId, status: 'WAITING_FOR_DEPOSIT', amount, balanceAmount: amount });
+    expectOrder(order, {
+      paymentId: prepared.order.paymentId,
+      status: 'WAITING_FOR_DEPOSIT',
+      amount,
+      balanceAmount: amount,
+    });
     const issued = ctx.sim.getTransaction(authResult.tid);
     expectEqual(order.virtualAccount?.accountNumber, issued?.vacntNo, 'virtualAccount.accountNumber');
-    return [order, { http: 200, status: 'WAITING_FOR_DEPOSIT', amount, note: `KISPG 4100, account ${String(issued?.vacntNo)}` }];
+    return [
+      order,
+      { http: 200, status: 'WAITING_FOR_DEPOSIT', amount, note: `KISPG 4100, account ${String(issued?.vacntNo)}` },
+    ];
   });
 
   await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
     const before = ctx.sim.notifications.length;
     ctx.sim.deposit(authResult.tid);
     await ctx.sim.notificationsIdle();
-    const deliveries = ctx.sim.notifications.slice(before).filter((d) => d.tid === authResult.tid && d.resultCd === '4110');
+    const deliveries = ctx.sim.notifications
+      .slice(before)
+      .filter((d) => d.tid === authResult.tid && d.resultCd === '4110');
     const delivered = deliveries.map((d) => `#${d.attempt} → ${d.status}`).join(', ');
     if (!deliveries.some((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300)) {
-      throw new DemoFailure(`the 4110 deposit notification was not accepted by the shop (deliveries: ${delivered || 'none; is notifyUrl set?'})`);
+      throw new DemoFailure(
+        `the 4110 deposit notification was not accepted by the shop (deliveries: ${delivered || 'none; is notifyUrl set?'})`,
+      );
     }
     return [null, { status: '승인 at KISPG', amount, note: `notification 4110 → shop: ${delivered}` }];
   });
@@ -179,7 +239,14 @@ export async function kispgCashReceiptRefused(ctx: KispgDemoContext, payment: Or
       identityNumber: '01012345678',
     });
     expectRefused(response.body, 'UNSUPPORTED_OPERATION', null);
-    return [null, { http: response.status, status: response.body.code, note: 'KISPG takes receipts only at checkout (extra.crctType/crctNo)' }];
+    return [
+      null,
+      {
+        http: response.status,
+        status: response.body.code,
+        note: 'KISPG takes receipts only at checkout (extra.crctType/crctNo)',
+      },
+    ];
   });
 }
 

@@ -26,7 +26,12 @@ function nicepayRequests(sim: NicePaySimulator, path: RegExp): Array<Record<stri
 
 const exactPath = (path: string): RegExp => new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
-async function checkout(ctx: NicePayDemoContext, label: string, body: Record<string, unknown>, method: string): Promise<CheckoutResponse> {
+async function checkout(
+  ctx: NicePayDemoContext,
+  label: string,
+  body: Record<string, unknown>,
+  method: string,
+): Promise<CheckoutResponse> {
   return step(ctx, label, async () => {
     const response = await ctx.shop.expect<CheckoutResponse>('POST', '/checkout', 201, {
       gateway: 'nicepay',
@@ -41,7 +46,10 @@ async function checkout(ctx: NicePayDemoContext, label: string, body: Record<str
     expectEqual(params.fields.method, method, 'checkout.fields.method');
     expectEqual(params.fields.orderId, order.orderId, 'checkout.fields.orderId');
     expectEqual(Number(params.fields.amount), order.amount, 'checkout.fields.amount');
-    return [response.body, { http: response.status, status: 'READY', amount: order.amount, note: `requestPay method ${method}` }];
+    return [
+      response.body,
+      { http: response.status, status: 'READY', amount: order.amount, note: `requestPay method ${method}` },
+    ];
   });
 }
 
@@ -49,7 +57,8 @@ async function checkout(ctx: NicePayDemoContext, label: string, body: Record<str
 async function paymentWindow(ctx: NicePayDemoContext, prepared: CheckoutResponse): Promise<Record<string, string>> {
   return step(ctx, `payment window (simulated, ${String(prepared.checkout.fields.method)})`, async () => {
     const fields = prepared.checkout.fields;
-    const text = (name: string): string | undefined => (fields[name] === undefined || fields[name] === null ? undefined : String(fields[name]));
+    const text = (name: string): string | undefined =>
+      fields[name] === undefined || fields[name] === null ? undefined : String(fields[name]);
     const form = ctx.sim.authenticate({
       clientId: String(fields.clientId),
       orderId: String(fields.orderId),
@@ -76,7 +85,8 @@ async function postReturn(ctx: NicePayDemoContext, form: Record<string, string>)
     body: new URLSearchParams(form).toString(),
   });
   const text = await response.text();
-  if (response.status !== 200) throw new DemoFailure(`POST /checkout/nicepay/return: expected HTTP 200, got ${response.status} ${text}`);
+  if (response.status !== 200)
+    throw new DemoFailure(`POST /checkout/nicepay/return: expected HTTP 200, got ${response.status} ${text}`);
   return JSON.parse(text) as OrderView;
 }
 
@@ -84,13 +94,25 @@ async function postReturn(ctx: NicePayDemoContext, form: Record<string, string>)
 
 export async function nicepayCardPayment(ctx: NicePayDemoContext): Promise<{ paid: OrderView; tid: string }> {
   const amount = 50_000;
-  const prepared = await checkout(ctx, 'POST /checkout (nicepay, CARD)', { amount, orderName: '기계식 키보드', method: 'CARD' }, 'card');
+  const prepared = await checkout(
+    ctx,
+    'POST /checkout (nicepay, CARD)',
+    { amount, orderName: '기계식 키보드', method: 'CARD' },
+    'card',
+  );
   const form = await paymentWindow(ctx, prepared);
   const approvals = () => nicepayRequests(ctx.sim, exactPath(`/v1/payments/${form.tid}`));
 
   const paid = await step(ctx, 'POST /checkout/nicepay/return', async () => {
     const order = await postReturn(ctx, form);
-    expectOrder(order, { paymentId: prepared.order.paymentId, status: 'PAID', amount, balanceAmount: amount, canceledAmount: 0, method: 'CARD' });
+    expectOrder(order, {
+      paymentId: prepared.order.paymentId,
+      status: 'PAID',
+      amount,
+      balanceAmount: amount,
+      canceledAmount: 0,
+      method: 'CARD',
+    });
     expectEqual(ctx.sim.getPayment(form.tid)?.status, 'paid', 'NicePay status');
     expectEqual(approvals()[0]?.amount, amount, 'amount NicePay was asked to approve');
     return [order, { http: 200, status: 'PAID', amount, note: `NicePay paid, balance ${krw(order.balanceAmount)}` }];
@@ -110,7 +132,10 @@ export async function nicepayCancels(ctx: NicePayDemoContext, paid: OrderView, t
   const cancelRequests = () => nicepayRequests(ctx.sim, exactPath(`/v1/payments/${tid}/cancel`));
 
   await step(ctx, 'POST /orders/:id/cancel 10,000', async () => {
-    const response = await ctx.shop.expect<{ cancel: CancelView; order: OrderView }>('POST', path, 200, { amount: 10_000, reason: '키캡 세트 반품' });
+    const response = await ctx.shop.expect<{ cancel: CancelView; order: OrderView }>('POST', path, 200, {
+      amount: 10_000,
+      reason: '키캡 세트 반품',
+    });
     expectEqual(response.body.cancel.status, 'DONE', 'cancel.status');
     expectOrder(response.body.order, { status: 'PARTIALLY_CANCELED', balanceAmount: 40_000, canceledAmount: 10_000 });
     // The field is cancelAmt (not amount), with a fresh orderId per cancel (docs/gateways/nicepay.md#cancel).
@@ -122,12 +147,15 @@ export async function nicepayCancels(ctx: NicePayDemoContext, paid: OrderView, t
   });
 
   await step(ctx, 'POST /orders/:id/cancel (the rest)', async () => {
-    const response = await ctx.shop.expect<{ cancel: CancelView; order: OrderView }>('POST', path, 200, { reason: '주문 취소' });
+    const response = await ctx.shop.expect<{ cancel: CancelView; order: OrderView }>('POST', path, 200, {
+      reason: '주문 취소',
+    });
     expectEqual(response.body.cancel.status, 'DONE', 'cancel.status');
     expectOrder(response.body.order, { status: 'CANCELED', balanceAmount: 0, canceledAmount: 50_000 });
     const sent = cancelRequests();
     expectEqual(sent.length, 2, 'cancel requests NicePay received');
-    if (sent[0].orderId === sent[1].orderId) throw new DemoFailure('both cancels used the same orderId (NicePay answers U112)');
+    if (sent[0].orderId === sent[1].orderId)
+      throw new DemoFailure('both cancels used the same orderId (NicePay answers U112)');
     const atNicePay = ctx.sim.getPayment(tid);
     expectEqual(atNicePay?.status, 'cancelled', 'NicePay status');
     expectEqual(atNicePay?.balanceAmt, 0, 'NicePay balanceAmt');
@@ -139,13 +167,21 @@ export async function nicepayCancels(ctx: NicePayDemoContext, paid: OrderView, t
     expectOrder(response.body, { status: 'CANCELED', balanceAmount: 0, canceledAmount: 50_000 });
     const refunds = (response.body.cancels ?? []).filter((c) => c.status === 'DONE');
     expectEqual(refunds.map((c) => c.amount).join(' + '), '10000 + 40000', 'refunds in order');
-    return [response.body, { http: response.status, status: 'CANCELED', amount: 50_000, note: '2 refunds: 10,000 + 40,000' }];
+    return [
+      response.body,
+      { http: response.status, status: 'CANCELED', amount: 50_000, note: '2 refunds: 10,000 + 40,000' },
+    ];
   });
 }
 
 export async function nicepayVirtualAccount(ctx: NicePayDemoContext): Promise<OrderView> {
   const amount = 30_000;
-  const prepared = await checkout(ctx, 'POST /checkout (nicepay, VIRTUAL_ACCOUNT)', { amount, orderName: '스탠딩 책상', method: 'VIRTUAL_ACCOUNT' }, 'vbank');
+  const prepared = await checkout(
+    ctx,
+    'POST /checkout (nicepay, VIRTUAL_ACCOUNT)',
+    { amount, orderName: '스탠딩 책상', method: 'VIRTUAL_ACCOUNT' },
+    'vbank',
+  );
   const form = await paymentWindow(ctx, prepared);
 
   const waiting = await step(ctx, 'POST /checkout/nicepay/return', async () => {
@@ -155,7 +191,15 @@ export async function nicepayVirtualAccount(ctx: NicePayDemoContext): Promise<Or
     const account = order.virtualAccount;
     if (!account?.accountNumber || !account.bankCode) throw new DemoFailure('virtual account number or bank missing');
     expectEqual(ctx.sim.getPayment(form.tid)?.status, 'ready', 'NicePay status');
-    return [order, { http: 200, status: 'WAITING_FOR_DEPOSIT', amount, note: `bank ${account.bankCode}, account ${account.accountNumber}` }];
+    return [
+      order,
+      {
+        http: 200,
+        status: 'WAITING_FOR_DEPOSIT',
+        amount,
+        note: `bank ${account.bankCode}, account ${account.accountNumber}`,
+      },
+    ];
   });
 
   await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
@@ -167,7 +211,9 @@ export async function nicepayVirtualAccount(ctx: NicePayDemoContext): Promise<Or
       return body.tid === form.tid && body.status === 'paid';
     });
     if (!deliveries.some((delivery) => delivery.accepted)) {
-      const seen = deliveries.map((delivery) => `${delivery.status} ${JSON.stringify(delivery.responseBody)}`).join(', ') || 'none';
+      const seen =
+        deliveries.map((delivery) => `${delivery.status} ${JSON.stringify(delivery.responseBody)}`).join(', ') ||
+        'none';
       throw new DemoFailure(`the deposit webhook was not answered 200 "OK" (deliveries: ${seen})`);
     }
     return [null, { status: 'paid at NicePay', amount, note: 'webhook → shop answered 200 OK' }];
@@ -193,7 +239,13 @@ export async function nicepayBilling(ctx: NicePayDemoContext): Promise<OrderView
     const response = await ctx.shop.expect<BillingKeyView>('POST', '/billing/keys', 201, {
       gateway: 'nicepay',
       customerKey,
-      card: { number: '5361123456781234', expiryYear: '30', expiryMonth: '12', identityNumber: '800101', passwordFirst2: '12' },
+      card: {
+        number: '5361123456781234',
+        expiryYear: '30',
+        expiryMonth: '12',
+        identityNumber: '800101',
+        passwordFirst2: '12',
+      },
     });
     expectEqual(response.body.status, 'ACTIVE', 'billingKey.status');
     expectEqual(response.body.customerKey, customerKey, 'billingKey.customerKey');
@@ -202,20 +254,37 @@ export async function nicepayBilling(ctx: NicePayDemoContext): Promise<OrderView
     if (!regist || typeof regist.encData !== 'string' || JSON.stringify(regist).includes('5361123456781234')) {
       throw new DemoFailure('NicePay did not receive the card as encData only');
     }
-    return [response.body, { http: response.status, status: 'ACTIVE', note: 'bid issued; card sent as encData, key stored encrypted' }];
+    return [
+      response.body,
+      { http: response.status, status: 'ACTIVE', note: 'bid issued; card sent as encData, key stored encrypted' },
+    ];
   });
 
   const amount = 9_900;
-  const charge = { amount, orderName: 'Pro 요금제 2026년 11월', idempotencyKey: `sub_${customerKey.slice(5, 13)}_2026-11` };
+  const charge = {
+    amount,
+    orderName: 'Pro 요금제 2026년 11월',
+    idempotencyKey: `sub_${customerKey.slice(5, 13)}_2026-11`,
+  };
   const charges = (orderId: string) =>
     nicepayRequests(ctx.sim, /^\/v1\/subscribe\/[^/]+\/payments$/).filter((body) => body.orderId === orderId).length;
   const paid = await step(ctx, 'POST /billing/keys/:id/charge 9,900', async () => {
-    const response = await ctx.shop.expect<OrderView>('POST', `/billing/keys/${billingKey.billingKeyId}/charge`, 201, charge);
+    const response = await ctx.shop.expect<OrderView>(
+      'POST',
+      `/billing/keys/${billingKey.billingKeyId}/charge`,
+      201,
+      charge,
+    );
     expectOrder(response.body, { status: 'PAID', type: 'BILLING', amount, balanceAmount: amount });
     return [response.body, { http: response.status, status: 'PAID', amount, note: 'type BILLING' }];
   });
   await step(ctx, 'POST /billing/keys/:id/charge again (same cycle)', async () => {
-    const response = await ctx.shop.expect<OrderView>('POST', `/billing/keys/${billingKey.billingKeyId}/charge`, 201, charge);
+    const response = await ctx.shop.expect<OrderView>(
+      'POST',
+      `/billing/keys/${billingKey.billingKeyId}/charge`,
+      201,
+      charge,
+    );
     expectOrder(response.body, { paymentId: paid.paymentId, status: 'PAID', amount });
     expectEqual(charges(paid.orderId), 1, 'billing charges NicePay received for this cycle');
     return [null, { http: response.status, status: 'PAID', amount, note: 'same payment; NicePay saw 1 charge' }];
@@ -235,12 +304,25 @@ export async function nicepayCashReceipt(ctx: NicePayDemoContext, payment: Order
     const sent = nicepayRequests(ctx.sim, /^\/v1\/receipt\/?$/).at(-1);
     expectEqual(sent?.amount, payment.amount, 'amount NicePay received');
     expectEqual(sent?.receiptType, 'individual', 'receiptType NicePay received');
-    return [response.body, { http: response.status, status: 'ISSUED', amount: response.body.amount, note: 'accepted; NTS issues it the next day' }];
+    return [
+      response.body,
+      {
+        http: response.status,
+        status: 'ISSUED',
+        amount: response.body.amount,
+        note: 'accepted; NTS issues it the next day',
+      },
+    ];
   });
   return step(ctx, 'POST /cash-receipts/:id/cancel', async () => {
-    const response = await ctx.shop.expect<CashReceiptView>('POST', `/cash-receipts/${issued.cashReceiptId}/cancel`, 200, {
-      reason: '잘못된 번호로 발급',
-    });
+    const response = await ctx.shop.expect<CashReceiptView>(
+      'POST',
+      `/cash-receipts/${issued.cashReceiptId}/cancel`,
+      200,
+      {
+        reason: '잘못된 번호로 발급',
+      },
+    );
     expectEqual(response.body.status, 'CANCELED', 'cashReceipt.status');
     return [response.body, { http: response.status, status: 'CANCELED', amount: response.body.amount }];
   });

@@ -51,7 +51,10 @@ export class CheckoutController {
    */
   @Post('checkout/:gateway/return')
   @HttpCode(200)
-  async returnUrl(@Param('gateway', GatewayParamPipe) gateway: string, @Body() body: Record<string, unknown>): Promise<OrderView> {
+  async returnUrl(
+    @Param('gateway', GatewayParamPipe) gateway: string,
+    @Body() body: Record<string, unknown>,
+  ): Promise<OrderView> {
     return toOrderView(await this.payments.confirmReturn(gateway, body));
   }
 

@@ -16,29 +16,45 @@ const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
  */
 export class ConfirmCheckoutDto {
   /** Default 'toss' (the first gateway this shop supported). */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(32)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(32)
   gateway?: string;
 
   @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId: string;
 
-  @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KRW_AMOUNT)
   amount: number;
 
   /** Toss paymentKey. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   paymentKey?: string;
 
   /** Apps-in-Toss payToken. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   payToken?: string;
 
   /** Sent along by success pages that forward the whole query; not needed for the approval. */
-  @IsOptional() @IsIn(['NORMAL', 'BRANDPAY', 'KEYIN'])
+  @IsOptional()
+  @IsIn(['NORMAL', 'BRANDPAY', 'KEYIN'])
   paymentType?: string;
 }
 
 export class CancelCashReceiptDto {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'must not contain control characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'must not contain control characters' })
   reason?: string;
 }

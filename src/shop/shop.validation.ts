@@ -16,7 +16,9 @@ export function createShopValidationPipe(): ValidationPipe {
     validateCustomDecorators: true,
     exceptionFactory: (errors) => {
       const [first] = flattenValidationErrors(errors);
-      return first ? new InvalidInputError(first.field, first.problems.join('; ')) : new InvalidInputError('body', 'is invalid');
+      return first
+        ? new InvalidInputError(first.field, first.problems.join('; '))
+        : new InvalidInputError('body', 'is invalid');
     },
   });
 }
@@ -36,7 +38,8 @@ export class UuidParamPipe implements PipeTransform<string, string> {
 @Injectable()
 export class GatewayParamPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
-    if (!/^[A-Za-z]{2,32}$/.test(value)) throw new InvalidInputError(metadata.data ?? 'gateway', 'must be a gateway name');
+    if (!/^[A-Za-z]{2,32}$/.test(value))
+      throw new InvalidInputError(metadata.data ?? 'gateway', 'must be a gateway name');
     return value;
   }
 }

@@ -22,7 +22,12 @@ export interface OrderView {
   taxFreeAmount: number;
   vat: number | null;
   approvedAt: string | null;
-  virtualAccount: { bankCode: string | null; accountNumber: string; holderName: string | null; dueDate: string | null } | null;
+  virtualAccount: {
+    bankCode: string | null;
+    accountNumber: string;
+    holderName: string | null;
+    dueDate: string | null;
+  } | null;
   receiptUrl: string | null;
   failure: { code: string; message: string | null } | null;
   cancels?: CancelView[];
@@ -114,7 +119,11 @@ export function toBillingKeyView(billingKey: BillingKey): BillingKeyView {
     customerKey: billingKey.customerKey,
     status: billingKey.status,
     method: billingKey.method,
-    card: { issuerCode: billingKey.cardIssuerCode, maskedNumber: billingKey.cardNumberMasked, type: billingKey.cardType },
+    card: {
+      issuerCode: billingKey.cardIssuerCode,
+      maskedNumber: billingKey.cardNumberMasked,
+      type: billingKey.cardType,
+    },
     authenticatedAt: iso(billingKey.authenticatedAt),
     deletedAt: iso(billingKey.deletedAt),
   };

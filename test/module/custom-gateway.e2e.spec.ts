@@ -124,9 +124,18 @@ describe('a gateway module registered by the host app', () => {
     try {
       const gateway = shop.app.get(GatewayRegistry).get('fakepg') as FakeGateway;
       expect(gateway.apiKey).toBe('test_key_123');
-      const { payment, checkout } = await shop.payments.prepare({ gateway: 'fakepg', amount: 12_000, orderName: 'custom' });
+      const { payment, checkout } = await shop.payments.prepare({
+        gateway: 'fakepg',
+        amount: 12_000,
+        orderName: 'custom',
+      });
       expect(checkout.fields).toEqual({ orderId: payment.orderId, amount: 12_000 });
-      const paid = await shop.payments.confirm({ gateway: 'fakepg', orderId: payment.orderId, amount: 12_000, paymentKey: 'pk-1' });
+      const paid = await shop.payments.confirm({
+        gateway: 'fakepg',
+        orderId: payment.orderId,
+        amount: 12_000,
+        paymentKey: 'pk-1',
+      });
       expect(paid.status).toBe(PaymentStatus.PAID);
       expect(paid.gatewayPaymentKey).toBe('pk-1');
 
@@ -138,12 +147,24 @@ describe('a gateway module registered by the host app', () => {
       expect(gateway.calls).toEqual([`approve confirm:${paid.id}`, `cancel cancel:${cancel.id}`]);
 
       // Capabilities are what the adapter implements: the core refuses the rest itself, before writing anything.
-      expect(capabilitiesOf(gateway)).toMatchObject({ billing: false, cashReceipts: false, webhooks: false, partialCancel: true });
+      expect(capabilitiesOf(gateway)).toMatchObject({
+        billing: false,
+        cashReceipts: false,
+        webhooks: false,
+        partialCancel: true,
+      });
       await expect(
         shop.payments.issueBillingKey({ gateway: 'fakepg', customerKey: 'cust_1', authKey: 'auth' }),
       ).rejects.toEqual(expect.objectContaining({ code: 'UNSUPPORTED_OPERATION', gateway: 'fakepg' }));
       await expect(
-        shop.payments.issueCashReceipt({ gateway: 'fakepg', amount: 1_000, orderId: 'rcpt_0001', orderName: 'r', type: 'INCOME_DEDUCTION', identityNumber: '01012345678' }),
+        shop.payments.issueCashReceipt({
+          gateway: 'fakepg',
+          amount: 1_000,
+          orderId: 'rcpt_0001',
+          orderName: 'r',
+          type: 'INCOME_DEDUCTION',
+          identityNumber: '01012345678',
+        }),
       ).rejects.toBeInstanceOf(UnsupportedOperationError);
       const [{ count }] = await shop.dataSource.query('SELECT count(*)::int AS count FROM cash_receipts');
       expect(count).toBe(0);
@@ -156,14 +177,24 @@ describe('a gateway module registered by the host app', () => {
 
   it("validates the module's options block at boot, naming the field", async () => {
     await expect(
-      bootPaymentsApp({ gateways: { fakepg: { apiKey: 'short' } }, encryption: TEST_ENCRYPTION }, 'forRoot', undefined, {
-        gatewayModules: [FakeGatewayModule],
-      }),
+      bootPaymentsApp(
+        { gateways: { fakepg: { apiKey: 'short' } }, encryption: TEST_ENCRYPTION },
+        'forRoot',
+        undefined,
+        {
+          gatewayModules: [FakeGatewayModule],
+        },
+      ),
     ).rejects.toThrow(/gateways\.fakepg\.apiKey/);
     await expect(
-      bootPaymentsApp({ gateways: { fakepg: { apiKey: 'live_0123456789' } }, encryption: TEST_ENCRYPTION }, 'forRoot', undefined, {
-        gatewayModules: [FakeGatewayModule],
-      }),
+      bootPaymentsApp(
+        { gateways: { fakepg: { apiKey: 'live_0123456789' } }, encryption: TEST_ENCRYPTION },
+        'forRoot',
+        undefined,
+        {
+          gatewayModules: [FakeGatewayModule],
+        },
+      ),
     ).rejects.toBeInstanceOf(PaymentsConfigurationError);
   });
 

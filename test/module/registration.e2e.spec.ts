@@ -27,20 +27,38 @@ describe('PaymentsModule registration styles', () => {
       style,
     );
     try {
-      const { payment, checkout } = await shop.payments.prepare({ ...URLS, gateway: 'toss', amount: 15_000, orderName: `${style} order` });
+      const { payment, checkout } = await shop.payments.prepare({
+        ...URLS,
+        gateway: 'toss',
+        amount: 15_000,
+        orderName: `${style} order`,
+      });
       expect(checkout.fields.clientKey).toBe(TOSS_TEST_CLIENT_KEY);
       expect(checkout.fields.orderId).toBe(payment.orderId);
       const window = sim.authenticatePayment({ orderId: payment.orderId, amount: 15_000, orderName: `${style} order` });
-      const paid = await shop.payments.confirm({ gateway: 'toss', orderId: payment.orderId, amount: 15_000, paymentKey: window.paymentKey });
+      const paid = await shop.payments.confirm({
+        gateway: 'toss',
+        orderId: payment.orderId,
+        amount: 15_000,
+        paymentKey: window.paymentKey,
+      });
       expect(paid.status).toBe(PaymentStatus.PAID);
       expect(paid.balanceAmount).toBe(15_000);
       expect(paid.vat).toBe(1_364);
 
       // The route exists under the configured prefix (an empty body is a 400 from the guard, not a 404) ...
-      const atPrefix = await fetch(`${shop.url}/${prefix}/toss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const atPrefix = await fetch(`${shop.url}/${prefix}/toss`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(atPrefix.status).toBe(400);
       // ... and not under the default one.
-      const atDefault = await fetch(`${shop.url}/payments/webhooks/toss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const atDefault = await fetch(`${shop.url}/payments/webhooks/toss`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(atDefault.status).toBe(404);
     } finally {
       await shop.close();
@@ -50,7 +68,9 @@ describe('PaymentsModule registration styles', () => {
 
 describe('PaymentsModule boot validation', () => {
   const valid = () => ({
-    gateways: { toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: 'http://127.0.0.1:9' } },
+    gateways: {
+      toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: 'http://127.0.0.1:9' },
+    },
     encryption: TEST_ENCRYPTION,
   });
 

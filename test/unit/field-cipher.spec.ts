@@ -39,7 +39,9 @@ describe('FieldCipher', () => {
     const a = cipher.encrypt(BILLING_KEY, AAD);
     const b = cipher.encrypt(BILLING_KEY, AAD);
     expect(a.ciphertext).not.toBe(b.ciphertext);
-    expect(Buffer.from(a.ciphertext, 'base64').subarray(0, 12)).not.toEqual(Buffer.from(b.ciphertext, 'base64').subarray(0, 12));
+    expect(Buffer.from(a.ciphertext, 'base64').subarray(0, 12)).not.toEqual(
+      Buffer.from(b.ciphertext, 'base64').subarray(0, 12),
+    );
     expect(cipher.decrypt(a, AAD)).toBe(cipher.decrypt(b, AAD));
   });
 
@@ -111,9 +113,13 @@ describe('FieldCipher', () => {
   it('derives the lookup key from the active key when nothing is pinned (why lookupKeyId must be pinned before rotating)', () => {
     const unpinnedBefore = new FieldCipher({ keys: { k1: K1 }, activeKeyId: 'k1' });
     const unpinnedAfter = new FieldCipher({ keys: { k1: K1, k2: K2 }, activeKeyId: 'k2' });
-    expect(unpinnedAfter.lookupHash(BILLING_KEY, 'billing_key')).not.toBe(unpinnedBefore.lookupHash(BILLING_KEY, 'billing_key'));
+    expect(unpinnedAfter.lookupHash(BILLING_KEY, 'billing_key')).not.toBe(
+      unpinnedBefore.lookupHash(BILLING_KEY, 'billing_key'),
+    );
     // The derivation is HKDF-SHA256(keys[k1], info 'nestjs-kr-payments/lookup'), reproducible outside the library.
-    const derived = Buffer.from(hkdfSync('sha256', Buffer.from(K1, 'base64'), Buffer.alloc(0), 'nestjs-kr-payments/lookup', 32));
+    const derived = Buffer.from(
+      hkdfSync('sha256', Buffer.from(K1, 'base64'), Buffer.alloc(0), 'nestjs-kr-payments/lookup', 32),
+    );
     expect(unpinnedBefore.lookupHash(BILLING_KEY, 'billing_key')).toBe(
       createHmac('sha256', derived).update(`billing_key\0${BILLING_KEY}`).digest('hex'),
     );
@@ -139,7 +145,9 @@ describe('FieldCipher', () => {
 
   describe('options validation', () => {
     it('accepts a valid configuration', () => {
-      expect(FieldCipher.validateOptions({ keys: { k1: K1, k2: K2 }, activeKeyId: 'k2', lookupKeyId: 'k1' })).toEqual([]);
+      expect(FieldCipher.validateOptions({ keys: { k1: K1, k2: K2 }, activeKeyId: 'k2', lookupKeyId: 'k1' })).toEqual(
+        [],
+      );
       expect(FieldCipher.validateOptions({ keys: { k1: K1 }, activeKeyId: 'k1', lookupKey: LOOKUP })).toEqual([]);
     });
 
@@ -169,10 +177,26 @@ describe('FieldCipher', () => {
       ['not an object', 'k1', 'encryption: must be an object with keys and activeKeyId'],
       ['no keys', { activeKeyId: 'k1' }, 'encryption.keys: must be an object mapping key id -> base64 of 32 bytes'],
       ['empty keys', { keys: {}, activeKeyId: 'k1' }, 'encryption.keys: must contain at least one key'],
-      ['missing activeKeyId', { keys: { k1: K1 } }, 'encryption.activeKeyId: must be a non-empty string naming a key in encryption.keys'],
-      ['unknown lookupKeyId', { keys: { k1: K1 }, activeKeyId: 'k1', lookupKeyId: 'k0' }, 'encryption.lookupKeyId: "k0" is not a key id in encryption.keys'],
-      ['both lookup sources', { keys: { k1: K1 }, activeKeyId: 'k1', lookupKeyId: 'k1', lookupKey: LOOKUP }, 'encryption.lookupKeyId: give either lookupKey or lookupKeyId, not both'],
-      ['33-byte key', { keys: { k1: randomBytes(33).toString('base64') }, activeKeyId: 'k1' }, 'encryption.keys.k1: must be base64 of 32 bytes'],
+      [
+        'missing activeKeyId',
+        { keys: { k1: K1 } },
+        'encryption.activeKeyId: must be a non-empty string naming a key in encryption.keys',
+      ],
+      [
+        'unknown lookupKeyId',
+        { keys: { k1: K1 }, activeKeyId: 'k1', lookupKeyId: 'k0' },
+        'encryption.lookupKeyId: "k0" is not a key id in encryption.keys',
+      ],
+      [
+        'both lookup sources',
+        { keys: { k1: K1 }, activeKeyId: 'k1', lookupKeyId: 'k1', lookupKey: LOOKUP },
+        'encryption.lookupKeyId: give either lookupKey or lookupKeyId, not both',
+      ],
+      [
+        '33-byte key',
+        { keys: { k1: randomBytes(33).toString('base64') }, activeKeyId: 'k1' },
+        'encryption.keys.k1: must be base64 of 32 bytes',
+      ],
     ])('%s', (_name, options, problem) => {
       expect(FieldCipher.validateOptions(options)).toContain(problem);
     });

@@ -30,7 +30,6 @@ interface ReceivedRequest {
   peerCn?: string;
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Server helpers. Every server and socket is torn down after each test, including ones left hanging on purpose.
 
@@ -230,7 +229,14 @@ describe('GatewayHttpClient: requests and responses', () => {
   it('sends a JSON POST with default and per-call headers and returns the parsed, scrubbed response', async () => {
     const server = await startServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'X-Request-Id': 'req-1' });
-      res.end(JSON.stringify({ status: 'DONE', totalAmount: 15000, secret: 'va-secret-123', card: { number: '43301234****123*' } }));
+      res.end(
+        JSON.stringify({
+          status: 'DONE',
+          totalAmount: 15000,
+          secret: 'va-secret-123',
+          card: { number: '43301234****123*' },
+        }),
+      );
     });
     const { client } = makeClient({ baseUrl: server.url, defaultHeaders: { Authorization: BASIC } });
 
@@ -249,7 +255,11 @@ describe('GatewayHttpClient: requests and responses', () => {
     expect(received.headers.authorization).toBe(BASIC);
     expect(received.headers['idempotency-key']).toBe('confirm:pay_1');
     expect(received.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(received.body)).toEqual({ paymentKey: 'tviva20240213121757MvuS8', orderId: 'order-1', amount: 15000 });
+    expect(JSON.parse(received.body)).toEqual({
+      paymentKey: 'tviva20240213121757MvuS8',
+      orderId: 'order-1',
+      amount: 15000,
+    });
 
     expect(response.status).toBe(200);
     expect(response.headers['x-request-id']).toBe('req-1');
@@ -275,7 +285,12 @@ describe('GatewayHttpClient: requests and responses', () => {
     const server = await startServer((req, res) => {
       const status = req.url === '/v1/payments/bad' ? 400 : 503;
       res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ code: status === 400 ? 'INVALID_REQUEST' : 'FAILED_INTERNAL_SYSTEM_PROCESSING', message: 'x' }));
+      res.end(
+        JSON.stringify({
+          code: status === 400 ? 'INVALID_REQUEST' : 'FAILED_INTERNAL_SYSTEM_PROCESSING',
+          message: 'x',
+        }),
+      );
     });
     const { client, logger } = makeClient({ baseUrl: server.url });
 
@@ -322,7 +337,9 @@ describe('GatewayHttpClient: requests and responses', () => {
       query: { startDate: '2024-01-01T00:00:00', limit: 5000, startingAfter: undefined, memo: 'a b&c' },
     });
 
-    expect(server.received[0].url).toBe('/sim/toss/v1/transactions?startDate=2024-01-01T00%3A00%3A00&limit=5000&memo=a+b%26c');
+    expect(server.received[0].url).toBe(
+      '/sim/toss/v1/transactions?startDate=2024-01-01T00%3A00%3A00&limit=5000&memo=a+b%26c',
+    );
     expect(server.received[0].body).toBe('');
     expect(response.body).toEqual([]);
   });
@@ -382,9 +399,18 @@ describe('GatewayHttpClient: requests and responses', () => {
     });
     const { client } = makeClient({ baseUrl: server.url, timeouts: { readMs: 250 } });
 
-    const slow = client.request({ operation: 'billingCharge', method: 'POST', path: '/v1/billing/x', json: {}, readTimeoutMs: 20_000 });
+    const slow = client.request({
+      operation: 'billingCharge',
+      method: 'POST',
+      path: '/v1/billing/x',
+      json: {},
+      readTimeoutMs: 20_000,
+    });
     await server.requestArrived;
-    const error = await expectUnavailable(client.request({ operation: 'get', method: 'GET', path: '/v1/payments/p' }), true);
+    const error = await expectUnavailable(
+      client.request({ operation: 'get', method: 'GET', path: '/v1/payments/p' }),
+      true,
+    );
     expect(error.message).toContain('UND_ERR_HEADERS_TIMEOUT');
 
     release();
@@ -408,7 +434,9 @@ describe('GatewayHttpClient: requests and responses', () => {
     await expect(
       client.request({ operation: 'x', method: 'POST', path: '/x', json: {}, form: { a: 'b' } }),
     ).rejects.toThrow('both json and form');
-    await expect(client.request({ operation: 'x', method: 'GET', path: '/x', json: {} })).rejects.toThrow('GET with a body');
+    await expect(client.request({ operation: 'x', method: 'GET', path: '/x', json: {} })).rejects.toThrow(
+      'GET with a body',
+    );
     expect(server.received).toHaveLength(0);
   });
 });
@@ -428,14 +456,20 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
   it('DNS failure -> not sent', async () => {
     // RFC 6761: `.invalid` never resolves.
     const { client } = makeClient({ baseUrl: 'http://kr-payments-gateway.invalid' });
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), false);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      false,
+    );
     expect(error.message).toMatch(/ENOTFOUND|EAI_AGAIN/);
   });
 
   it('connect timeout (TLS handshake never answered) -> not sent', async () => {
     const tcp = await startTcpServer(() => undefined);
     const { client } = makeClient({ baseUrl: `https://127.0.0.1:${tcp.port}`, timeouts: { connectMs: 300 } });
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), false);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      false,
+    );
     expect(error.message).toContain('UND_ERR_CONNECT_TIMEOUT');
     // The server saw only a TLS ClientHello, never an HTTP request line.
     expect(tcp.bytesReceived()).toBeGreaterThan(0);
@@ -444,7 +478,10 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
   it('server certificate not trusted -> not sent, the server never sees the request', async () => {
     const server = await startServer((_req, res) => res.end('{}'), { cert: pki.server.cert, key: pki.server.key });
     const { client } = makeClient({ baseUrl: server.url });
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), false);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      false,
+    );
     expect(error.message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/);
     expect(server.received).toHaveLength(0);
   });
@@ -453,7 +490,12 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
     const server = await startServer((_req, res) => res.end('{}'), mtlsServerOptions());
     const { client } = makeClient({ baseUrl: server.url, gateway: 'toss', tls: pki.rogue });
     await expectUnavailable(
-      client.request({ operation: 'execute', method: 'POST', path: '/api-partner/v1/apps-in-toss/pay/execute-payment', json: {} }),
+      client.request({
+        operation: 'execute',
+        method: 'POST',
+        path: '/api-partner/v1/apps-in-toss/pay/execute-payment',
+        json: {},
+      }),
       false,
     );
     expect(server.received).toHaveLength(0);
@@ -463,7 +505,10 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
     const server = await startServer((_req, res) => res.end('{}'));
     const { client } = makeClient({ baseUrl: server.url });
     await client.close();
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), false);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      false,
+    );
     expect(error.message).toContain('client closed');
     expect(server.received).toHaveLength(0);
   });
@@ -488,7 +533,9 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
       true,
     );
     expect(error.message).toContain('UND_ERR_HEADERS_TIMEOUT');
-    expect(server.received.map((r) => [r.url, JSON.parse(r.body)])).toEqual([['/v1/payments/confirm', { amount: 15000 }]]);
+    expect(server.received.map((r) => [r.url, JSON.parse(r.body)])).toEqual([
+      ['/v1/payments/confirm', { amount: 15000 }],
+    ]);
   });
 
   it('body stalls after the headers -> outcome unknown', async () => {
@@ -497,7 +544,10 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
       res.write('{"status":"DO');
     });
     const { client } = makeClient({ baseUrl: server.url, timeouts: { readMs: 300 } });
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), true);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      true,
+    );
     expect(error.message).toContain('UND_ERR_BODY_TIMEOUT');
     expect(server.received).toHaveLength(1);
   });
@@ -508,7 +558,12 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
     });
     const { client } = makeClient({ baseUrl: `http://127.0.0.1:${tcp.port}` });
     const error = await expectUnavailable(
-      client.request({ operation: 'cancel', method: 'POST', path: '/v1/payments/p/cancel', json: { cancelReason: 'x' } }),
+      client.request({
+        operation: 'cancel',
+        method: 'POST',
+        path: '/v1/payments/p/cancel',
+        json: { cancelReason: 'x' },
+      }),
       true,
     );
     expect(error.message).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
@@ -520,7 +575,10 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
       if (data.includes('\r\n\r\n')) socket.end();
     });
     const { client } = makeClient({ baseUrl: `http://127.0.0.1:${tcp.port}` });
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), true);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      true,
+    );
     expect(error.message).toContain('UND_ERR_SOCKET');
   });
 
@@ -529,7 +587,10 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
       if (data.includes('\r\n\r\n')) socket.end('SURELY NOT HTTP\r\n\r\n');
     });
     const { client } = makeClient({ baseUrl: `http://127.0.0.1:${tcp.port}` });
-    const error = await expectUnavailable(client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }), true);
+    const error = await expectUnavailable(
+      client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {} }),
+      true,
+    );
     expect(error.message).toContain('unparsable response');
   });
 
@@ -537,7 +598,13 @@ describe('GatewayHttpClient: transport failures and requestSent', () => {
     const server = await startServer(() => undefined);
     const { client } = makeClient({ baseUrl: server.url });
     const controller = new AbortController();
-    const pending = client.request({ operation: 'confirm', method: 'POST', path: '/x', json: {}, signal: controller.signal });
+    const pending = client.request({
+      operation: 'confirm',
+      method: 'POST',
+      path: '/x',
+      json: {},
+      signal: controller.signal,
+    });
     await server.requestArrived;
     controller.abort();
     await expectUnavailable(pending, true);
@@ -549,7 +616,11 @@ describe('GatewayHttpClient: mTLS', () => {
   it('presents the client certificate (and accepts a passphrase-protected key)', async () => {
     const server = await startServer((_req, res) => res.end('{"resultType":"SUCCESS"}'), mtlsServerOptions());
     const { client } = makeClient({ baseUrl: server.url, gateway: 'toss', tls: pki.clientA });
-    const { client: encryptedKeyClient } = makeClient({ baseUrl: server.url, gateway: 'toss', tls: pki.clientEncrypted });
+    const { client: encryptedKeyClient } = makeClient({
+      baseUrl: server.url,
+      gateway: 'toss',
+      tls: pki.clientEncrypted,
+    });
 
     const response = await client.request({ operation: 'status', method: 'POST', path: '/status', json: {} });
     await encryptedKeyClient.request({ operation: 'status', method: 'POST', path: '/status', json: {} });
@@ -608,7 +679,12 @@ describe('GatewayHttpClient: logging never leaks secrets', () => {
       res.end(JSON.stringify({ ok: true }));
     });
     const { client, logger } = makeClient({ baseUrl: server.url });
-    await client.request({ operation: 'confirm', method: 'POST', path: '/v1/payments/confirm', json: { amount: 1000 } });
+    await client.request({
+      operation: 'confirm',
+      method: 'POST',
+      path: '/v1/payments/confirm',
+      json: { amount: 1000 },
+    });
     expect(logger.at('verbose')).toEqual([]);
     expect(logger.at('debug')).toHaveLength(1);
   });
@@ -618,7 +694,11 @@ describe('GatewayHttpClient: logging never leaks secrets', () => {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ billingKey: BILLING_KEY, card: { number: '43301234****123*' }, note: `card ${VISA}` }));
     });
-    const { client, logger } = makeClient({ baseUrl: server.url, defaultHeaders: { Authorization: BASIC }, logBodies: true });
+    const { client, logger } = makeClient({
+      baseUrl: server.url,
+      defaultHeaders: { Authorization: BASIC },
+      logBodies: true,
+    });
 
     const response = await client.request({
       operation: 'billingCharge',
@@ -646,13 +726,21 @@ describe('GatewayHttpClient: logging never leaks secrets', () => {
     expect(verbose).toContain('43301234****123*');
 
     const everything = logger.all();
-    for (const secret of [SECRET_KEY, BASIC.slice('Basic '.length), VISA, BILLING_KEY, encodeURIComponent(BILLING_KEY)]) {
+    for (const secret of [
+      SECRET_KEY,
+      BASIC.slice('Basic '.length),
+      VISA,
+      BILLING_KEY,
+      encodeURIComponent(BILLING_KEY),
+    ]) {
       expect(everything).not.toContain(secret);
     }
   });
 
   it('applies gateway-specific sensitive keys to bodies, queries and logs', async () => {
-    const server = await startServer((_req, res) => res.end(JSON.stringify({ tid: 't1', mbsReserved: 'merchant-data' })));
+    const server = await startServer((_req, res) =>
+      res.end(JSON.stringify({ tid: 't1', mbsReserved: 'merchant-data' })),
+    );
     const { client, logger } = makeClient({ baseUrl: server.url, sensitiveKeys: ['mbsReserved'] });
     const response = await client.request({
       operation: 'order',
@@ -667,7 +755,10 @@ describe('GatewayHttpClient: logging never leaks secrets', () => {
 
   it('logs transport failures at warn and scrubs the thrown reason', async () => {
     const port = await closedPort();
-    const { client, logger } = makeClient({ baseUrl: `http://127.0.0.1:${port}`, defaultHeaders: { Authorization: BASIC } });
+    const { client, logger } = makeClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      defaultHeaders: { Authorization: BASIC },
+    });
 
     const error = await expectUnavailable(
       client.request({
@@ -679,7 +770,9 @@ describe('GatewayHttpClient: logging never leaks secrets', () => {
       false,
     );
 
-    expect(error.message).toContain('find GET /v1/payments/find/order-1?signData=[REDACTED]&cardNo=[REDACTED]&orderDate=20240101');
+    expect(error.message).toContain(
+      'find GET /v1/payments/find/order-1?signData=[REDACTED]&cardNo=[REDACTED]&orderDate=20240101',
+    );
     expect(logger.at('warn')).toEqual([expect.stringContaining('failed after')]);
     expect(logger.at('warn')[0]).toContain('not sent');
     for (const text of [error.message, JSON.stringify(error), logger.all()]) {

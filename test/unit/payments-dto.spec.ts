@@ -16,18 +16,35 @@ describe('payments DTOs: text and JSON the database cannot store', () => {
   it('refuses control characters in free text, naming the field', () => {
     expect(refusal(() => validateDto(PrepareDto, { ...base, orderName: 'So\u0000cks' })).field).toBe('orderName');
     expect(refusal(() => validateDto(PrepareDto, { ...base, orderName: 'line\nbreak' })).field).toBe('orderName');
-    expect(refusal(() => validateDto(PrepareDto, { ...base, customer: { name: 'Kim\u0007' } })).field).toBe('customer.name');
-    expect(validateDto(PrepareDto, { ...base, orderName: '기계식 키보드 (87키)' }).orderName).toBe('기계식 키보드 (87키)');
+    expect(refusal(() => validateDto(PrepareDto, { ...base, customer: { name: 'Kim\u0007' } })).field).toBe(
+      'customer.name',
+    );
+    expect(validateDto(PrepareDto, { ...base, orderName: '기계식 키보드 (87키)' }).orderName).toBe(
+      '기계식 키보드 (87키)',
+    );
   });
 
   it('refuses metadata / extra / authResult that jsonb cannot hold or that is unreasonably large or deep', () => {
     expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: { note: 'a\u0000b' } })).field).toBe('metadata');
     expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: { ['k\u0000']: 1 } })).field).toBe('metadata');
-    expect(refusal(() => validateDto(PrepareDto, { ...base, extra: { blob: 'x'.repeat(20_000) } })).field).toBe('extra');
+    expect(refusal(() => validateDto(PrepareDto, { ...base, extra: { blob: 'x'.repeat(20_000) } })).field).toBe(
+      'extra',
+    );
     let deep: Record<string, unknown> = { leaf: true };
     for (let i = 0; i < 9; i += 1) deep = { deep };
     expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: deep })).field).toBe('metadata');
-    expect(refusal(() => validateDto(ConfirmDto, { gateway: 'nicepay', orderId: 'order_123', amount: 1_000, authResult: { tid: '\u0000' } })).field).toBe('authResult');
-    expect(validateDto(PrepareDto, { ...base, metadata: { cart: [{ sku: 'A-1', qty: 2 }], 메모: '선물 포장' } }).metadata).toEqual({ cart: [{ sku: 'A-1', qty: 2 }], 메모: '선물 포장' });
+    expect(
+      refusal(() =>
+        validateDto(ConfirmDto, {
+          gateway: 'nicepay',
+          orderId: 'order_123',
+          amount: 1_000,
+          authResult: { tid: '\u0000' },
+        }),
+      ).field,
+    ).toBe('authResult');
+    expect(
+      validateDto(PrepareDto, { ...base, metadata: { cart: [{ sku: 'A-1', qty: 2 }], 메모: '선물 포장' } }).metadata,
+    ).toEqual({ cart: [{ sku: 'A-1', qty: 2 }], 메모: '선물 포장' });
   });
 });

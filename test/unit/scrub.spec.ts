@@ -136,14 +136,22 @@ describe('scrub', () => {
   });
 
   it('adds caller-supplied keys (gateway-specific), matched the same way', () => {
-    expect(scrub({ mbs_reserved: 'x', other: 'y' }, ['mbsReserved'])).toEqual({ mbs_reserved: '[REDACTED]', other: 'y' });
+    expect(scrub({ mbs_reserved: 'x', other: 'y' }, ['mbsReserved'])).toEqual({
+      mbs_reserved: '[REDACTED]',
+      other: 'y',
+    });
   });
 
   it('survives cycles and very deep nesting', () => {
     const cyclic: Record<string, unknown> = { name: 'root', secret: 's' };
     cyclic.self = cyclic;
     cyclic.child = { parent: cyclic };
-    expect(scrub(cyclic)).toEqual({ name: 'root', secret: '[REDACTED]', self: '[Circular]', child: { parent: '[Circular]' } });
+    expect(scrub(cyclic)).toEqual({
+      name: 'root',
+      secret: '[REDACTED]',
+      self: '[Circular]',
+      child: { parent: '[Circular]' },
+    });
 
     let deep: Record<string, unknown> = { leaf: VISA };
     for (let i = 0; i < 50; i++) deep = { next: deep };
@@ -220,9 +228,9 @@ describe('scrubText', () => {
   });
 
   it('redacts sensitive key=value pairs in query and form strings, keeps the others', () => {
-    expect(scrubText('/v1/payments/find/o1?orderDate=20240101&signData=abcdef&ediDate=2024-01-01T00%3A00%3A00%2B09%3A00')).toBe(
-      '/v1/payments/find/o1?orderDate=20240101&signData=[REDACTED]&ediDate=2024-01-01T00%3A00%3A00%2B09%3A00',
-    );
+    expect(
+      scrubText('/v1/payments/find/o1?orderDate=20240101&signData=abcdef&ediDate=2024-01-01T00%3A00%3A00%2B09%3A00'),
+    ).toBe('/v1/payments/find/o1?orderDate=20240101&signData=[REDACTED]&ediDate=2024-01-01T00%3A00%3A00%2B09%3A00');
     expect(scrubText('mid=kistest00m&merchant_key=2d6ECGhR1pg&goodsAmt=1004&card-no=4330123412341234')).toBe(
       'mid=kistest00m&merchant_key=[REDACTED]&goodsAmt=1004&card-no=[REDACTED]',
     );
@@ -239,7 +247,8 @@ describe('scrubText', () => {
   });
 
   it('leaves ordinary text as is', () => {
-    const text = 'confirm POST /v1/payments/confirm: connection refused (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:4242)';
+    const text =
+      'confirm POST /v1/payments/confirm: connection refused (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:4242)';
     expect(scrubText(text)).toBe(text);
   });
 });

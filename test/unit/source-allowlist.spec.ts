@@ -1,7 +1,13 @@
 import { SourceAllowlist } from '../../libs/payments/src/webhooks/source-allowlist';
 
 describe('SourceAllowlist (webhook source IPs)', () => {
-  const list = new SourceAllowlist(['121.133.126.86', '121.133.126.87', '10.1.0.0/16', '2001:db8::/32', '::ffff:1.233.179.201']);
+  const list = new SourceAllowlist([
+    '121.133.126.86',
+    '121.133.126.87',
+    '10.1.0.0/16',
+    '2001:db8::/32',
+    '::ffff:1.233.179.201',
+  ]);
 
   it('matches exact addresses, IPv4-mapped forms of them and addresses inside CIDR blocks', () => {
     expect(list.matches('121.133.126.86')).toBe(true);

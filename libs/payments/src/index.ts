@@ -56,7 +56,11 @@ export {
   type PaymentGatewayModuleClass,
 } from './gateways/payment-gateway-module';
 export { GatewayRegistry } from './gateways/gateway-registry';
-export { GatewayHttpClient, type GatewayHttpClientOptions, type HttpTimeouts } from './gateways/http/gateway-http-client';
+export {
+  GatewayHttpClient,
+  type GatewayHttpClientOptions,
+  type HttpTimeouts,
+} from './gateways/http/gateway-http-client';
 export { scrub, scrubText } from './gateways/http/scrub';
 // The shipped gateways: each one's Nest module and options classes (the modules are registered by PaymentsModule).
 export { SHIPPED_GATEWAY_MODULES } from './gateways/shipped-gateways';

@@ -76,73 +76,115 @@ function depthOf(value: unknown): number {
 const PRINTABLE_ASCII_MESSAGE = 'must be printable ASCII without spaces';
 
 export class CustomerDto {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(300) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   customerKey?: string;
 
-  @IsOptional() @IsString() @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   name?: string;
 
-  @IsOptional() @IsEmail() @MaxLength(100)
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(100)
   email?: string;
 
-  @IsOptional() @Matches(/^[0-9]{8,15}$/, { message: 'must be 8–15 digits without dashes' })
+  @IsOptional()
+  @Matches(/^[0-9]{8,15}$/, { message: 'must be 8–15 digits without dashes' })
   phone?: string;
 }
 
 export class PrepareDto {
-  @IsString() @IsNotEmpty() @MaxLength(32)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
   gateway: string;
 
-  @IsOptional() @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
+  @IsOptional()
+  @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
-  @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KRW_AMOUNT)
   amount: number;
 
-  @IsString() @MinLength(1) @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   orderName: string;
 
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_KRW_AMOUNT)
   taxFreeAmount?: number;
 
-  @IsOptional() @ValidateNested() @Type(() => CustomerDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CustomerDto)
   customer?: CustomerDto;
 
-  @IsOptional() @IsString() @MaxLength(32)
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
   method?: string;
 
-  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) @MaxLength(512)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(512)
   returnUrl?: string;
 
-  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }) @MaxLength(512)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(512)
   failUrl?: string;
 
-  @IsOptional() @IsStorableJsonObject()
+  @IsOptional()
+  @IsStorableJsonObject()
   metadata?: Record<string, unknown>;
 
   /** Gateway-specific checkout fields; each adapter validates its own. */
-  @IsOptional() @IsStorableJsonObject()
+  @IsOptional()
+  @IsStorableJsonObject()
   extra?: Record<string, unknown>;
 }
 
 export class ConfirmDto {
-  @IsString() @IsNotEmpty() @MaxLength(32)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
   gateway: string;
 
   @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId: string;
 
-  @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KRW_AMOUNT)
   amount: number;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   paymentKey?: string;
 
   /** NicePay / KISPG returnUrl POST body, verbatim (string values). */
-  @IsOptional() @IsStorableJsonObject()
+  @IsOptional()
+  @IsStorableJsonObject()
   authResult?: Record<string, string>;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   payToken?: string;
 }
 
@@ -153,35 +195,57 @@ export class RefundAccountDto {
   @Matches(/^[0-9]{1,20}$/, { message: 'must be up to 20 digits' })
   accountNumber: string;
 
-  @IsString() @MinLength(1) @MaxLength(60) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(60)
+  @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   holderName: string;
 }
 
 export class CancelDto {
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   paymentId?: string;
 
-  @IsOptional() @IsString() @MaxLength(32)
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
   gateway?: string;
 
-  @IsOptional() @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
+  @IsOptional()
+  @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
   /** Omit to cancel everything that is left. */
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KRW_AMOUNT)
   amount?: number;
 
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_KRW_AMOUNT)
   taxFreeAmount?: number;
 
-  @IsString() @MinLength(1) @MaxLength(200) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   reason: string;
 
-  @IsOptional() @ValidateNested() @Type(() => RefundAccountDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RefundAccountDto)
   refundAccount?: RefundAccountDto;
 
   /** A retried cancel with the same key returns the first cancel instead of refunding twice. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   idempotencyKey?: string;
 }
 
@@ -195,27 +259,41 @@ export class CardInputDto {
   @Matches(/^(0[1-9]|1[0-2])$/, { message: 'must be 2 digits (MM)' })
   expiryMonth: string;
 
-  @IsOptional() @Matches(/^([0-9]{6}|[0-9]{10})$/, { message: 'must be YYMMDD or a 10-digit business number' })
+  @IsOptional()
+  @Matches(/^([0-9]{6}|[0-9]{10})$/, { message: 'must be YYMMDD or a 10-digit business number' })
   identityNumber?: string;
 
-  @IsOptional() @Matches(/^[0-9]{2}$/, { message: 'must be the first 2 digits of the card password' })
+  @IsOptional()
+  @Matches(/^[0-9]{2}$/, { message: 'must be the first 2 digits of the card password' })
   passwordFirst2?: string;
 }
 
 export class IssueBillingKeyDto {
-  @IsString() @IsNotEmpty() @MaxLength(32)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
   gateway: string;
 
-  @IsString() @MinLength(1) @MaxLength(300) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   customerKey: string;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(300)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
   authKey?: string;
 
-  @IsOptional() @ValidateNested() @Type(() => CardInputDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CardInputDto)
   card?: CardInputDto;
 
-  @IsOptional() @ValidateNested() @Type(() => CustomerDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CustomerDto)
   customer?: CustomerDto;
 }
 
@@ -223,46 +301,76 @@ export class ChargeBillingKeyDto {
   @IsUUID()
   billingKeyId: string;
 
-  @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KRW_AMOUNT)
   amount: number;
 
-  @IsString() @MinLength(1) @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   orderName: string;
 
-  @IsOptional() @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
+  @IsOptional()
+  @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_KRW_AMOUNT)
   taxFreeAmount?: number;
 
   /** Same key → same orderId and the same outbound idempotency key: a retried cycle never charges twice. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(PRINTABLE_ASCII, { message: PRINTABLE_ASCII_MESSAGE })
   idempotencyKey?: string;
 
-  @IsOptional() @ValidateNested() @Type(() => CustomerDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CustomerDto)
   customer?: CustomerDto;
 
-  @IsOptional() @IsStorableJsonObject()
+  @IsOptional()
+  @IsStorableJsonObject()
   metadata?: Record<string, unknown>;
 }
 
 export class IssueCashReceiptDto {
-  @IsOptional() @IsUUID()
+  @IsOptional()
+  @IsUUID()
   paymentId?: string;
 
-  @IsOptional() @IsString() @MaxLength(32)
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
   gateway?: string;
 
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_KRW_AMOUNT)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_KRW_AMOUNT)
   amount?: number;
 
-  @IsOptional() @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
+  @IsOptional()
+  @Matches(ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(100) @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: NO_CONTROL_CHARACTERS_MESSAGE })
   orderName?: string;
 
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_KRW_AMOUNT)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_KRW_AMOUNT)
   taxFreeAmount?: number;
 
   @IsIn(['INCOME_DEDUCTION', 'EXPENSE_PROOF'])
@@ -274,6 +382,7 @@ export class IssueCashReceiptDto {
 }
 
 export class SyncOptionsDto {
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   force?: boolean;
 }

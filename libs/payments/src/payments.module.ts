@@ -30,12 +30,7 @@ import { PaymentLedger } from './ledger/payment-ledger';
 import { WebhookSecrets } from './ledger/webhook-secrets';
 import { resolvePaymentsOptions, type PaymentsModuleOptions, type ResolvedPaymentsOptions } from './payments.options';
 import { PaymentsService } from './payments.service';
-import {
-  PAYMENTS_CLOCK,
-  PAYMENTS_DATA_SOURCE,
-  PAYMENTS_LOGGER,
-  PAYMENTS_RESOLVED_OPTIONS,
-} from './payments.tokens';
+import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from './payments.tokens';
 import { ApprovalRunner } from './payments/approval-runner';
 import { CheckoutService } from './payments/checkout.service';
 import { PaymentSyncService } from './payments/payment-sync.service';
@@ -64,8 +59,9 @@ export const {
 } = new ConfigurableModuleBuilder<PaymentsModuleOptions>({ moduleName: 'KrPayments' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createPaymentsOptions')
-  .setExtras<PaymentsModuleExtras>({ isGlobal: false, dataSourceName: undefined, gatewayModules: [] }, (definition, extras) =>
-    withLibraryProviders(definition, extras),
+  .setExtras<PaymentsModuleExtras>(
+    { isGlobal: false, dataSourceName: undefined, gatewayModules: [] },
+    (definition, extras) => withLibraryProviders(definition, extras),
   )
   .build();
 
@@ -189,6 +185,12 @@ function contextModule(
         useFactory: (options: ResolvedPaymentsOptions) => options.logger ?? new Logger('KrPayments'),
       },
     ],
-    exports: [PAYMENTS_MODULE_OPTIONS, PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE, PAYMENTS_CLOCK, PAYMENTS_LOGGER],
+    exports: [
+      PAYMENTS_MODULE_OPTIONS,
+      PAYMENTS_RESOLVED_OPTIONS,
+      PAYMENTS_DATA_SOURCE,
+      PAYMENTS_CLOCK,
+      PAYMENTS_LOGGER,
+    ],
   };
 }

@@ -97,7 +97,9 @@ function resolveGatewayBlocks(
     } else {
       const instance = plainToInstance(module.optionsClass, block as object);
       const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-      const blockProblems = flattenValidationErrors(errors, `gateways.${name}`).map((p) => `${p.field}: ${p.problems.join('; ')}`);
+      const blockProblems = flattenValidationErrors(errors, `gateways.${name}`).map(
+        (p) => `${p.field}: ${p.problems.join('; ')}`,
+      );
       if (blockProblems.length === 0) blockProblems.push(...(module.validateOptions?.(instance) ?? []));
       if (blockProblems.length === 0) gateways[name] = instance;
       problems.push(...blockProblems);
@@ -115,7 +117,9 @@ function encryptionProblems(encryption: EncryptionOptions | undefined): string[]
   if (problems.length === 0 && Object.keys(keys ?? {}).length > 1 && !lookupKey && !lookupKeyId) {
     // Without a pinned lookup key the HMAC lookup columns would be derived from the active key and change at the
     // first rotation, silently breaking lookups of existing rows.
-    problems.push('encryption.lookupKeyId: required once the key ring has more than one key (pin it to the first key id)');
+    problems.push(
+      'encryption.lookupKeyId: required once the key ring has more than one key (pin it to the first key id)',
+    );
   }
   return problems;
 }

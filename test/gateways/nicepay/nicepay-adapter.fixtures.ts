@@ -1,9 +1,16 @@
 import type { PreparedPayment } from '../../../libs/payments/src/gateways/gateway.port';
 import { GatewayHttpClient } from '../../../libs/payments/src/gateways/http/gateway-http-client';
-import { NicePayClient, NICEPAY_SENSITIVE_KEYS, type NicePayHttpTransport } from '../../../libs/payments/src/gateways/nicepay/nicepay.client';
+import {
+  NicePayClient,
+  NICEPAY_SENSITIVE_KEYS,
+  type NicePayHttpTransport,
+} from '../../../libs/payments/src/gateways/nicepay/nicepay.client';
 import { NicePayGateway } from '../../../libs/payments/src/gateways/nicepay/nicepay.gateway';
 import { NicePayGatewayModule } from '../../../libs/payments/src/gateways/nicepay/nicepay.module';
-import { NicePayGatewayOptions, resolveNicePayOptions } from '../../../libs/payments/src/gateways/nicepay/nicepay.types';
+import {
+  NicePayGatewayOptions,
+  resolveNicePayOptions,
+} from '../../../libs/payments/src/gateways/nicepay/nicepay.types';
 import { NICEPAY_TEST_CLIENT_ID, NICEPAY_TEST_SECRET_KEY, NicePaySimulator } from 'nestjs-kr-payments/testing';
 import { CapturingLogger } from '../../support/logger';
 
@@ -22,8 +29,10 @@ export function useNicePayAdapter() {
   const logger = new CapturingLogger();
   let seq = 0;
 
-
-  function makeGateway(values: Partial<NicePayGatewayOptions> = {}, transport?: (http: GatewayHttpClient) => NicePayHttpTransport): NicePayGateway {
+  function makeGateway(
+    values: Partial<NicePayGatewayOptions> = {},
+    transport?: (http: GatewayHttpClient) => NicePayHttpTransport,
+  ): NicePayGateway {
     const options = Object.assign(new NicePayGatewayOptions(), {
       clientId: NICEPAY_TEST_CLIENT_ID,
       secretKey: NICEPAY_TEST_SECRET_KEY,
@@ -35,7 +44,13 @@ export function useNicePayAdapter() {
     });
     if (!transport) return NicePayGatewayModule.createGateway(options, { logger, clock });
     const resolved = resolveNicePayOptions(options);
-    const http = new GatewayHttpClient({ gateway: 'nicepay', baseUrl: resolved.baseUrl, logger, sensitiveKeys: NICEPAY_SENSITIVE_KEYS, timeouts: resolved.timeouts });
+    const http = new GatewayHttpClient({
+      gateway: 'nicepay',
+      baseUrl: resolved.baseUrl,
+      logger,
+      sensitiveKeys: NICEPAY_SENSITIVE_KEYS,
+      timeouts: resolved.timeouts,
+    });
     const client = new NicePayClient(transport(http), { ...resolved, clock });
     return new NicePayGateway(resolved, { client, clock, logger, closeTransport: () => http.close() });
   }
@@ -59,11 +74,23 @@ export function useNicePayAdapter() {
   const nextOrderId = () => `np_${Date.now().toString(36)}_${++seq}`;
 
   function prepared(orderId: string, amount: number): PreparedPayment {
-    return { paymentId: `pay-${orderId}`, gateway: 'nicepay', orderId, amount, taxFreeAmount: 0, orderName: '나이스 티셔츠' };
+    return {
+      paymentId: `pay-${orderId}`,
+      gateway: 'nicepay',
+      orderId,
+      amount,
+      taxFreeAmount: 0,
+      orderName: '나이스 티셔츠',
+    };
   }
 
   /** prepare → simulated window → the ConfirmInput the service would build from the returnUrl POST. */
-  async function authenticated(amount = 10_000, method: 'CARD' | 'VIRTUAL_ACCOUNT' = 'CARD', target = gateway, clientId = NICEPAY_TEST_CLIENT_ID) {
+  async function authenticated(
+    amount = 10_000,
+    method: 'CARD' | 'VIRTUAL_ACCOUNT' = 'CARD',
+    target = gateway,
+    clientId = NICEPAY_TEST_CLIENT_ID,
+  ) {
     const orderId = nextOrderId();
     const checkout = await target.prepare({
       paymentId: `pay-${orderId}`,

@@ -55,7 +55,15 @@ describe('NicePay adapter ↔ simulator', () => {
           vbankHolder: '김나이스',
         },
       });
-      const own = await gateway.prepare({ paymentId: 'p2', orderId: 'order-prepare-2', amount: 1000, taxFreeAmount: 0, orderName: 'x', method: 'kakaopay', returnUrl: RETURN_URL });
+      const own = await gateway.prepare({
+        paymentId: 'p2',
+        orderId: 'order-prepare-2',
+        amount: 1000,
+        taxFreeAmount: 0,
+        orderName: 'x',
+        method: 'kakaopay',
+        returnUrl: RETURN_URL,
+      });
       expect(own.fields['method']).toBe('kakaopay');
     });
 
@@ -75,14 +83,29 @@ describe('NicePay adapter ↔ simulator', () => {
       [{ amount: 999 }, 'amount'],
       [{ orderId: 'bad id!' }, 'orderId'],
     ])('%j → InvalidInputError naming %s', async (override, field) => {
-      const request = { paymentId: 'p', orderId: 'order-prepare-x', amount: 10_000, taxFreeAmount: 0, orderName: '티셔츠', returnUrl: RETURN_URL, ...override };
+      const request = {
+        paymentId: 'p',
+        orderId: 'order-prepare-x',
+        amount: 10_000,
+        taxFreeAmount: 0,
+        orderName: '티셔츠',
+        returnUrl: RETURN_URL,
+        ...override,
+      };
       const error = await gateway.prepare(request as never).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidInputError);
       expect((error as InvalidInputError).field).toBe(field);
     });
 
     it('counts goodsName in EUC-KR bytes: 20 Korean characters fit, 21 do not', async () => {
-      const ok = await gateway.prepare({ paymentId: 'p', orderId: 'order-bytes', amount: 1000, taxFreeAmount: 0, orderName: '가'.repeat(20), returnUrl: RETURN_URL });
+      const ok = await gateway.prepare({
+        paymentId: 'p',
+        orderId: 'order-bytes',
+        amount: 1000,
+        taxFreeAmount: 0,
+        orderName: '가'.repeat(20),
+        returnUrl: RETURN_URL,
+      });
       expect(ok.fields['goodsName']).toBe('가'.repeat(20));
     });
   });
@@ -90,31 +113,61 @@ describe('NicePay adapter ↔ simulator', () => {
   describe('returnUrl and approval', () => {
     it('approves a card payment with the exact signed request and verifies the answer', async () => {
       const { orderId, posted, input, prepared: p } = await authenticated(10_000);
-      expect(input).toEqual({ orderId, amount: 10_000, paymentKey: posted['tid'], authResult: expect.objectContaining({ authResultCode: '0000' }) });
+      expect(input).toEqual({
+        orderId,
+        amount: 10_000,
+        paymentKey: posted['tid'],
+        authResult: expect.objectContaining({ authResultCode: '0000' }),
+      });
       const truth = await gateway.approve({ prepared: p, input, idempotencyKey: 'confirm:x' });
-      expect(truth).toMatchObject({ gateway: 'nicepay', paymentKey: posted['tid'], orderId, status: 'PAID', totalAmount: 10_000, balanceAmount: 10_000, method: 'CARD' });
+      expect(truth).toMatchObject({
+        gateway: 'nicepay',
+        paymentKey: posted['tid'],
+        orderId,
+        status: 'PAID',
+        totalAmount: 10_000,
+        balanceAmount: 10_000,
+        method: 'CARD',
+      });
       expect(truth.card?.maskedNumber).toMatch(/\*{4,}/);
 
       const [approve] = sim.requestsTo('POST', `/v1/payments/${posted['tid']}`);
       const body = approve.body as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual(['amount', 'ediDate', 'signData']);
       expect(body['amount']).toBe(10_000);
-      expect(body['signData']).toBe(nicePaySha256(posted['tid'], '10000', body['ediDate'] as string, NICEPAY_TEST_SECRET_KEY));
-      expect(approve.headers['authorization']).toBe(`Basic ${Buffer.from(`${NICEPAY_TEST_CLIENT_ID}:${NICEPAY_TEST_SECRET_KEY}`).toString('base64')}`);
+      expect(body['signData']).toBe(
+        nicePaySha256(posted['tid'], '10000', body['ediDate'] as string, NICEPAY_TEST_SECRET_KEY),
+      );
+      expect(approve.headers['authorization']).toBe(
+        `Basic ${Buffer.from(`${NICEPAY_TEST_CLIENT_ID}:${NICEPAY_TEST_SECRET_KEY}`).toString('base64')}`,
+      );
     });
 
     it('rejects a tampered signature, amount or orderId, and a failed authentication, before any approval request', async () => {
       const { posted, prepared: p, orderId } = await authenticated(10_000);
       const before = sim.requests.length;
       const tampered = (changes: Record<string, string>) => gateway.confirmInputFromReturn({ ...posted, ...changes });
-      expect(() => gateway.verifyConfirmInput(p, tampered({ signature: posted['signature'].replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) }))).toThrow(SignatureMismatchError);
+      expect(() =>
+        gateway.verifyConfirmInput(
+          p,
+          tampered({ signature: posted['signature'].replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) }),
+        ),
+      ).toThrow(SignatureMismatchError);
       expect(() => gateway.verifyConfirmInput(p, tampered({ amount: '100' }))).toThrow(AmountMismatchError);
       expect(() => gateway.verifyConfirmInput(p, tampered({ orderId: `${orderId}x` }))).toThrow(OrderMismatchError);
       expect(() => gateway.verifyConfirmInput(p, tampered({ clientId: 'S2_someoneelse' }))).toThrow(InvalidInputError);
       // Same amount on our side but a forged signature over a different amount: the signature catches it.
-      expect(() => gateway.verifyConfirmInput({ ...p, amount: 100 }, tampered({ amount: '100' }))).toThrow(SignatureMismatchError);
+      expect(() => gateway.verifyConfirmInput({ ...p, amount: 100 }, tampered({ amount: '100' }))).toThrow(
+        SignatureMismatchError,
+      );
 
-      const failed = sim.authenticateFailure({ clientId: NICEPAY_TEST_CLIENT_ID, orderId, amount: 10_000, code: 'I002', message: '사용자가 결제를 취소하였습니다' });
+      const failed = sim.authenticateFailure({
+        clientId: NICEPAY_TEST_CLIENT_ID,
+        orderId,
+        amount: 10_000,
+        code: 'I002',
+        message: '사용자가 결제를 취소하였습니다',
+      });
       const error = (() => {
         try {
           gateway.verifyConfirmInput(p, gateway.confirmInputFromReturn(failed));
@@ -134,7 +187,10 @@ describe('NicePay adapter ↔ simulator', () => {
       }
       expect(() => gateway.confirmInputFromReturn({ ...base, amount: ['1', '2'] })).toThrow(InvalidInputError);
       expect(() => gateway.confirmInputFromReturn({ amount: '1000' })).toThrow(/orderId/);
-      expect(gateway.confirmInputFromReturn({ ...base, amount: '1004', extra: 'dropped' }).authResult).toEqual({ ...base, amount: '1004' });
+      expect(gateway.confirmInputFromReturn({ ...base, amount: '1004', extra: 'dropped' }).authResult).toEqual({
+        ...base,
+        amount: '1004',
+      });
     });
 
     it('a virtual account approves as WAITING_FOR_DEPOSIT and reads back PAID after the deposit', async () => {
@@ -154,7 +210,13 @@ describe('NicePay adapter ↔ simulator', () => {
       const forging = makeGateway({}, (http) => ({
         request: async (request) => {
           const response = await http.request<Record<string, unknown>>(request as never);
-          if (request.operation === 'approve') response.body['signature'] = nicePayPaymentSignature(String(response.body['tid']), 1, String(response.body['ediDate']), NICEPAY_TEST_SECRET_KEY);
+          if (request.operation === 'approve')
+            response.body['signature'] = nicePayPaymentSignature(
+              String(response.body['tid']),
+              1,
+              String(response.body['ediDate']),
+              NICEPAY_TEST_SECRET_KEY,
+            );
           return response as never;
         },
       }));
@@ -173,7 +235,12 @@ describe('NicePay adapter ↔ simulator', () => {
             const response = await http.request<Record<string, unknown>>(request as never);
             if (request.operation === 'approve') {
               Object.assign(response.body, change);
-              response.body['signature'] = nicePayPaymentSignature(String(response.body['tid']), Number(response.body['amount']), String(response.body['ediDate']), NICEPAY_TEST_SECRET_KEY);
+              response.body['signature'] = nicePayPaymentSignature(
+                String(response.body['tid']),
+                Number(response.body['amount']),
+                String(response.body['ediDate']),
+                NICEPAY_TEST_SECRET_KEY,
+              );
             }
             return response as never;
           },
@@ -197,7 +264,12 @@ describe('NicePay adapter ↔ simulator', () => {
       expect((error as GatewayUnavailableError).requestSent).toBe(true);
       expect(sim.getPayment(posted['tid'])?.['status']).toBe('paid');
 
-      const resolution = await gateway.resolveUnknownApproval({ prepared: p, paymentKey: posted['tid'], approvalSentAt: sentAt, idempotencyKey: 'net-cancel:x' });
+      const resolution = await gateway.resolveUnknownApproval({
+        prepared: p,
+        paymentKey: posted['tid'],
+        approvalSentAt: sentAt,
+        idempotencyKey: 'net-cancel:x',
+      });
       expect(resolution.action).toBe('net-cancel');
       expect(resolution.truth).toMatchObject({ status: 'CANCELED', balanceAmount: 0, orderId });
       const netCancels = sim.requestsTo('POST', '/v1/payments/netcancel');
@@ -209,9 +281,16 @@ describe('NicePay adapter ↔ simulator', () => {
       const queryFirst = makeGateway({ unknownApprovalPolicy: 'query-first' });
       const { posted, input, prepared: p, orderId } = await authenticated(13_000, 'CARD', queryFirst);
       sim.failNext({ method: 'POST', path: `/v1/payments/${posted['tid']}` }, { kind: 'drop-after-commit' });
-      await expect(queryFirst.approve({ prepared: p, input, idempotencyKey: 'k' })).rejects.toThrow(GatewayUnavailableError);
+      await expect(queryFirst.approve({ prepared: p, input, idempotencyKey: 'k' })).rejects.toThrow(
+        GatewayUnavailableError,
+      );
       const netCancelsBefore = sim.requestsTo('POST', '/v1/payments/netcancel').length;
-      const resolution = await queryFirst.resolveUnknownApproval({ prepared: p, paymentKey: posted['tid'], approvalSentAt: new Date(), idempotencyKey: 'k' });
+      const resolution = await queryFirst.resolveUnknownApproval({
+        prepared: p,
+        paymentKey: posted['tid'],
+        approvalSentAt: new Date(),
+        idempotencyKey: 'k',
+      });
       expect(resolution).toMatchObject({ action: 'query', truth: { status: 'PAID', totalAmount: 13_000 } });
       expect(sim.requestsTo('GET', `/v1/payments/find/${orderId}`).length).toBeGreaterThan(0);
       expect(sim.requestsTo('POST', '/v1/payments/netcancel').length).toBe(netCancelsBefore);
@@ -222,12 +301,22 @@ describe('NicePay adapter ↔ simulator', () => {
       const { posted, input, prepared: p } = await authenticated(14_000);
       await gateway.approve({ prepared: p, input, idempotencyKey: 'k' });
       const netCancelsBefore = sim.requestsTo('POST', '/v1/payments/netcancel').length;
-      const late = await gateway.resolveUnknownApproval({ prepared: p, paymentKey: posted['tid'], approvalSentAt: new Date(Date.now() - 2 * 3_600_000), idempotencyKey: 'k' });
+      const late = await gateway.resolveUnknownApproval({
+        prepared: p,
+        paymentKey: posted['tid'],
+        approvalSentAt: new Date(Date.now() - 2 * 3_600_000),
+        idempotencyKey: 'k',
+      });
       expect(late).toMatchObject({ action: 'query', truth: { status: 'PAID' } });
       expect(sim.requestsTo('POST', '/v1/payments/netcancel').length).toBe(netCancelsBefore);
 
       const never = await authenticated(15_000);
-      const resolution = await gateway.resolveUnknownApproval({ prepared: never.prepared, paymentKey: never.posted['tid'], approvalSentAt: new Date(), idempotencyKey: 'k' });
+      const resolution = await gateway.resolveUnknownApproval({
+        prepared: never.prepared,
+        paymentKey: never.posted['tid'],
+        approvalSentAt: new Date(),
+        idempotencyKey: 'k',
+      });
       expect(resolution.truth.status).toBe('READY');
     });
   });
@@ -237,13 +326,40 @@ describe('NicePay adapter ↔ simulator', () => {
       const { posted, input, prepared: p } = await authenticated(10_000);
       await gateway.approve({ prepared: p, input, idempotencyKey: 'k' });
       const tid = posted['tid'];
-      const first = await gateway.cancel({ prepared: p, paymentKey: tid, cancelId: '11111111-1111-4111-8111-111111111111', amount: 3_000, isFull: false, balanceBefore: 10_000, reason: '부분 취소', idempotencyKey: 'c1' });
+      const first = await gateway.cancel({
+        prepared: p,
+        paymentKey: tid,
+        cancelId: '11111111-1111-4111-8111-111111111111',
+        amount: 3_000,
+        isFull: false,
+        balanceBefore: 10_000,
+        reason: '부분 취소',
+        idempotencyKey: 'c1',
+      });
       expect(first.payment).toMatchObject({ status: 'PARTIALLY_CANCELED', balanceAmount: 7_000 });
       expect(first.cancel).toMatchObject({ amount: 3_000, status: 'DONE' });
-      const second = await gateway.cancel({ prepared: p, paymentKey: tid, cancelId: '22222222-2222-4222-8222-222222222222', amount: 2_000, isFull: false, balanceBefore: 7_000, reason: '부분 취소', idempotencyKey: 'c2' });
+      const second = await gateway.cancel({
+        prepared: p,
+        paymentKey: tid,
+        cancelId: '22222222-2222-4222-8222-222222222222',
+        amount: 2_000,
+        isFull: false,
+        balanceBefore: 7_000,
+        reason: '부분 취소',
+        idempotencyKey: 'c2',
+      });
       expect(second.payment.balanceAmount).toBe(5_000);
       expect(second.cancel.transactionKey).not.toBe(first.cancel.transactionKey);
-      const rest = await gateway.cancel({ prepared: p, paymentKey: tid, cancelId: '33333333-3333-4333-8333-333333333333', amount: 5_000, isFull: true, balanceBefore: 5_000, reason: '전체 취소', idempotencyKey: 'c3' });
+      const rest = await gateway.cancel({
+        prepared: p,
+        paymentKey: tid,
+        cancelId: '33333333-3333-4333-8333-333333333333',
+        amount: 5_000,
+        isFull: true,
+        balanceBefore: 5_000,
+        reason: '전체 취소',
+        idempotencyKey: 'c3',
+      });
       expect(rest.payment).toMatchObject({ status: 'CANCELED', balanceAmount: 0 });
       expect(rest.payment.cancels).toHaveLength(3);
 
@@ -285,7 +401,16 @@ describe('NicePay adapter ↔ simulator', () => {
       const { posted, input, prepared: p } = await authenticated(10_000);
       await gateway.approve({ prepared: p, input, idempotencyKey: 'k' });
       const error = await gateway
-        .cancel({ prepared: p, paymentKey: posted['tid'], cancelId: '44444444-4444-4444-8444-444444444444', amount: 20_000, isFull: false, balanceBefore: 10_000, reason: 'x', idempotencyKey: 'c' })
+        .cancel({
+          prepared: p,
+          paymentKey: posted['tid'],
+          cancelId: '44444444-4444-4444-8444-444444444444',
+          amount: 20_000,
+          isFull: false,
+          balanceBefore: 10_000,
+          reason: 'x',
+          idempotencyKey: 'c',
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GatewayDeclinedError);
       expect(['2032', 'U123']).toContain((error as GatewayDeclinedError).gatewayCode);
@@ -297,18 +422,24 @@ describe('NicePay adapter ↔ simulator', () => {
       const bearer = makeGateway({ clientId: TOKEN_CLIENT_ID, secretKey: TOKEN_SECRET_KEY, authMode: 'bearer' });
       const before = sim.issuedTokens();
       const runs = await Promise.all([1, 2, 3, 4, 5].map(() => authenticated(5_000, 'CARD', bearer, TOKEN_CLIENT_ID)));
-      const truths = await Promise.all(runs.map((run) => bearer.approve({ prepared: run.prepared, input: run.input, idempotencyKey: 'k' })));
+      const truths = await Promise.all(
+        runs.map((run) => bearer.approve({ prepared: run.prepared, input: run.input, idempotencyKey: 'k' })),
+      );
       expect(truths.map((t) => t.status)).toEqual(['PAID', 'PAID', 'PAID', 'PAID', 'PAID']);
       await bearer.getPayment({ paymentKey: truths[0].paymentKey, orderId: truths[0].orderId, amount: 5_000 });
       expect(sim.issuedTokens() - before).toBe(1);
       expect(sim.requestsTo('POST', '/v1/access-token')).toHaveLength(1);
-      expect(sim.requestsTo('GET', `/v1/payments/${truths[0].paymentKey}`).at(-1)?.headers['authorization']).toMatch(/^Bearer [0-9a-f]+$/);
+      expect(sim.requestsTo('GET', `/v1/payments/${truths[0].paymentKey}`).at(-1)?.headers['authorization']).toMatch(
+        /^Bearer [0-9a-f]+$/,
+      );
       await bearer.close();
     });
   });
 
   it('never logs the secret key or the Authorization header', () => {
     expect(logger.text()).not.toContain(NICEPAY_TEST_SECRET_KEY);
-    expect(logger.text()).not.toContain(Buffer.from(`${NICEPAY_TEST_CLIENT_ID}:${NICEPAY_TEST_SECRET_KEY}`).toString('base64'));
+    expect(logger.text()).not.toContain(
+      Buffer.from(`${NICEPAY_TEST_CLIENT_ID}:${NICEPAY_TEST_SECRET_KEY}`).toString('base64'),
+    );
   });
 });

@@ -17,10 +17,26 @@ import {
 describe('nicepay crypto: known answers', () => {
   describe('Basic auth', () => {
     it.each([
-      ['S2_af4543a0be4d49a98122e01ec2059a56', '9eb85607103646da9f9c02b128f2e5ee', 'UzJfYWY0NTQzYTBiZTRkNDlhOTgxMjJlMDFlYzIwNTlhNTY6OWViODU2MDcxMDM2NDZkYTlmOWMwMmIxMjhmMmU1ZWU='],
-      ['af0d116236df437f831483ee9c500bc4', '433a8421be754b34989048cf148a5ffc', 'YWYwZDExNjIzNmRmNDM3ZjgzMTQ4M2VlOWM1MDBiYzQ6NDMzYTg0MjFiZTc1NGIzNDk4OTA0OGNmMTQ4YTVmZmM='],
-      ['58e3b578555e45738d6b569e53d5ae54', '4f13ca267dfa4fc6964148bedcda15ef', 'NThlM2I1Nzg1NTVlNDU3MzhkNmI1NjllNTNkNWFlNTQ6NGYxM2NhMjY3ZGZhNGZjNjk2NDE0OGJlZGNkYTE1ZWY='],
-      ['S1_ce1bb1ebebc44fe1a3f7cec976c83ea7', '13e969a77a0545799242ccc3915243d3', 'UzFfY2UxYmIxZWJlYmM0NGZlMWEzZjdjZWM5NzZjODNlYTc6MTNlOTY5YTc3YTA1NDU3OTkyNDJjY2MzOTE1MjQzZDM='],
+      [
+        'S2_af4543a0be4d49a98122e01ec2059a56',
+        '9eb85607103646da9f9c02b128f2e5ee',
+        'UzJfYWY0NTQzYTBiZTRkNDlhOTgxMjJlMDFlYzIwNTlhNTY6OWViODU2MDcxMDM2NDZkYTlmOWMwMmIxMjhmMmU1ZWU=',
+      ],
+      [
+        'af0d116236df437f831483ee9c500bc4',
+        '433a8421be754b34989048cf148a5ffc',
+        'YWYwZDExNjIzNmRmNDM3ZjgzMTQ4M2VlOWM1MDBiYzQ6NDMzYTg0MjFiZTc1NGIzNDk4OTA0OGNmMTQ4YTVmZmM=',
+      ],
+      [
+        '58e3b578555e45738d6b569e53d5ae54',
+        '4f13ca267dfa4fc6964148bedcda15ef',
+        'NThlM2I1Nzg1NTVlNDU3MzhkNmI1NjllNTNkNWFlNTQ6NGYxM2NhMjY3ZGZhNGZjNjk2NDE0OGJlZGNkYTE1ZWY=',
+      ],
+      [
+        'S1_ce1bb1ebebc44fe1a3f7cec976c83ea7',
+        '13e969a77a0545799242ccc3915243d3',
+        'UzFfY2UxYmIxZWJlYmM0NGZlMWEzZjdjZWM5NzZjODNlYTc6MTNlOTY5YTc3YTA1NDU3OTkyNDJjY2MzOTE1MjQzZDM=',
+      ],
     ])('%s', (clientId, secretKey, expected) => {
       expect(nicePayBasicAuthorization(clientId, secretKey)).toBe(`Basic ${expected}`);
     });
@@ -29,42 +45,73 @@ describe('nicepay crypto: known answers', () => {
   describe('returnUrl POST signature = sha256(authToken + clientId + amount + SK)', () => {
     it('README example', () => {
       expect(
-        nicePayReturnSignature('NICEUNTTB06096FF8F653AA366E7EEED1101AAAE', 'S2_af4543a0be4d49a98122e01ec2059a56', '1004', '9eb85607103646da9f9c02b128f2e5ee'),
+        nicePayReturnSignature(
+          'NICEUNTTB06096FF8F653AA366E7EEED1101AAAE',
+          'S2_af4543a0be4d49a98122e01ec2059a56',
+          '1004',
+          '9eb85607103646da9f9c02b128f2e5ee',
+        ),
       ).toBe('99ea68bf15681741e793ece56ab87891b9bdc94cd54abdcb55b2884f4336155a');
     });
     it('test.md example (unprefixed clientId)', () => {
       expect(
-        nicePayReturnSignature('NICEUNTT9FBBD87FD2393AFEE45A7DCA61C194AA', '58e3b578555e45738d6b569e53d5ae54', '1004', '4f13ca267dfa4fc6964148bedcda15ef'),
+        nicePayReturnSignature(
+          'NICEUNTT9FBBD87FD2393AFEE45A7DCA61C194AA',
+          '58e3b578555e45738d6b569e53d5ae54',
+          '1004',
+          '4f13ca267dfa4fc6964148bedcda15ef',
+        ),
       ).toBe('7cc95c592e2a12f0292e1a20d68dd9eb8132fd3c0af675b981a4c1c2ce63a93b');
     });
     it('hashes a numeric amount as its decimal text', () => {
-      expect(nicePayReturnSignature('NICEUNTTB06096FF8F653AA366E7EEED1101AAAE', 'S2_af4543a0be4d49a98122e01ec2059a56', 1004, '9eb85607103646da9f9c02b128f2e5ee')).toBe(
-        '99ea68bf15681741e793ece56ab87891b9bdc94cd54abdcb55b2884f4336155a',
-      );
+      expect(
+        nicePayReturnSignature(
+          'NICEUNTTB06096FF8F653AA366E7EEED1101AAAE',
+          'S2_af4543a0be4d49a98122e01ec2059a56',
+          1004,
+          '9eb85607103646da9f9c02b128f2e5ee',
+        ),
+      ).toBe('99ea68bf15681741e793ece56ab87891b9bdc94cd54abdcb55b2884f4336155a');
     });
   });
 
   describe('payment object signature = sha256(tid + amount + ediDate + SK)', () => {
     it('README approve response', () => {
       expect(
-        nicePayPaymentSignature('UT0000113m01012111051714341073', 1004, '2021-11-05T17:14:35.150+0900', '9eb85607103646da9f9c02b128f2e5ee'),
+        nicePayPaymentSignature(
+          'UT0000113m01012111051714341073',
+          1004,
+          '2021-11-05T17:14:35.150+0900',
+          '9eb85607103646da9f9c02b128f2e5ee',
+        ),
       ).toBe('63b251b31c909eebef1a9f4fcc19e77bdcb8f64fc1066a29670f8627186865cd');
     });
     it('test.md approve response', () => {
       expect(
-        nicePayPaymentSignature('UT0000113m01012110051656331001', '1004', '2021-10-05T16:56:34.447+0900', '4f13ca267dfa4fc6964148bedcda15ef'),
+        nicePayPaymentSignature(
+          'UT0000113m01012110051656331001',
+          '1004',
+          '2021-10-05T16:56:34.447+0900',
+          '4f13ca267dfa4fc6964148bedcda15ef',
+        ),
       ).toBe('28c2e8bae912847541d4885db17648f963c7cc8e8249ff010097d6f1395df993');
     });
     it('the ediDate is hashed exactly as received (offset and milliseconds matter)', () => {
       const sk = '9eb85607103646da9f9c02b128f2e5ee';
       const exact = nicePayPaymentSignature('UT0000113m01012111051714341073', 1004, '2021-11-05T17:14:35.150+0900', sk);
-      expect(nicePayPaymentSignature('UT0000113m01012111051714341073', 1004, '2021-11-05T17:14:35.150+09:00', sk)).not.toBe(exact);
-      expect(nicePayPaymentSignature('UT0000113m01012111051714341073', 1004, '2021-11-05T17:14:35+0900', sk)).not.toBe(exact);
+      expect(
+        nicePayPaymentSignature('UT0000113m01012111051714341073', 1004, '2021-11-05T17:14:35.150+09:00', sk),
+      ).not.toBe(exact);
+      expect(nicePayPaymentSignature('UT0000113m01012111051714341073', 1004, '2021-11-05T17:14:35+0900', sk)).not.toBe(
+        exact,
+      );
     });
   });
 
   it('cash receipt signature = sha256(tid + orderId + ediDate + SK)', () => {
-    expect(nicePayReceiptSignature('T1', 'order-1', '2021-11-05T17:14:35.150+0900', 'k')).toBe(nicePaySha256('T1order-12021-11-05T17:14:35.150+0900k'));
+    expect(nicePayReceiptSignature('T1', 'order-1', '2021-11-05T17:14:35.150+0900', 'k')).toBe(
+      nicePaySha256('T1order-12021-11-05T17:14:35.150+0900k'),
+    );
   });
 
   describe('billing encData', () => {
@@ -72,7 +119,15 @@ describe('nicepay crypto: known answers', () => {
     const secretKey = '2dcc2a0d63bf469490bb19a201be3735';
 
     it('builds the plaintext in the manual key order', () => {
-      expect(nicePayBillingPlaintext({ cardNo: '1234567890123456', expYear: '25', expMonth: '12', idNo: '800101', cardPw: '12' })).toBe(plaintext);
+      expect(
+        nicePayBillingPlaintext({
+          cardNo: '1234567890123456',
+          expYear: '25',
+          expMonth: '12',
+          idNo: '800101',
+          cardPw: '12',
+        }),
+      ).toBe(plaintext);
       expect(nicePayBillingPlaintext({ cardNo: '1234567890123456', expYear: '25', expMonth: '12' })).toBe(
         'cardNo=1234567890123456&expYear=25&expMonth=12',
       );
@@ -99,7 +154,9 @@ describe('nicepay crypto: known answers', () => {
     it('round-trips through the decipher a simulator uses', () => {
       const a2 = nicePayEncrypt(plaintext, secretKey, 'A2');
       const decipher = createDecipheriv('aes-256-cbc', Buffer.from(secretKey), Buffer.from(secretKey.slice(0, 16)));
-      expect(Buffer.concat([decipher.update(Buffer.from(a2, 'hex')), decipher.final()]).toString('utf8')).toBe(plaintext);
+      expect(Buffer.concat([decipher.update(Buffer.from(a2, 'hex')), decipher.final()]).toString('utf8')).toBe(
+        plaintext,
+      );
     });
 
     it('refuses a secret key that is not 32 characters', () => {

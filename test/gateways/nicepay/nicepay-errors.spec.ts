@@ -74,7 +74,11 @@ describe('nicepay error table', () => {
     expect(unavailable.retryable).toBe(true);
     expect(unavailable.gatewayCode).toBe('S999');
 
-    const configuration = nicePayErrorFromResult(401, { resultCode: 'U104', resultMsg: '사용자 인증에 실패하였습니다.' }, payment);
+    const configuration = nicePayErrorFromResult(
+      401,
+      { resultCode: 'U104', resultMsg: '사용자 인증에 실패하였습니다.' },
+      payment,
+    );
     expect(configuration).toBeInstanceOf(GatewayConfigurationError);
     expect(configuration.retryable).toBe(false);
 
@@ -83,15 +87,27 @@ describe('nicepay error table', () => {
     expect(request.retryable).toBe(false);
     expect(request.gatewayCode).toBe('A123');
 
-    const decline = nicePayErrorFromResult(200, { resultCode: '2032', resultMsg: '취소금액이 취소가능금액보다 큼' }, payment);
+    const decline = nicePayErrorFromResult(
+      200,
+      { resultCode: '2032', resultMsg: '취소금액이 취소가능금액보다 큼' },
+      payment,
+    );
     expect(decline).toBeInstanceOf(GatewayDeclinedError);
     expect(decline.retryable).toBe(false);
 
-    const notFound = nicePayErrorFromResult(404, { resultCode: 'U107', resultMsg: '거래내역이 존재 하지 않습니다.' }, payment);
+    const notFound = nicePayErrorFromResult(
+      404,
+      { resultCode: 'U107', resultMsg: '거래내역이 존재 하지 않습니다.' },
+      payment,
+    );
     expect(notFound).toBeInstanceOf(PaymentNotFoundError);
     expect(notFound.message).toContain('order-1');
 
-    const billingNotFound = nicePayErrorFromResult(200, { resultCode: 'A124' }, { operation: 'charge', resource: 'billing_key', reference: 'charge o-1' });
+    const billingNotFound = nicePayErrorFromResult(
+      200,
+      { resultCode: 'A124' },
+      { operation: 'charge', resource: 'billing_key', reference: 'charge o-1' },
+    );
     expect(billingNotFound).toBeInstanceOf(NotFoundError);
     expect(billingNotFound.code).toBe('BILLING_KEY_NOT_FOUND');
   });

@@ -48,7 +48,14 @@ describe('approve POST /v1/payments/{tid}', () => {
       buyerName: '김나이스',
       cancels: null,
       vbank: null,
-      card: { cardCode: '04', cardName: '삼성', cardNum: '123412******1234', cardQuota: 0, canPartCancel: true, acquCardCode: '04' },
+      card: {
+        cardCode: '04',
+        cardName: '삼성',
+        cardNum: '123412******1234',
+        cardQuota: 0,
+        canPartCancel: true,
+        acquCardCode: '04',
+      },
     });
     expect(body.ediDate).toMatch(NICE_DATE);
     expect(body.paidAt).toMatch(NICE_DATE);
@@ -75,7 +82,9 @@ describe('approve POST /v1/payments/{tid}', () => {
     const tampered = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_200 } });
     expect([tampered.status, tampered.body.resultCode]).toEqual([200, 'A123']);
     expect(sim.getPayment(form.tid)).toBeUndefined();
-    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 12_000 } })).body.resultCode).toBe('0000');
+    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 12_000 } })).body.resultCode).toBe(
+      '0000',
+    );
     const again = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 12_000 } });
     expect([again.status, again.body]).toEqual([200, { resultCode: '2201', resultMsg: '기승인존재' }]);
   });
@@ -87,16 +96,22 @@ describe('approve POST /v1/payments/{tid}', () => {
     expect([refused.status, refused.body.resultCode]).toEqual([200, '3041']);
     expect(sim.getPayment(card.tid)).toBeUndefined();
     const bank = windowFor(sim, 500, { method: 'bank' });
-    expect((await call(sim, 'POST', `/v1/payments/${bank.tid}`, { body: { amount: 500 } })).body.resultCode).toBe('0000');
+    expect((await call(sim, 'POST', `/v1/payments/${bank.tid}`, { body: { amount: 500 } })).body.resultCode).toBe(
+      '0000',
+    );
   });
 
   it('checks signData when present (A101) and ediDate format (P024)', async () => {
     const sim = await startSim();
     const form = windowFor(sim, 1004);
     const ediDate = '2026-11-22T12:00:00.000+0900';
-    const wrong = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1004, ediDate, signData: sha256(`${form.tid}1005${ediDate}${SK}`) } });
+    const wrong = await call(sim, 'POST', `/v1/payments/${form.tid}`, {
+      body: { amount: 1004, ediDate, signData: sha256(`${form.tid}1005${ediDate}${SK}`) },
+    });
     expect(wrong.body.resultCode).toBe('A101');
-    const badDate = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1004, ediDate: '20261122120000' } });
+    const badDate = await call(sim, 'POST', `/v1/payments/${form.tid}`, {
+      body: { amount: 1004, ediDate: '20261122120000' },
+    });
     expect(badDate.body.resultCode).toBe('P024');
     const right = await call(sim, 'POST', `/v1/payments/${form.tid}`, {
       body: { amount: 1004, ediDate, signData: sha256(`${form.tid}1004${ediDate}${SK}`).toUpperCase() },
@@ -108,8 +123,12 @@ describe('approve POST /v1/payments/{tid}', () => {
     const sim = await startSim();
     const form = windowFor(sim, 1004);
     expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: {} })).body.resultCode).toBe('P007');
-    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: '10a' } })).body.resultCode).toBe('P010');
-    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1234567890123 } })).body.resultCode).toBe('P009');
+    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: '10a' } })).body.resultCode).toBe(
+      'P010',
+    );
+    expect(
+      (await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1234567890123 } })).body.resultCode,
+    ).toBe('P009');
     const unknown = await call(sim, 'POST', '/v1/payments/nictest00m01012611221200000000', { body: { amount: 1004 } });
     expect([unknown.status, unknown.body.resultCode]).toEqual([404, 'U121']);
   });
@@ -118,7 +137,9 @@ describe('approve POST /v1/payments/{tid}', () => {
     const sim = await startSim();
     const { form } = await approvedCard(sim, 1000);
     const second = windowFor(sim, 1000, { orderId: form.orderId });
-    expect((await call(sim, 'POST', `/v1/payments/${second.tid}`, { body: { amount: 1000 } })).body.resultCode).toBe('U112');
+    expect((await call(sim, 'POST', `/v1/payments/${second.tid}`, { body: { amount: 1000 } })).body.resultCode).toBe(
+      'U112',
+    );
   });
 
   it('issues a virtual account (ready + vbank), then deposit → paid with webhooks for both', async () => {
@@ -140,7 +161,13 @@ describe('approve POST /v1/payments/{tid}', () => {
     expect(receiver.received.map((r) => r.body.status)).toEqual(['ready', 'paid']);
     const paid = receiver.received[1];
     expect(paid.headers['content-type']).toBe('application/json;charset=utf-8');
-    expect(paid.body).toMatchObject({ tid: form.tid, orderId: form.orderId, amount: 30_000, balanceAmt: 30_000, resultCode: '0000' });
+    expect(paid.body).toMatchObject({
+      tid: form.tid,
+      orderId: form.orderId,
+      amount: 30_000,
+      balanceAmt: 30_000,
+      resultCode: '0000',
+    });
     expectSigned(paid.body);
     expect(sim.webhookDeliveries.map((d) => [d.eventType, d.status, d.accepted])).toEqual([
       ['ready', 200, true],
@@ -156,21 +183,41 @@ describe('cancel POST /v1/payments/{tid}/cancel', () => {
     const receiver = await startReceiver();
     const sim = await startSim({ webhookUrl: receiver.url });
     const { form } = await approvedCard(sim, 50_000);
-    const partial = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: '부분 반품', orderId: `${form.orderId}-c1`, cancelAmt: 10_000 } });
-    expect(partial.body).toMatchObject({ resultCode: '0000', tid: form.tid, orderId: form.orderId, status: 'partialCancelled', amount: 50_000, balanceAmt: 40_000 });
+    const partial = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, {
+      body: { reason: '부분 반품', orderId: `${form.orderId}-c1`, cancelAmt: 10_000 },
+    });
+    expect(partial.body).toMatchObject({
+      resultCode: '0000',
+      tid: form.tid,
+      orderId: form.orderId,
+      status: 'partialCancelled',
+      amount: 50_000,
+      balanceAmt: 40_000,
+    });
     expect(partial.body.cancelledTid).toMatch(tidPattern('01'));
     expect(partial.body.cancelledTid).not.toBe(form.tid);
     expect(partial.body.cancels).toEqual([
-      { tid: partial.body.cancelledTid, amount: 10_000, cancelledAt: partial.body.cancelledAt, reason: '부분 반품', receiptUrl: expect.any(String), couponAmt: 0 },
+      {
+        tid: partial.body.cancelledTid,
+        amount: 10_000,
+        cancelledAt: partial.body.cancelledAt,
+        reason: '부분 반품',
+        receiptUrl: expect.any(String),
+        couponAmt: 0,
+      },
     ]);
     expect(partial.body.cancelledAt).toMatch(NICE_DATE);
     expectSigned(partial.body);
 
-    const rest = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: '주문 취소', orderId: `${form.orderId}-c2` } });
+    const rest = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, {
+      body: { reason: '주문 취소', orderId: `${form.orderId}-c2` },
+    });
     expect(rest.body).toMatchObject({ status: 'cancelled', balanceAmt: 0 });
     expect(rest.body.cancels.map((c: any) => c.amount)).toEqual([10_000, 40_000]);
     expect(rest.body.cancelledTid).toBe(rest.body.cancels[1].tid);
-    const again = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: 'x', orderId: `${form.orderId}-c3` } });
+    const again = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, {
+      body: { reason: 'x', orderId: `${form.orderId}-c3` },
+    });
     expect(again.body.resultCode).toBe('2013');
 
     await sim.webhooksIdle();
@@ -186,31 +233,61 @@ describe('cancel POST /v1/payments/{tid}/cancel', () => {
     const sim = await startSim();
     const a = await approvedCard(sim, 10_000);
     const b = await approvedCard(sim, 10_000);
-    const cancel = (tid: string, body: Record<string, unknown>) => call(sim, 'POST', `/v1/payments/${tid}/cancel`, { body });
-    expect((await cancel(a.form.tid, { orderId: 'c-x' })).body).toEqual({ resultCode: 'P007', resultMsg: '필수 파라미터 reason가 없습니다.' });
+    const cancel = (tid: string, body: Record<string, unknown>) =>
+      call(sim, 'POST', `/v1/payments/${tid}/cancel`, { body });
+    expect((await cancel(a.form.tid, { orderId: 'c-x' })).body).toEqual({
+      resultCode: 'P007',
+      resultMsg: '필수 파라미터 reason가 없습니다.',
+    });
     expect((await cancel(a.form.tid, { reason: 'r' })).body.resultCode).toBe('P007');
-    expect((await cancel(a.form.tid, { reason: 'r', orderId: `${a.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode).toBe('0000');
-    expect((await cancel(a.form.tid, { reason: 'r', orderId: `${a.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode).toBe('U112');
-    expect((await cancel(b.form.tid, { reason: 'r', orderId: `${a.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode).toBe('U112');
-    expect((await cancel(b.form.tid, { reason: 'r', orderId: a.form.orderId, cancelAmt: 1_000 })).body.resultCode).toBe('U112');
+    expect(
+      (await cancel(a.form.tid, { reason: 'r', orderId: `${a.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode,
+    ).toBe('0000');
+    expect(
+      (await cancel(a.form.tid, { reason: 'r', orderId: `${a.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode,
+    ).toBe('U112');
+    expect(
+      (await cancel(b.form.tid, { reason: 'r', orderId: `${a.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode,
+    ).toBe('U112');
+    expect((await cancel(b.form.tid, { reason: 'r', orderId: a.form.orderId, cancelAmt: 1_000 })).body.resultCode).toBe(
+      'U112',
+    );
     // Over the balance: 2032, and the orderId is spent anyway.
-    expect((await cancel(b.form.tid, { reason: 'r', orderId: `${b.form.orderId}-1`, cancelAmt: 10_001 })).body.resultCode).toBe('2032');
-    expect((await cancel(b.form.tid, { reason: 'r', orderId: `${b.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode).toBe('U112');
+    expect(
+      (await cancel(b.form.tid, { reason: 'r', orderId: `${b.form.orderId}-1`, cancelAmt: 10_001 })).body.resultCode,
+    ).toBe('2032');
+    expect(
+      (await cancel(b.form.tid, { reason: 'r', orderId: `${b.form.orderId}-1`, cancelAmt: 1_000 })).body.resultCode,
+    ).toBe('U112');
     // The payment's own orderId is accepted once (what the official samples send).
-    expect((await cancel(b.form.tid, { reason: 'r', orderId: b.form.orderId, cancelAmt: 1_000 })).body.resultCode).toBe('0000');
-    expect((await cancel(b.form.tid, { reason: 'r', orderId: b.form.orderId, cancelAmt: 1_000 })).body.resultCode).toBe('U112');
+    expect((await cancel(b.form.tid, { reason: 'r', orderId: b.form.orderId, cancelAmt: 1_000 })).body.resultCode).toBe(
+      '0000',
+    );
+    expect((await cancel(b.form.tid, { reason: 'r', orderId: b.form.orderId, cancelAmt: 1_000 })).body.resultCode).toBe(
+      'U112',
+    );
     expect(sim.getPayment(b.form.tid)).toMatchObject({ balanceAmt: 9_000 });
   });
 
   it('checks taxFreeAmt against the remaining tax-free part (U319), cancelAmt ≤ 0 (2010), signData (tid+ediDate+SK)', async () => {
     const sim = await startSim();
     const { form } = await approvedCard(sim, 10_000, { taxFreeAmt: 2_000 });
-    const cancel = (body: Record<string, unknown>) => call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: 'r', ...body } });
+    const cancel = (body: Record<string, unknown>) =>
+      call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: 'r', ...body } });
     expect((await cancel({ orderId: 'tf-1', cancelAmt: 5_000, taxFreeAmt: 2_001 })).body.resultCode).toBe('U319');
     expect((await cancel({ orderId: 'tf-2', cancelAmt: 0 })).body.resultCode).toBe('2010');
     const ediDate = '2026-11-22T12:00:00.000+0900';
-    expect((await cancel({ orderId: 'tf-3', cancelAmt: 5_000, ediDate, signData: sha256(`${form.tid}5000${ediDate}${SK}`) })).body.resultCode).toBe('A101');
-    const ok = await cancel({ orderId: 'tf-4', cancelAmt: 5_000, taxFreeAmt: 2_000, ediDate, signData: sha256(`${form.tid}${ediDate}${SK}`) });
+    expect(
+      (await cancel({ orderId: 'tf-3', cancelAmt: 5_000, ediDate, signData: sha256(`${form.tid}5000${ediDate}${SK}`) }))
+        .body.resultCode,
+    ).toBe('A101');
+    const ok = await cancel({
+      orderId: 'tf-4',
+      cancelAmt: 5_000,
+      taxFreeAmt: 2_000,
+      ediDate,
+      signData: sha256(`${form.tid}${ediDate}${SK}`),
+    });
     expect(ok.body).toMatchObject({ resultCode: '0000', balanceAmt: 5_000 });
     expect((await cancel({ orderId: 'tf-5', cancelAmt: 1_000, taxFreeAmt: 1 })).body.resultCode).toBe('U319');
   });
@@ -218,7 +295,9 @@ describe('cancel POST /v1/payments/{tid}/cancel', () => {
   it('refuses any cancelAmt with U128 in sandbox flavour, a full cancel without it works', async () => {
     const sim = await startSim({ sandboxRejectsPartialCancel: true });
     const { form } = await approvedCard(sim, 10_000);
-    const partial = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: 'r', orderId: 's-1', cancelAmt: 10_000 } });
+    const partial = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, {
+      body: { reason: 'r', orderId: 's-1', cancelAmt: 10_000 },
+    });
     expect(partial.body.resultCode).toBe('U128');
     const full = await call(sim, 'POST', `/v1/payments/${form.tid}/cancel`, { body: { reason: 'r', orderId: 's-2' } });
     expect(full.body).toMatchObject({ resultCode: '0000', status: 'cancelled', balanceAmt: 0 });
@@ -228,27 +307,58 @@ describe('cancel POST /v1/payments/{tid}/cancel', () => {
     const sim = await startSim();
     const ready = windowFor(sim, 20_000, { method: 'vbank', vbankHolder: '홍길동' });
     await call(sim, 'POST', `/v1/payments/${ready.tid}`, { body: { amount: 20_000 } });
-    expect((await call(sim, 'POST', `/v1/payments/${ready.tid}/cancel`, { body: { reason: 'r', orderId: 'v-1', cancelAmt: 5_000 } })).body.resultCode).toBe('2030');
-    expect((await call(sim, 'POST', `/v1/payments/${ready.tid}/cancel`, { body: { reason: 'r', orderId: 'v-2' } })).body).toMatchObject({ status: 'cancelled' });
+    expect(
+      (
+        await call(sim, 'POST', `/v1/payments/${ready.tid}/cancel`, {
+          body: { reason: 'r', orderId: 'v-1', cancelAmt: 5_000 },
+        })
+      ).body.resultCode,
+    ).toBe('2030');
+    expect(
+      (await call(sim, 'POST', `/v1/payments/${ready.tid}/cancel`, { body: { reason: 'r', orderId: 'v-2' } })).body,
+    ).toMatchObject({ status: 'cancelled' });
 
     const paid = windowFor(sim, 20_000, { method: 'vbank', vbankHolder: '홍길동' });
     await call(sim, 'POST', `/v1/payments/${paid.tid}`, { body: { amount: 20_000 } });
     sim.deposit(paid.tid);
-    const noAccount = await call(sim, 'POST', `/v1/payments/${paid.tid}/cancel`, { body: { reason: 'r', orderId: 'v-3', cancelAmt: 5_000 } });
+    const noAccount = await call(sim, 'POST', `/v1/payments/${paid.tid}/cancel`, {
+      body: { reason: 'r', orderId: 'v-3', cancelAmt: 5_000 },
+    });
     expect(noAccount.body).toEqual({ resultCode: 'P007', resultMsg: '필수 파라미터 refundAccount가 없습니다.' });
     const refund = await call(sim, 'POST', `/v1/payments/${paid.tid}/cancel`, {
-      body: { reason: 'r', orderId: 'v-4', cancelAmt: 5_000, refundAccount: '1234567890', refundBankCode: '004', refundHolder: '홍길동' },
+      body: {
+        reason: 'r',
+        orderId: 'v-4',
+        cancelAmt: 5_000,
+        refundAccount: '1234567890',
+        refundBankCode: '004',
+        refundHolder: '홍길동',
+      },
     });
     expect(refund.body).toMatchObject({ resultCode: '0000', status: 'partialCancelled', balanceAmt: 15_000 });
   });
 
   it('answers U122 for an unknown tid and U106 for a cash-receipt tid', async () => {
     const sim = await startSim();
-    expect((await call(sim, 'POST', '/v1/payments/nictest00m01012611221200000000/cancel', { body: { reason: 'r', orderId: 'u-1' } })).body.resultCode).toBe('U122');
+    expect(
+      (
+        await call(sim, 'POST', '/v1/payments/nictest00m01012611221200000000/cancel', {
+          body: { reason: 'r', orderId: 'u-1' },
+        })
+      ).body.resultCode,
+    ).toBe('U122');
     const receipt = await call(sim, 'POST', '/v1/receipt', {
-      body: { orderId: newOrderId(), amount: 1_100, goodsName: 'g', receiptType: 'individual', receiptNo: '01012345678' },
+      body: {
+        orderId: newOrderId(),
+        amount: 1_100,
+        goodsName: 'g',
+        receiptType: 'individual',
+        receiptNo: '01012345678',
+      },
     });
-    const cancel = await call(sim, 'POST', `/v1/payments/${receipt.body.tid}/cancel`, { body: { reason: 'r', orderId: 'u-2' } });
+    const cancel = await call(sim, 'POST', `/v1/payments/${receipt.body.tid}/cancel`, {
+      body: { reason: 'r', orderId: 'u-2' },
+    });
     expect(cancel.body.resultCode).toBe('U106');
   });
 });
@@ -260,14 +370,26 @@ describe('net cancel POST /v1/payments/netcancel', () => {
     const sim = await startSim();
     const form = windowFor(sim, 8_000);
     sim.failNext({ method: 'POST', path: `/v1/payments/${form.tid}` }, { kind: 'hang-after-commit', ms: 2_000 });
-    await expect(call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 8_000 }, signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    await expect(
+      call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 8_000 }, signal: AbortSignal.timeout(100) }),
+    ).rejects.toThrow();
     expect(sim.getPayment(form.tid)).toMatchObject({ status: 'paid' });
     const ediDate = '2026-11-22T12:00:00.000+0900';
-    const net = await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: form.orderId, ediDate, signData: sha256(`${form.orderId}${ediDate}${SK}`) } });
-    expect(net.body).toMatchObject({ resultCode: '0000', tid: form.tid, status: 'cancelled', balanceAmt: 0, amount: 8_000 });
+    const net = await call(sim, 'POST', '/v1/payments/netcancel', {
+      body: { orderId: form.orderId, ediDate, signData: sha256(`${form.orderId}${ediDate}${SK}`) },
+    });
+    expect(net.body).toMatchObject({
+      resultCode: '0000',
+      tid: form.tid,
+      status: 'cancelled',
+      balanceAmt: 0,
+      amount: 8_000,
+    });
     expect(net.body.cancelledTid).toMatch(tidPattern('01'));
     expectSigned(net.body);
-    expect((await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: form.orderId } })).body.resultCode).toBe('2013');
+    expect(
+      (await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: form.orderId } })).body.resultCode,
+    ).toBe('2013');
   });
 
   it('answers 2020 after the window, U126 for unknown or never-approved orderIds', async () => {
@@ -275,11 +397,18 @@ describe('net cancel POST /v1/payments/netcancel', () => {
     const sim = await startSim({ clock });
     const { form } = await approvedCard(sim, 1_000);
     clock.advance(60 * 60_000 + 1);
-    expect((await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: form.orderId } })).body.resultCode).toBe('2020');
+    expect(
+      (await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: form.orderId } })).body.resultCode,
+    ).toBe('2020');
     expect(sim.getPayment(form.tid)).toMatchObject({ status: 'paid' });
-    expect((await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: 'never-seen' } })).body.resultCode).toBe('U126');
+    expect(
+      (await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: 'never-seen' } })).body.resultCode,
+    ).toBe('U126');
     const onlyAuthenticated = windowFor(sim, 1_000);
-    expect((await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: onlyAuthenticated.orderId } })).body.resultCode).toBe('U126');
+    expect(
+      (await call(sim, 'POST', '/v1/payments/netcancel', { body: { orderId: onlyAuthenticated.orderId } })).body
+        .resultCode,
+    ).toBe('U126');
     expect((await call(sim, 'POST', '/v1/payments/netcancel', { body: {} })).body.resultCode).toBe('P007');
   });
 });
@@ -293,19 +422,28 @@ describe('inquiry', () => {
     const { form, payment } = await approvedCard(sim, 2_000);
     clock.advance(5_000);
     const byTid = await call(sim, 'GET', `/v1/payments/${form.tid}`);
-    expect(byTid.body).toMatchObject({ resultCode: '0000', tid: form.tid, status: 'paid', ediDate: '2026-11-22T12:00:05.000+0900' });
+    expect(byTid.body).toMatchObject({
+      resultCode: '0000',
+      tid: form.tid,
+      status: 'paid',
+      ediDate: '2026-11-22T12:00:05.000+0900',
+    });
     expect(byTid.body.ediDate).not.toBe(payment.ediDate);
     expectSigned(byTid.body);
     const ediDate = '2026-11-22T12:00:05.000+0900';
     // Either signData formula of the disputed find-by-orderId, orderDate optional; `+` sent as %2B.
     for (const prefix of [form.tid, form.orderId]) {
-      const found = await call(sim, 'GET', `/v1/payments/find/${form.orderId}`, { query: { ediDate, signData: sha256(`${prefix}${ediDate}${SK}`), orderDate: '20261122' } });
+      const found = await call(sim, 'GET', `/v1/payments/find/${form.orderId}`, {
+        query: { ediDate, signData: sha256(`${prefix}${ediDate}${SK}`), orderDate: '20261122' },
+      });
       expect(found.body).toMatchObject({ resultCode: '0000', tid: form.tid });
       expectSigned(found.body);
     }
     expect(sim.requestsTo('GET', '/v1/payments/find/').at(-1)!.query.ediDate).toBe(ediDate);
     expect((await call(sim, 'GET', `/v1/payments/find/${form.orderId}`)).body.resultCode).toBe('0000');
-    const badSign = await call(sim, 'GET', `/v1/payments/${form.tid}`, { query: { ediDate, signData: sha256(`x${ediDate}${SK}`) } });
+    const badSign = await call(sim, 'GET', `/v1/payments/${form.tid}`, {
+      query: { ediDate, signData: sha256(`x${ediDate}${SK}`) },
+    });
     expect(badSign.body.resultCode).toBe('A101');
     const missing = await call(sim, 'GET', '/v1/payments/find/no-such-order');
     expect([missing.status, missing.body.resultCode]).toEqual([404, 'U107']);
@@ -315,14 +453,19 @@ describe('inquiry', () => {
     const other = { clientId: 'S2_other', secretKey: 'ffffffffffffffffffffffffffffffff' };
     const sim = await startSim({ keys: [{ clientId: CLIENT_ID, secretKey: SK }, other] });
     const { form } = await approvedCard(sim, 1_000);
-    const response = await call(sim, 'GET', `/v1/payments/${form.tid}`, { authorization: basicAuth(other.clientId, other.secretKey) });
+    const response = await call(sim, 'GET', `/v1/payments/${form.tid}`, {
+      authorization: basicAuth(other.clientId, other.secretKey),
+    });
     expect([response.status, response.body.resultCode]).toEqual([404, 'U107']);
   });
 
   it('check-amount: isValid and signature = tid+ediDate+SK', async () => {
     const sim = await startSim();
     const { form } = await approvedCard(sim, 3_000);
-    for (const [amount, valid] of [[3_000, true], [300, false]] as const) {
+    for (const [amount, valid] of [
+      [3_000, true],
+      [300, false],
+    ] as const) {
       const response = await call(sim, 'POST', `/v1/check-amount/${form.tid}`, { body: { amount } });
       expect(response.body).toMatchObject({ resultCode: '0000', tid: form.tid, isValid: valid });
       expect(response.body.signature).toBe(sha256(`${form.tid}${response.body.ediDate}${SK}`));

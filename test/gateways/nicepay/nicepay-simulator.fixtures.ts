@@ -45,7 +45,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function call(sim: NicePaySimulator, method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  sim: NicePaySimulator,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const headers: Record<string, string> = {};
   if (options.authorization !== null) headers.authorization = options.authorization ?? basicAuth(CLIENT_ID, SK);
   if (options.body !== undefined) headers['content-type'] = 'application/json;charset=utf-8';
@@ -66,7 +71,9 @@ export interface ReceivedWebhook {
 }
 
 /** A merchant webhook endpoint; `reply(n)` decides the answer to the n-th (0-based) delivery. */
-export async function startReceiver(reply: (n: number) => { status: number; body: string } = () => ({ status: 200, body: 'OK' })) {
+export async function startReceiver(
+  reply: (n: number) => { status: number; body: string } = () => ({ status: 200, body: 'OK' }),
+) {
   const received: ReceivedWebhook[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -113,7 +120,11 @@ export function stopStartedAfterEach(): void {
 let orderSeq = 0;
 export const newOrderId = () => `np_${Date.now()}_${++orderSeq}`;
 
-export function windowFor(sim: NicePaySimulator, amount: number, extra: Partial<Parameters<NicePaySimulator['authenticate']>[0]> = {}) {
+export function windowFor(
+  sim: NicePaySimulator,
+  amount: number,
+  extra: Partial<Parameters<NicePaySimulator['authenticate']>[0]> = {},
+) {
   return sim.authenticate({
     clientId: CLIENT_ID,
     orderId: newOrderId(),
@@ -125,7 +136,11 @@ export function windowFor(sim: NicePaySimulator, amount: number, extra: Partial<
   });
 }
 
-export async function approvedCard(sim: NicePaySimulator, amount: number, extra: Partial<Parameters<NicePaySimulator['authenticate']>[0]> = {}) {
+export async function approvedCard(
+  sim: NicePaySimulator,
+  amount: number,
+  extra: Partial<Parameters<NicePaySimulator['authenticate']>[0]> = {},
+) {
   const form = windowFor(sim, amount, extra);
   const approved = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount } });
   expect(approved.body.resultCode).toBe('0000');

@@ -34,9 +34,9 @@ describe("known answers (NicePay's manual)", () => {
   });
 
   it("reproduces the manual's four signatures", () => {
-    expect(sha256('NICEUNTTB06096FF8F653AA366E7EEED1101AAAE' + 'S2_af4543a0be4d49a98122e01ec2059a56' + '1004' + SK)).toBe(
-      '99ea68bf15681741e793ece56ab87891b9bdc94cd54abdcb55b2884f4336155a',
-    );
+    expect(
+      sha256('NICEUNTTB06096FF8F653AA366E7EEED1101AAAE' + 'S2_af4543a0be4d49a98122e01ec2059a56' + '1004' + SK),
+    ).toBe('99ea68bf15681741e793ece56ab87891b9bdc94cd54abdcb55b2884f4336155a');
     expect(sha256('UT0000113m01012111051714341073' + '1004' + '2021-11-05T17:14:35.150+0900' + SK)).toBe(
       '63b251b31c909eebef1a9f4fcc19e77bdcb8f64fc1066a29670f8627186865cd',
     );
@@ -79,7 +79,12 @@ describe('authentication', () => {
 
   it('refuses missing or wrong credentials on business APIs with HTTP 401 U104', async () => {
     const sim = await startSim();
-    for (const authorization of [null, basicAuth(CLIENT_ID, 'ffffffffffffffffffffffffffffffff'), 'Bearer deadbeef', 'Basic !!!']) {
+    for (const authorization of [
+      null,
+      basicAuth(CLIENT_ID, 'ffffffffffffffffffffffffffffffff'),
+      'Bearer deadbeef',
+      'Basic !!!',
+    ]) {
       const response = await call(sim, 'GET', '/v1/payments/nictest00m01012111051714341073', { authorization });
       expect(response.status).toBe(401);
       expect(response.body).toEqual({ resultCode: 'U104', resultMsg: '사용자 인증에 실패하였습니다.' });
@@ -105,13 +110,25 @@ describe('authentication', () => {
     expect(second.body.expireAt).toBe(first.body.expireAt);
     expect(sim.issuedTokens()).toBe(1);
 
-    const form = sim.authenticate({ clientId: TOKEN_CLIENT, orderId: newOrderId(), amount: 1000, method: 'card', goodsName: 'x', returnUrl: 'https://a.example/r' });
-    const viaBearer = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1000 }, authorization: `Bearer ${first.body.accessToken}` });
+    const form = sim.authenticate({
+      clientId: TOKEN_CLIENT,
+      orderId: newOrderId(),
+      amount: 1000,
+      method: 'card',
+      goodsName: 'x',
+      returnUrl: 'https://a.example/r',
+    });
+    const viaBearer = await call(sim, 'POST', `/v1/payments/${form.tid}`, {
+      body: { amount: 1000 },
+      authorization: `Bearer ${first.body.accessToken}`,
+    });
     expect(viaBearer.body.resultCode).toBe('0000');
     expectSigned(viaBearer.body, TOKEN_SK);
 
     clock.advance(60_000); // 30 min after issue: expired
-    const expired = await call(sim, 'GET', `/v1/payments/${form.tid}`, { authorization: `Bearer ${first.body.accessToken}` });
+    const expired = await call(sim, 'GET', `/v1/payments/${form.tid}`, {
+      authorization: `Bearer ${first.body.accessToken}`,
+    });
     expect(expired.status).toBe(401);
     expect(expired.body.resultCode).toBe('U104');
     const third = await call(sim, 'POST', '/v1/access-token', { authorization: basicAuth(TOKEN_CLIENT, TOKEN_SK) });
@@ -127,7 +144,12 @@ describe('authentication', () => {
   });
 
   it('answers the access-token error codes', async () => {
-    const sim = await startSim({ keys: [{ clientId: CLIENT_ID, secretKey: SK }, { clientId: TOKEN_CLIENT, secretKey: TOKEN_SK, authType: 'token' }] });
+    const sim = await startSim({
+      keys: [
+        { clientId: CLIENT_ID, secretKey: SK },
+        { clientId: TOKEN_CLIENT, secretKey: TOKEN_SK, authType: 'token' },
+      ],
+    });
     const cases: Array<[string | null, number, string]> = [
       [null, 401, 'U304'],
       [`Basic ${Buffer.from('no-colon').toString('base64')}`, 401, 'U304'],
@@ -159,10 +181,26 @@ describe('payment window', () => {
     const sim = await startSim();
     const form = windowFor(sim, 1004, { mallReserved: '{key:1}' });
     expect(Object.keys(form).sort()).toEqual(
-      ['amount', 'authResultCode', 'authResultMsg', 'authToken', 'clientId', 'mallReserved', 'orderId', 'signature', 'tid'].sort(),
+      [
+        'amount',
+        'authResultCode',
+        'authResultMsg',
+        'authToken',
+        'clientId',
+        'mallReserved',
+        'orderId',
+        'signature',
+        'tid',
+      ].sort(),
     );
     for (const value of Object.values(form)) expect(typeof value).toBe('string');
-    expect(form).toMatchObject({ authResultCode: '0000', authResultMsg: '인증 성공', clientId: CLIENT_ID, amount: '1004', mallReserved: '{key:1}' });
+    expect(form).toMatchObject({
+      authResultCode: '0000',
+      authResultMsg: '인증 성공',
+      clientId: CLIENT_ID,
+      amount: '1004',
+      mallReserved: '{key:1}',
+    });
     expect(form.tid).toMatch(tidPattern('01'));
     expect(form.authToken).toMatch(/^NICEUNTT[0-9A-F]{32}$/);
     expect(form.signature).toBe(sha256(`${form.authToken}${form.clientId}${form.amount}${SK}`));
@@ -171,7 +209,12 @@ describe('payment window', () => {
   });
 
   it('throws for a bad clientId, an unknown method, a missing vbankHolder or a Client-approval key', async () => {
-    const sim = await startSim({ keys: [{ clientId: CLIENT_ID, secretKey: SK }, { clientId: 'S1_client', secretKey: SK, model: 'client' }] });
+    const sim = await startSim({
+      keys: [
+        { clientId: CLIENT_ID, secretKey: SK },
+        { clientId: 'S1_client', secretKey: SK, model: 'client' },
+      ],
+    });
     expect(() => windowFor(sim, 1000, { clientId: 'S2_nobody' })).toThrow(/unknown clientId/);
     expect(() => windowFor(sim, 1000, { method: 'bitcoin' })).toThrow(/unknown method/);
     expect(() => windowFor(sim, 1000, { method: 'vbank' })).toThrow(/vbankHolder/);
@@ -182,8 +225,18 @@ describe('payment window', () => {
   it('describes a failed or closed window without tid or signature', async () => {
     const sim = await startSim();
     const failed = sim.authenticateFailure({ clientId: CLIENT_ID, orderId: 'o-1', amount: 1000 });
-    expect(failed).toEqual({ authResultCode: 'I002', authResultMsg: '사용자가 결제를 취소하였습니다', clientId: CLIENT_ID, orderId: 'o-1', amount: '1000', mallReserved: '' });
-    expect(sim.authenticateFailure({ clientId: CLIENT_ID, orderId: 'o-2', amount: 5, code: 'U508', message: 'x' }).authResultCode).toBe('U508');
+    expect(failed).toEqual({
+      authResultCode: 'I002',
+      authResultMsg: '사용자가 결제를 취소하였습니다',
+      clientId: CLIENT_ID,
+      orderId: 'o-1',
+      amount: '1000',
+      mallReserved: '',
+    });
+    expect(
+      sim.authenticateFailure({ clientId: CLIENT_ID, orderId: 'o-2', amount: 5, code: 'U508', message: 'x' })
+        .authResultCode,
+    ).toBe('U508');
   });
 });
 
@@ -191,7 +244,11 @@ describe('payment window', () => {
 
 describe('webhooks', () => {
   it('counts only HTTP 200 with body OK; retries up to webhookMaxAttempts', async () => {
-    const answers = [{ status: 200, body: 'ok' }, { status: 500, body: 'OK' }, { status: 200, body: ' OK\n' }];
+    const answers = [
+      { status: 200, body: 'ok' },
+      { status: 500, body: 'OK' },
+      { status: 200, body: ' OK\n' },
+    ];
     const receiver = await startReceiver((n) => answers[n] ?? { status: 200, body: 'OK' });
     const sim = await startSim({ webhookUrl: receiver.url, webhookTimeScale: 0.0001 });
     await approvedCard(sim, 1_000);
@@ -236,11 +293,19 @@ describe('faults', () => {
     const form = windowFor(sim, 1_000);
     sim.failNext({ method: 'POST', path: '/v1/payments/' }, { kind: 'error', resultCode: 'S999' });
     const failed = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } });
-    expect([failed.status, failed.body]).toEqual([200, { resultCode: 'S999', resultMsg: '기타오류가 발생하였습니다.' }]);
-    sim.failNext({ path: /\/v1\/payments\// }, { kind: 'error', status: 500, resultCode: '9999', resultMsg: 'temporary' });
+    expect([failed.status, failed.body]).toEqual([
+      200,
+      { resultCode: 'S999', resultMsg: '기타오류가 발생하였습니다.' },
+    ]);
+    sim.failNext(
+      { path: /\/v1\/payments\// },
+      { kind: 'error', status: 500, resultCode: '9999', resultMsg: 'temporary' },
+    );
     expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } })).status).toBe(500);
     expect(sim.getPayment(form.tid)).toBeUndefined();
-    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } })).body.resultCode).toBe('0000');
+    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } })).body.resultCode).toBe(
+      '0000',
+    );
   });
 
   it('drop-after-commit applies the approval; drop-before-commit does not', async () => {
@@ -260,19 +325,31 @@ describe('faults', () => {
   it('tamper-after-commit applies the request, then alters (or removes) answer fields', async () => {
     const sim = await startSim();
     const form = windowFor(sim, 1_000);
-    sim.failNext({ method: 'POST', path: `/v1/payments/${form.tid}` }, { kind: 'tamper-after-commit', patch: { signature: 'f'.repeat(64), ediDate: undefined } });
+    sim.failNext(
+      { method: 'POST', path: `/v1/payments/${form.tid}` },
+      { kind: 'tamper-after-commit', patch: { signature: 'f'.repeat(64), ediDate: undefined } },
+    );
     const tampered = await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } });
-    expect(tampered.body).toMatchObject({ resultCode: '0000', tid: form.tid, amount: 1_000, signature: 'f'.repeat(64) });
+    expect(tampered.body).toMatchObject({
+      resultCode: '0000',
+      tid: form.tid,
+      amount: 1_000,
+      signature: 'f'.repeat(64),
+    });
     expect('ediDate' in tampered.body).toBe(false);
     expect(sim.getPayment(form.tid)).toMatchObject({ status: 'paid' });
-    expect(() => sim.failNext({ path: '/v1/payments/' }, { kind: 'tamper-after-commit', patch: null as never })).toThrow(RangeError);
+    expect(() =>
+      sim.failNext({ path: '/v1/payments/' }, { kind: 'tamper-after-commit', patch: null as never }),
+    ).toThrow(RangeError);
   });
 
   it('latency: answers normally, later', async () => {
     const sim = await startSim();
     const form = windowFor(sim, 1_000);
     sim.failNext({ method: 'POST', path: '/v1/payments/' }, { kind: 'latency', ms: 30 });
-    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } })).body.resultCode).toBe('0000');
+    expect((await call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 1_000 } })).body.resultCode).toBe(
+      '0000',
+    );
   });
 
   it('reset forgets everything', async () => {

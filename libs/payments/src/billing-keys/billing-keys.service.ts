@@ -59,7 +59,8 @@ export class BillingKeysService {
     const taxFreeAmount = dto.taxFreeAmount ?? 0;
     if (taxFreeAmount > dto.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
     const orderId =
-      dto.orderId ?? (dto.idempotencyKey ? derivedOrderId('bill', dto.billingKeyId, dto.idempotencyKey) : newOrderId('bill'));
+      dto.orderId ??
+      (dto.idempotencyKey ? derivedOrderId('bill', dto.billingKeyId, dto.idempotencyKey) : newOrderId('bill'));
 
     const ready = newReadyPayment({
       gateway: gateway.name,
@@ -113,7 +114,10 @@ export class BillingKeysService {
    * Inserts the charge's READY row. A retry with the same idempotency key finds the row it made before: a READY one
    * is charged, an UNKNOWN one is read back, anything else is already the answer.
    */
-  private async insertOrReuse(payment: Payment, billingKey: BillingKey): Promise<{ payment: Payment } | { answer: Payment }> {
+  private async insertOrReuse(
+    payment: Payment,
+    billingKey: BillingKey,
+  ): Promise<{ payment: Payment } | { answer: Payment }> {
     try {
       await this.ledger.insertReady(payment);
       return { payment };

@@ -69,34 +69,51 @@ export class CashReceiptStore {
   }
 
   async markIssued(receiptId: string, truth: CashReceiptTruth): Promise<void> {
-    await this.dataSource.manager.update(CashReceipt, { id: receiptId }, {
-      receiptKey: truth.receiptKey,
-      issueNumber: truth.issueNumber ?? null,
-      status: truth.status === 'FAILED' ? CashReceiptStatus.FAILED : CashReceiptStatus.ISSUED,
-      receiptUrl: truth.receiptUrl ?? null,
-      failureCode: truth.failure?.code ?? null,
-      failureMessage: truth.failure?.message ?? null,
-      issuedAt: this.clock.now(),
-      raw: truth.raw as object,
-    });
+    await this.dataSource.manager.update(
+      CashReceipt,
+      { id: receiptId },
+      {
+        receiptKey: truth.receiptKey,
+        issueNumber: truth.issueNumber ?? null,
+        status: truth.status === 'FAILED' ? CashReceiptStatus.FAILED : CashReceiptStatus.ISSUED,
+        receiptUrl: truth.receiptUrl ?? null,
+        failureCode: truth.failure?.code ?? null,
+        failureMessage: truth.failure?.message ?? null,
+        issuedAt: this.clock.now(),
+        raw: truth.raw as object,
+      },
+    );
   }
 
   /** The issue call failed: FAILED when the gateway refused, UNKNOWN when it may have issued. */
-  async markIssueFailed(receiptId: string, outcome: 'FAILED' | 'UNKNOWN', code: string, message: string): Promise<void> {
-    await this.dataSource.manager.update(CashReceipt, { id: receiptId }, {
-      status: outcome === 'UNKNOWN' ? CashReceiptStatus.UNKNOWN : CashReceiptStatus.FAILED,
-      failureCode: code.slice(0, 64),
-      failureMessage: message.slice(0, 512),
-    });
+  async markIssueFailed(
+    receiptId: string,
+    outcome: 'FAILED' | 'UNKNOWN',
+    code: string,
+    message: string,
+  ): Promise<void> {
+    await this.dataSource.manager.update(
+      CashReceipt,
+      { id: receiptId },
+      {
+        status: outcome === 'UNKNOWN' ? CashReceiptStatus.UNKNOWN : CashReceiptStatus.FAILED,
+        failureCode: code.slice(0, 64),
+        failureMessage: message.slice(0, 512),
+      },
+    );
   }
 
   async markCanceled(receiptId: string, truth: CashReceiptTruth): Promise<void> {
-    await this.dataSource.manager.update(CashReceipt, { id: receiptId }, {
-      status: CashReceiptStatus.CANCELED,
-      cancelReceiptKey: truth.receiptKey,
-      canceledAt: this.clock.now(),
-      raw: truth.raw as object,
-    });
+    await this.dataSource.manager.update(
+      CashReceipt,
+      { id: receiptId },
+      {
+        status: CashReceiptStatus.CANCELED,
+        cancelReceiptKey: truth.receiptKey,
+        canceledAt: this.clock.now(),
+        raw: truth.raw as object,
+      },
+    );
   }
 
   async get(receiptId: string): Promise<CashReceipt> {

@@ -63,12 +63,18 @@ export class CashReceiptsService {
       });
       // The answer must be for the amount we asked; otherwise whether ours was issued is unknown. (Its orderId may be
       // one the adapter derived; each adapter checks the answer against what it sent.)
-      if (truth.amount !== subject.amount) throw new AmountMismatchError(subject.amount, truth.amount, { gateway: gateway.name });
+      if (truth.amount !== subject.amount)
+        throw new AmountMismatchError(subject.amount, truth.amount, { gateway: gateway.name });
       await this.store.markIssued(receipt.id, truth);
     } catch (error) {
       const unknown = (error instanceof GatewayUnavailableError && error.requestSent) || answerDisagrees(error);
       const code = error instanceof PaymentsError ? (error.gatewayCode ?? error.code) : 'ERROR';
-      await this.store.markIssueFailed(receipt.id, unknown ? 'UNKNOWN' : 'FAILED', code, error instanceof Error ? error.message : 'error');
+      await this.store.markIssueFailed(
+        receipt.id,
+        unknown ? 'UNKNOWN' : 'FAILED',
+        code,
+        error instanceof Error ? error.message : 'error',
+      );
       throw error;
     }
     return this.store.get(receipt.id);
@@ -112,6 +118,13 @@ export class CashReceiptsService {
     if (!dto.amount) throw new InvalidInputError('amount', 'required when paymentId is not given');
     if (!dto.orderId) throw new InvalidInputError('orderId', 'required when paymentId is not given');
     if (!dto.orderName) throw new InvalidInputError('orderName', 'required when paymentId is not given');
-    return { gateway: dto.gateway, orderId: dto.orderId, orderName: dto.orderName, amount: dto.amount, paymentKey: null, paymentId: null };
+    return {
+      gateway: dto.gateway,
+      orderId: dto.orderId,
+      orderName: dto.orderName,
+      amount: dto.amount,
+      paymentKey: null,
+      paymentId: null,
+    };
   }
 }

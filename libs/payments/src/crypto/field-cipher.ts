@@ -94,7 +94,8 @@ export class FieldCipher {
   /** AES-256-GCM under the active key; `aad` binds the value to its row purpose and must be given again to decrypt. */
   encrypt(plaintext: string, aad: string): EncryptedValue {
     if (typeof plaintext !== 'string') throw new EncryptionError('encrypt: plaintext must be a string');
-    if (typeof aad !== 'string' || aad.length === 0) throw new EncryptionError('encrypt: aad must be a non-empty string');
+    if (typeof aad !== 'string' || aad.length === 0)
+      throw new EncryptionError('encrypt: aad must be a non-empty string');
     const key = this.#keys.get(this.#activeKeyId) as Buffer;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
@@ -112,7 +113,9 @@ export class FieldCipher {
     const key = this.#keys.get(value.keyId);
     if (!key) {
       // The key id is a label, not a secret; naming it tells the operator which key went missing from the ring.
-      throw new EncryptionError(`decrypt: unknown encryption key id "${value.keyId}" (is it still in encryption.keys?)`);
+      throw new EncryptionError(
+        `decrypt: unknown encryption key id "${value.keyId}" (is it still in encryption.keys?)`,
+      );
     }
     const packed = decodeBase64(value.ciphertext);
     if (!packed || packed.length < IV_BYTES + TAG_BYTES) {

@@ -123,11 +123,11 @@ export class InvalidPaymentStateError extends PaymentsError {
 
 export class CancelAmountExceedsBalanceError extends PaymentsError {
   constructor(requested: number, cancelable: number, details: PaymentsErrorDetails = {}) {
-    super(
-      'CANCEL_AMOUNT_EXCEEDS_BALANCE',
-      `cancel amount ${requested} exceeds the cancelable balance ${cancelable}`,
-      { ...details, field: 'amount', httpStatus: 400 },
-    );
+    super('CANCEL_AMOUNT_EXCEEDS_BALANCE', `cancel amount ${requested} exceeds the cancelable balance ${cancelable}`, {
+      ...details,
+      field: 'amount',
+      httpStatus: 400,
+    });
   }
 }
 
@@ -153,12 +153,16 @@ export class GatewayDeclinedError extends PaymentsError {
 export class GatewayUnavailableError extends PaymentsError {
   readonly requestSent: boolean;
   constructor(gateway: string, reason: string, requestSent: boolean, details: PaymentsErrorDetails = {}) {
-    super('GATEWAY_UNAVAILABLE', `${gateway} unavailable (${requestSent ? 'outcome unknown' : 'not sent'}): ${reason}`, {
-      httpStatus: 503,
-      ...details,
-      gateway,
-      retryable: true,
-    });
+    super(
+      'GATEWAY_UNAVAILABLE',
+      `${gateway} unavailable (${requestSent ? 'outcome unknown' : 'not sent'}): ${reason}`,
+      {
+        httpStatus: 503,
+        ...details,
+        gateway,
+        retryable: true,
+      },
+    );
     this.requestSent = requestSent;
   }
 }
@@ -209,13 +213,17 @@ export class PaymentOutcomeUnknownError extends PaymentsError {
  */
 export class PaymentNetCanceledError extends PaymentsError {
   constructor(paymentId: string, gateway: string, details: PaymentsErrorDetails = {}) {
-    super('PAYMENT_NET_CANCELED', `payment ${paymentId}: ${gateway} approval answer was lost and the approval was net-canceled; start a new payment`, {
-      httpStatus: 409,
-      ...details,
-      paymentId,
-      gateway,
-      retryable: false,
-    });
+    super(
+      'PAYMENT_NET_CANCELED',
+      `payment ${paymentId}: ${gateway} approval answer was lost and the approval was net-canceled; start a new payment`,
+      {
+        httpStatus: 409,
+        ...details,
+        paymentId,
+        gateway,
+        retryable: false,
+      },
+    );
   }
 }
 

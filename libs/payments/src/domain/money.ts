@@ -13,7 +13,10 @@ export function isKrwAmount(value: unknown): value is number {
 /** A positive integer KRW amount (≥ 1), or an `InvalidInputError` naming the field. */
 export function assertKrwAmount(value: unknown, field = 'amount'): number {
   if (!isKrwAmount(value)) {
-    throw new InvalidInputError(field, `must be a positive integer KRW amount ≤ ${MAX_KRW_AMOUNT} (got ${describe(value)})`);
+    throw new InvalidInputError(
+      field,
+      `must be a positive integer KRW amount ≤ ${MAX_KRW_AMOUNT} (got ${describe(value)})`,
+    );
   }
   return value;
 }

@@ -37,7 +37,10 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) {
-      out.push({ field, problems: Object.values(error.constraints).map((message) => stripProperty(message, error.property)) });
+      out.push({
+        field,
+        problems: Object.values(error.constraints).map((message) => stripProperty(message, error.property)),
+      });
     }
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }

@@ -17,7 +17,11 @@ export interface AskedPayment {
  * `PaymentLedger.apply` checks the same against the stored row; this is for answers an adapter acts on before that
  * (read-backs it accepts, receipts and billing keys that never reach the ledger).
  */
-export function assertAnswerIsFor(gateway: string, truth: Pick<GatewayPaymentTruth, 'orderId' | 'totalAmount' | 'paymentKey'>, asked: AskedPayment): void {
+export function assertAnswerIsFor(
+  gateway: string,
+  truth: Pick<GatewayPaymentTruth, 'orderId' | 'totalAmount' | 'paymentKey'>,
+  asked: AskedPayment,
+): void {
   if (truth.orderId !== asked.orderId) throw new OrderMismatchError(asked.orderId, truth.orderId, { gateway });
   if (truth.totalAmount !== asked.amount) throw new AmountMismatchError(asked.amount, truth.totalAmount, { gateway });
   if (asked.paymentKey && truth.paymentKey !== asked.paymentKey) {

@@ -247,7 +247,10 @@ const CAPABILITY_PROBES: { [K in GatewayCapability]: keyof CapabilityInterfaces[
 /** A gateway with capability `K`. */
 export type GatewayWith<K extends GatewayCapability> = PaymentGateway & CapabilityInterfaces[K];
 
-export function supports<K extends GatewayCapability>(gateway: PaymentGateway, capability: K): gateway is GatewayWith<K> {
+export function supports<K extends GatewayCapability>(
+  gateway: PaymentGateway,
+  capability: K,
+): gateway is GatewayWith<K> {
   return typeof (gateway as unknown as Record<string, unknown>)[CAPABILITY_PROBES[capability] as string] === 'function';
 }
 
@@ -269,7 +272,10 @@ export type GatewayCapabilities = PaymentGateway['features'] & { [K in GatewayCa
 
 export function capabilitiesOf(gateway: PaymentGateway): GatewayCapabilities {
   const implemented = Object.fromEntries(
-    (Object.keys(CAPABILITY_PROBES) as GatewayCapability[]).map((capability) => [capability, supports(gateway, capability)]),
+    (Object.keys(CAPABILITY_PROBES) as GatewayCapability[]).map((capability) => [
+      capability,
+      supports(gateway, capability),
+    ]),
   ) as { [K in GatewayCapability]: boolean };
   return { ...gateway.features, ...implemented };
 }

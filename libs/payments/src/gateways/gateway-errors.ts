@@ -72,18 +72,27 @@ export function gatewayErrorFor(category: GatewayErrorCategory, failure: Gateway
   const details: PaymentsErrorDetails = { gateway, gatewayCode, gatewayMessage };
   switch (category) {
     case 'retryable':
-      return new GatewayUnavailableError(gateway, failure.unavailableReason ?? `${failure.operation}: ${gatewayCode}`, true, details);
+      return new GatewayUnavailableError(
+        gateway,
+        failure.unavailableReason ?? `${failure.operation}: ${gatewayCode}`,
+        true,
+        details,
+      );
     case 'configuration':
       return new GatewayConfigurationError(gateway, gatewayCode, gatewayMessage);
     case 'request':
       return new GatewayRequestError(gateway, gatewayCode, gatewayMessage);
     case 'not-found': {
       const what = `${gateway} ${failure.reference} (${gatewayCode})`;
-      return failure.resource === 'payment' ? new PaymentNotFoundError(what, details) : new NotFoundError(failure.resource, what, details);
+      return failure.resource === 'payment'
+        ? new PaymentNotFoundError(what, details)
+        : new NotFoundError(failure.resource, what, details);
     }
     case 'decline':
     default:
-      return new GatewayDeclinedError(gateway, gatewayCode, gatewayMessage, { retryable: failure.retryableDecline ?? false });
+      return new GatewayDeclinedError(gateway, gatewayCode, gatewayMessage, {
+        retryable: failure.retryableDecline ?? false,
+      });
   }
 }
 

@@ -30,6 +30,11 @@ export function isKrwAmount(value: unknown, allowNegative = false): value is num
 }
 
 /** Our input `field` must be a string matching `pattern`; else InvalidInputError(field, problem). */
-export function assertMatches(value: unknown, field: string, pattern: RegExp, problem: string): asserts value is string {
+export function assertMatches(
+  value: unknown,
+  field: string,
+  pattern: RegExp,
+  problem: string,
+): asserts value is string {
   if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidInputError(field, problem);
 }

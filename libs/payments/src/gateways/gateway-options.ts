@@ -25,7 +25,10 @@ export class GatewayTimeoutOptions {
 }
 
 /** The configured timeouts with the gateway's own defaults filled in (each gateway's are in docs/gateways/<g>.md). */
-export function resolveGatewayTimeouts(options: GatewayTimeoutOptions | undefined, defaults: HttpTimeouts): HttpTimeouts {
+export function resolveGatewayTimeouts(
+  options: GatewayTimeoutOptions | undefined,
+  defaults: HttpTimeouts,
+): HttpTimeouts {
   return {
     connectMs: options?.connectMs ?? defaults.connectMs,
     readMs: options?.readMs ?? defaults.readMs,
@@ -38,6 +41,8 @@ export function resolveGatewayTimeouts(options: GatewayTimeoutOptions | undefine
  */
 export function allowedSourceProblems(gateway: string, sources: readonly string[] | undefined): string[] {
   return (sources ?? []).flatMap((source, index) =>
-    SourceAllowlist.problems([String(source)]).map((problem) => `gateways.${gateway}.webhookAllowedSources[${index}]: ${problem}`),
+    SourceAllowlist.problems([String(source)]).map(
+      (problem) => `gateways.${gateway}.webhookAllowedSources[${index}]: ${problem}`,
+    ),
   );
 }

@@ -26,14 +26,7 @@ export interface GatewayFeatures {
 
 /** Canonical payment statuses as reported by a gateway (mapped by the adapter). */
 export type GatewayPaymentStatus =
-  | 'READY'
-  | 'IN_PROGRESS'
-  | 'WAITING_FOR_DEPOSIT'
-  | 'PAID'
-  | 'PARTIALLY_CANCELED'
-  | 'CANCELED'
-  | 'FAILED'
-  | 'EXPIRED';
+  'READY' | 'IN_PROGRESS' | 'WAITING_FOR_DEPOSIT' | 'PAID' | 'PARTIALLY_CANCELED' | 'CANCELED' | 'FAILED' | 'EXPIRED';
 
 /**
  * Canonical payment methods. Adapters map their gateway's vocabulary onto these (Toss answers `카드`, `가상계좌` ...)
@@ -41,13 +34,7 @@ export type GatewayPaymentStatus =
  * unchanged rather than lost.
  */
 export type PaymentMethod =
-  | 'CARD'
-  | 'VIRTUAL_ACCOUNT'
-  | 'TRANSFER'
-  | 'MOBILE_PHONE'
-  | 'EASY_PAY'
-  | 'GIFT_CERTIFICATE'
-  | (string & {});
+  'CARD' | 'VIRTUAL_ACCOUNT' | 'TRANSFER' | 'MOBILE_PHONE' | 'EASY_PAY' | 'GIFT_CERTIFICATE' | (string & {});
 
 export interface CustomerInfo {
   /** Merchant-side customer id (Toss customerKey, Apps-in-Toss userKey ...). */

@@ -72,7 +72,8 @@ export class StuckPaymentsRepair {
       }
       return { paymentId, status: payment.status };
     } catch (error) {
-      const message = error instanceof PaymentsError ? error.code : error instanceof Error ? error.message : String(error);
+      const message =
+        error instanceof PaymentsError ? error.code : error instanceof Error ? error.message : String(error);
       return { paymentId, error: message };
     }
   }

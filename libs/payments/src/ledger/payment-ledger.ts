@@ -88,7 +88,13 @@ export class PaymentLedger {
   }
 
   /** Records the outcome of an approval attempt that did not produce a gateway truth. */
-  async recordFailure(paymentId: string, from: PaymentStatus[], to: PaymentStatus, code: string, message: string): Promise<boolean> {
+  async recordFailure(
+    paymentId: string,
+    from: PaymentStatus[],
+    to: PaymentStatus,
+    code: string,
+    message: string,
+  ): Promise<boolean> {
     return this.compareAndSetStatus(paymentId, from, to, {
       failureCode: code.slice(0, 64),
       failureMessage: message.slice(0, 512),
@@ -133,22 +139,36 @@ export class PaymentLedger {
       assertTruthIsFor(payment, truth);
       // Hot path (a plain confirm): nothing canceled, nothing pending, no gateway cancels → no cancel rows to read.
       const mayHaveCancels =
-        payment.canceledAmount > 0 || payment.pendingCancelAmount > 0 || truth.cancels.length > 0 || !!options.settleCancel;
+        payment.canceledAmount > 0 ||
+        payment.pendingCancelAmount > 0 ||
+        truth.cancels.length > 0 ||
+        !!options.settleCancel;
       const cancels = mayHaveCancels
         ? await manager.find(PaymentCancel, { where: { paymentId }, order: { createdAt: 'ASC' } })
         : [];
       const now = this.clock.now();
-      const changed = settleCancels({ payment, cancels, truth, source: options.source, settleCancel: options.settleCancel, now });
+      const changed = settleCancels({
+        payment,
+        cancels,
+        truth,
+        source: options.source,
+        settleCancel: options.settleCancel,
+        now,
+      });
       if (changed.length > 0) await manager.save(changed);
 
       this.applyAmountsAndStatus(payment, cancels, truth);
       copyTruthDetails(payment, truth, options);
       payment.version += 1;
       // An explicit UPDATE of the row we hold locked (save() would re-select it to diff).
-      await manager.update(Payment, { id: paymentId }, {
-        ...persistedFields(payment),
-        ...(options.webhookSecretHash ? { webhookSecretHash: options.webhookSecretHash } : {}),
-      });
+      await manager.update(
+        Payment,
+        { id: paymentId },
+        {
+          ...persistedFields(payment),
+          ...(options.webhookSecretHash ? { webhookSecretHash: options.webhookSecretHash } : {}),
+        },
+      );
       return payment;
     });
   }

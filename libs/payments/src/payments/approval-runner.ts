@@ -49,7 +49,13 @@ export class ApprovalRunner {
       if (error instanceof PaymentsError && answerDisagrees(error)) {
         // The gateway approved something other than what we prepared: never mark it PAID. UNKNOWN keeps it visible
         // to repair jobs and reconciliation; a human decides (refund or accept).
-        await this.ledger.recordFailure(payment.id, [PaymentStatus.IN_PROGRESS], PaymentStatus.UNKNOWN, error.code, error.message);
+        await this.ledger.recordFailure(
+          payment.id,
+          [PaymentStatus.IN_PROGRESS],
+          PaymentStatus.UNKNOWN,
+          error.code,
+          error.message,
+        );
       }
       throw error;
     }
@@ -58,7 +64,13 @@ export class ApprovalRunner {
   /** Moves the IN_PROGRESS row where `approvalOutcome` says and returns the error the caller should see. */
   private async settleApprovalError(payment: Payment, gateway: PaymentGateway, error: unknown): Promise<unknown> {
     const outcome = approvalOutcome(error);
-    await this.ledger.recordFailure(payment.id, [PaymentStatus.IN_PROGRESS], outcome.status, outcome.code, outcome.message);
+    await this.ledger.recordFailure(
+      payment.id,
+      [PaymentStatus.IN_PROGRESS],
+      outcome.status,
+      outcome.code,
+      outcome.message,
+    );
     if (outcome.status !== PaymentStatus.UNKNOWN) return error;
     this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}) is UNKNOWN: ${outcome.code}`);
     const pe = error instanceof PaymentsError ? error : undefined;
@@ -78,7 +90,9 @@ export class ApprovalRunner {
       if (resolved.status !== PaymentStatus.UNKNOWN) return new ResolvedApproval(resolved);
     } catch (resolutionError) {
       const reason = resolutionError instanceof Error ? resolutionError.message : String(resolutionError);
-      this.logger.warn?.(`payment ${payment.id}: resolving the lost ${gateway.name} approval failed, stays UNKNOWN: ${reason}`);
+      this.logger.warn?.(
+        `payment ${payment.id}: resolving the lost ${gateway.name} approval failed, stays UNKNOWN: ${reason}`,
+      );
     }
     return unknownError;
   }

@@ -43,7 +43,12 @@ export class PaymentSyncService {
     return this.apply(payment.id, truth, 'sync');
   }
 
-  async apply(paymentId: string, truth: GatewayPaymentTruth, source: ApplySource, extras: ApplyExtras = {}): Promise<Payment> {
+  async apply(
+    paymentId: string,
+    truth: GatewayPaymentTruth,
+    source: ApplySource,
+    extras: ApplyExtras = {},
+  ): Promise<Payment> {
     return this.ledger.apply(paymentId, truth, {
       source,
       settleCancel: extras.settleCancel,

@@ -96,9 +96,10 @@ export class RefundsService {
           : null,
       });
     } catch (error) {
-      const existing = isUniqueViolation(error) && dto.idempotencyKey
-        ? await this.cancels.findByIdempotencyKey(payment.id, dto.idempotencyKey)
-        : null;
+      const existing =
+        isUniqueViolation(error) && dto.idempotencyKey
+          ? await this.cancels.findByIdempotencyKey(payment.id, dto.idempotencyKey)
+          : null;
       if (existing) return existing;
       throw error;
     }
@@ -134,23 +135,36 @@ export class RefundsService {
         refundAccount: dto.refundAccount,
         idempotencyKey,
       });
-      await this.sync.apply(payment.id, result.payment, 'cancel', { settleCancel: { cancelId: cancel.id, cancel: result.cancel } });
+      await this.sync.apply(payment.id, result.payment, 'cancel', {
+        settleCancel: { cancelId: cancel.id, cancel: result.cancel },
+      });
     } catch (error) {
       throw await this.settleCancelError(payment, gateway, cancel, error);
     }
   }
 
   /** Keeps, releases or removes the reservation per what the error proves, and returns the error to throw. */
-  private async settleCancelError(payment: Payment, gateway: PaymentGateway, cancel: PaymentCancel, error: unknown): Promise<unknown> {
+  private async settleCancelError(
+    payment: Payment,
+    gateway: PaymentGateway,
+    cancel: PaymentCancel,
+    error: unknown,
+  ): Promise<unknown> {
     const mayHaveHappened =
-      (error instanceof GatewayUnavailableError && error.requestSent) || (error instanceof PaymentsError && answerDisagrees(error));
+      (error instanceof GatewayUnavailableError && error.requestSent) ||
+      (error instanceof PaymentsError && answerDisagrees(error));
     if (mayHaveHappened && error instanceof PaymentsError) {
       await this.cancels.markUnknown(cancel.id, error.message);
-      return new PaymentOutcomeUnknownError(payment.id, gateway.name, `cancel ${cancel.id}: ${error.gatewayCode ?? error.message}`, {
-        cause: error,
-        gatewayCode: error.gatewayCode,
-        gatewayMessage: error.gatewayMessage,
-      });
+      return new PaymentOutcomeUnknownError(
+        payment.id,
+        gateway.name,
+        `cancel ${cancel.id}: ${error.gatewayCode ?? error.message}`,
+        {
+          cause: error,
+          gatewayCode: error.gatewayCode,
+          gatewayMessage: error.gatewayMessage,
+        },
+      );
     }
     if (error instanceof InvalidInputError || error instanceof UnsupportedOperationError) {
       // The adapter refused the input before sending anything (a reason outside the gateway's charset, a partial

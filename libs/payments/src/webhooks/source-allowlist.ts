@@ -27,7 +27,8 @@ export class SourceAllowlist {
       const family = isIP(normaliseIp(address) ?? '');
       const max = family === 6 ? 128 : 32;
       if (family === 0 || extra !== undefined) return [`${entry}: not an IP address or CIDR block`];
-      if (prefix !== undefined && !(/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= max)) return [`${entry}: prefix must be 0–${max}`];
+      if (prefix !== undefined && !(/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= max))
+        return [`${entry}: prefix must be 0–${max}`];
       return [];
     });
   }

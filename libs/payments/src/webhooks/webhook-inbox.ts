@@ -45,8 +45,11 @@ export class WebhookInbox {
       ],
     );
     const [row] = rows;
-    const event = (await this.dataSource.manager.findOneOrFail(WebhookEvent, { where: { id: row.id } })) as WebhookEvent;
-    const shouldProcess = row.inserted || row.status === WebhookEventStatus.FAILED || row.status === WebhookEventStatus.RECEIVED;
+    const event = (await this.dataSource.manager.findOneOrFail(WebhookEvent, {
+      where: { id: row.id },
+    })) as WebhookEvent;
+    const shouldProcess =
+      row.inserted || row.status === WebhookEventStatus.FAILED || row.status === WebhookEventStatus.RECEIVED;
     return { event, shouldProcess };
   }
 
@@ -55,11 +58,15 @@ export class WebhookInbox {
     status: WebhookEventStatus,
     details: { paymentId?: string | null; error?: string | null } = {},
   ): Promise<void> {
-    await this.dataSource.manager.update(WebhookEvent, { id: eventId }, {
-      status,
-      paymentId: details.paymentId ?? undefined,
-      lastError: details.error ? details.error.slice(0, 1000) : null,
-      processedAt: status === WebhookEventStatus.FAILED ? null : this.clock.now(),
-    });
+    await this.dataSource.manager.update(
+      WebhookEvent,
+      { id: eventId },
+      {
+        status,
+        paymentId: details.paymentId ?? undefined,
+        lastError: details.error ? details.error.slice(0, 1000) : null,
+        processedAt: status === WebhookEventStatus.FAILED ? null : this.clock.now(),
+      },
+    );
   }
 }

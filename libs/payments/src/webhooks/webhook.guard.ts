@@ -69,7 +69,9 @@ export class WebhookGuard implements CanActivate {
       throw new ForbiddenException(`source ${sourceIp ?? 'unknown'} is not allowed for ${name} webhooks`);
     }
 
-    const rawBody = request.rawBody ?? Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null));
+    const rawBody =
+      request.rawBody ??
+      Buffer.from(typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null));
     try {
       request[PARSED_WEBHOOK] = await gateway.parseWebhook({
         headers: request.headers,

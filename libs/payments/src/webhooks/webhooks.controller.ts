@@ -27,7 +27,11 @@ export class PaymentsWebhookController {
   @Post(':gateway')
   @HttpCode(200)
   @UseGuards(WebhookGuard)
-  async receive(@Param('gateway') gatewayName: string, @Req() request: WebhookHttpRequest, @Res() reply: ReplyLike): Promise<void> {
+  async receive(
+    @Param('gateway') gatewayName: string,
+    @Req() request: WebhookHttpRequest,
+    @Res() reply: ReplyLike,
+  ): Promise<void> {
     const parsed = request[PARSED_WEBHOOK];
     if (!parsed) throw new Error('WebhookGuard did not run');
     const outcome = await this.webhooks.handle(gatewayName, parsed, request.ip);

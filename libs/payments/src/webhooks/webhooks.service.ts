@@ -96,7 +96,11 @@ export class WebhooksService {
           throw new WebhookNotReadyError(gateway.name, payment.id);
         }
         if (secretCheck === 'mismatch') {
-          return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'secret does not match the payment' };
+          return {
+            status: WebhookEventStatus.REJECTED,
+            paymentId: payment.id,
+            note: 'secret does not match the payment',
+          };
         }
         return this.applyReadBack(gateway, parsed, payment);
       }

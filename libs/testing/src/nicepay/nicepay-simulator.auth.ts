@@ -64,7 +64,9 @@ export class NicePaySimulatorAuth {
     if (credentials === 'bad-base64') throw nicepayError('U101');
     if (credentials === 'no-colon') throw nicepayError('U304');
     if (credentials.secretKey === '') throw nicepayError('U117');
-    const key = this.state.options.keys.find((k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey);
+    const key = this.state.options.keys.find(
+      (k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey,
+    );
     if (!key) throw nicepayError('U116');
     if (key.authType !== 'token') throw nicepayError('U103');
     return key;
@@ -83,14 +85,18 @@ export class NicePaySimulatorAuth {
     }
     const credentials = parseBasic(authorization);
     if (typeof credentials === 'string') throw nicepayError('U104');
-    const key = this.state.options.keys.find((k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey);
+    const key = this.state.options.keys.find(
+      (k) => k.clientId === credentials.clientId && k.secretKey === credentials.secretKey,
+    );
     if (!key) throw nicepayError('U104');
     if (key.authType === 'token') throw nicepayError('U103');
     return key;
   }
 }
 
-function parseBasic(authorization: string | undefined): { clientId: string; secretKey: string } | 'not-basic' | 'bad-base64' | 'no-colon' {
+function parseBasic(
+  authorization: string | undefined,
+): { clientId: string; secretKey: string } | 'not-basic' | 'bad-base64' | 'no-colon' {
   const match = authorization ? /^Basic\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!match) return 'not-basic';
   // Plain standard base64 with padding; Buffer.from would silently skip bad characters.

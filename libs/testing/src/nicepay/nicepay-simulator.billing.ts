@@ -81,7 +81,8 @@ export class NicePaySimulatorBilling {
     // A billing charge is a credit-card approval: at least 1,000 KRW (3041).
     if (amount < MIN_CARD_AMOUNT) throw nicepayError('3041');
     const taxFreeAmt = (fields.taxFreeAmt as number | undefined) ?? 0;
-    if (taxFreeAmt < 0 || taxFreeAmt > amount) throw nicepayError('U131', '파라미터 taxFreeAmt: 허용된 Data형식이 아닙니다.');
+    if (taxFreeAmt < 0 || taxFreeAmt > amount)
+      throw nicepayError('U131', '파라미터 taxFreeAmt: 허용된 Data형식이 아닙니다.');
     this.state.assertOrderIdFree(key.clientId, orderId);
 
     const payment = this.chargeOf(key, billingKey, fields as Json, taxFreeAmt);

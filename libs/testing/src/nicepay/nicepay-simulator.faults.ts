@@ -19,7 +19,8 @@ export type NicePayFault =
 
 export const createNicePayFaultRegistry = (): FaultRegistry<NicePayFault> =>
   new FaultRegistry<NicePayFault>((fault) => {
-    if (fault.kind === 'error' && !fault.resultCode) throw new RangeError('failNext: an error fault needs a resultCode');
+    if (fault.kind === 'error' && !fault.resultCode)
+      throw new RangeError('failNext: an error fault needs a resultCode');
     if (fault.kind === 'tamper-after-commit' && (typeof fault.patch !== 'object' || fault.patch === null)) {
       throw new RangeError('failNext: a tamper-after-commit fault needs a patch object');
     }

@@ -128,7 +128,13 @@ export class NicePaySimulatorPayments {
 
     const cancelTid = this.state.uniqueTid(methodCodeOf(payment.payMethod));
     this.state.cancelTids.add(cancelTid);
-    payment.cancels.push({ tid: cancelTid, amount: cancelAmt, taxFreeAmt, reason: fields.reason as string, cancelledAt: this.state.now });
+    payment.cancels.push({
+      tid: cancelTid,
+      amount: cancelAmt,
+      taxFreeAmt,
+      reason: fields.reason as string,
+      cancelledAt: this.state.now,
+    });
     payment.status = balanceOf(payment) === 0 ? 'cancelled' : 'partialCancelled';
     this.state.emit(payment, cancelTid);
     return this.state.paymentObject(payment, key.secretKey, cancelTid);
@@ -146,8 +152,10 @@ export class NicePaySimulatorPayments {
       for (const name of ['refundAccount', 'refundBankCode', 'refundHolder']) {
         if (fields[name] === undefined) throw nicepayError('P007', `필수 파라미터 ${name}가 없습니다.`);
       }
-      if (!/^\d+$/.test(fields.refundAccount as string)) throw nicepayError('U131', '파라미터 refundAccount: 허용된 Data형식이 아닙니다.');
-      if (!BANK_CODES.has(fields.refundBankCode as string)) throw nicepayError('U131', '파라미터 refundBankCode: 허용된 Data형식이 아닙니다.');
+      if (!/^\d+$/.test(fields.refundAccount as string))
+        throw nicepayError('U131', '파라미터 refundAccount: 허용된 Data형식이 아닙니다.');
+      if (!BANK_CODES.has(fields.refundBankCode as string))
+        throw nicepayError('U131', '파라미터 refundBankCode: 허용된 Data형식이 아닙니다.');
     } else if (now.getTime() - payment.approvedAt.getTime() > CARD_CANCEL_WINDOW_MS) {
       throw nicepayError('2016');
     }
@@ -166,12 +174,19 @@ export class NicePaySimulatorPayments {
     const tid = this.state.paymentTidByOrderId.get(scope(key.clientId, orderId));
     const payment = tid ? this.state.payments.get(tid) : undefined;
     if (!payment) throw nicepayError('U126');
-    if (this.state.now.getTime() - payment.approvedAt.getTime() > this.state.options.netCancelWindowMs) throw nicepayError('2020');
+    if (this.state.now.getTime() - payment.approvedAt.getTime() > this.state.options.netCancelWindowMs)
+      throw nicepayError('2020');
     if (payment.status === 'cancelled') throw nicepayError('2013');
     const cancelTid = this.state.uniqueTid(methodCodeOf(payment.payMethod));
     this.state.cancelTids.add(cancelTid);
     const taxFreeLeft = payment.taxFreeAmt - payment.cancels.reduce((sum, c) => sum + c.taxFreeAmt, 0);
-    payment.cancels.push({ tid: cancelTid, amount: balanceOf(payment), taxFreeAmt: taxFreeLeft, reason: '망취소', cancelledAt: this.state.now });
+    payment.cancels.push({
+      tid: cancelTid,
+      amount: balanceOf(payment),
+      taxFreeAmt: taxFreeLeft,
+      reason: '망취소',
+      cancelledAt: this.state.now,
+    });
     payment.status = 'cancelled';
     this.state.emit(payment, cancelTid);
     return this.state.paymentObject(payment, key.secretKey, cancelTid);
@@ -190,7 +205,8 @@ export class NicePaySimulatorPayments {
   findByOrderId(key: NicePayKey, orderId: string, query: Json): Json {
     const fields = readFields(query, { orderDate: { kind: 'string', max: 8 }, ...SIGNED_REQUEST_FIELDS });
     // NicePay's sources disagree on whether orderDate (YYYYMMDD) is required: accepted missing, checked when present.
-    if (fields.orderDate !== undefined && !/^\d{8}$/.test(fields.orderDate as string)) throw nicepayError('U130', '허용된 Date형식이 아닙니다.');
+    if (fields.orderDate !== undefined && !/^\d{8}$/.test(fields.orderDate as string))
+      throw nicepayError('U130', '허용된 Date형식이 아닙니다.');
     const tid = this.state.paymentTidByOrderId.get(scope(key.clientId, orderId));
     const payment = tid ? this.state.payments.get(tid) : undefined;
     if (!payment) throw nicepayError('U107');

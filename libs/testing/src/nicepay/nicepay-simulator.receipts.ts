@@ -15,7 +15,8 @@ import { type Fields, SIGNED_REQUEST_FIELDS, readFields, verifySignData } from '
 const RECEIPT_PARTS = ['supplyAmt', 'goodsVat', 'taxFreeAmt', 'serviceAmt'] as const;
 type ReceiptPart = (typeof RECEIPT_PARTS)[number];
 
-const receiptBalance = (receipt: StoredReceipt): number => receipt.amount - receipt.cancels.reduce((sum, c) => sum + c.amount, 0);
+const receiptBalance = (receipt: StoredReceipt): number =>
+  receipt.amount - receipt.cancels.reduce((sum, c) => sum + c.amount, 0);
 const receiptUrlOf = (tid: string): string => `https://npg.nicepay.co.kr/issue/IssueLoader.do?type=1&TID=${tid}`;
 
 /** Stand-alone cash receipts (현금영수증): issue, cancel, inquiry. */
@@ -43,7 +44,8 @@ export class NicePaySimulatorReceipts {
     const amount = fields.amount as number;
     verifySignData(fields, [`${orderId}${amount}`], key.secretKey);
     const receiptType = fields.receiptType as string;
-    if (receiptType !== 'individual' && receiptType !== 'company') throw nicepayError('U132', '허용된 옵션 내용이 아닙니다.[receiptType]');
+    if (receiptType !== 'individual' && receiptType !== 'company')
+      throw nicepayError('U132', '허용된 옵션 내용이 아닙니다.[receiptType]');
     const receiptNo = fields.receiptNo as string;
     // individual: a 10–11 digit phone number (or a longer card/resident number); company: a 10-digit business number.
     const receiptNoValid = receiptType === 'company' ? /^\d{10}$/.test(receiptNo) : /^\d{10,18}$/.test(receiptNo);
@@ -52,7 +54,10 @@ export class NicePaySimulatorReceipts {
     // NicePay's manual marks the four parts required, its OpenAPI file optional: when any is sent they must add up.
     const anyPart = RECEIPT_PARTS.some((name) => fields[name] !== undefined);
     if (anyPart && RECEIPT_PARTS.reduce((sum, name) => sum + partOf(fields, name), 0) !== amount) {
-      throw nicepayError('P013', `파라미터 amount[${amount}]이 공급가액, 부가세, 봉사료, 비과세급액의 합과 동일하지 않습니다.`);
+      throw nicepayError(
+        'P013',
+        `파라미터 amount[${amount}]이 공급가액, 부가세, 봉사료, 비과세급액의 합과 동일하지 않습니다.`,
+      );
     }
     const scoped = scope(key.clientId, orderId);
     if (this.state.receiptOrderIds.has(scoped)) throw nicepayError('U112');
@@ -208,8 +213,12 @@ function partOf(fields: Fields, name: ReceiptPart): number {
 
 /** A partial cancel must say how it splits, and the parts must add up to the cancelled amount. */
 function checkPartialCancelParts(fields: Fields, cancelAmt: number): void {
-  for (const name of RECEIPT_PARTS) if (fields[name] === undefined) throw nicepayError('P007', `필수 파라미터 ${name}가 없습니다.`);
+  for (const name of RECEIPT_PARTS)
+    if (fields[name] === undefined) throw nicepayError('P007', `필수 파라미터 ${name}가 없습니다.`);
   if (RECEIPT_PARTS.reduce((sum, name) => sum + (fields[name] as number), 0) !== cancelAmt) {
-    throw nicepayError('P013', `파라미터 cancelAmt[${cancelAmt}]이 공급가액, 부가세, 봉사료, 비과세급액의 합과 동일하지 않습니다.`);
+    throw nicepayError(
+      'P013',
+      `파라미터 cancelAmt[${cancelAmt}]이 공급가액, 부가세, 봉사료, 비과세급액의 합과 동일하지 않습니다.`,
+    );
   }
 }

@@ -254,7 +254,9 @@ export class NicePaySimulatorState {
     if (!key) throw new Error(`NicePaySimulator: unknown clientId '${clientId}'`);
     if (key.model !== 'server') {
       // Client-approval keys approve inside the window; only the server model is simulated.
-      throw new Error(`NicePaySimulator: clientId '${clientId}' is a Client-approval key; the simulated window is the Server-approval model`);
+      throw new Error(
+        `NicePaySimulator: clientId '${clientId}' is a Client-approval key; the simulated window is the Server-approval model`,
+      );
     }
     return key;
   }
@@ -288,7 +290,8 @@ export class NicePaySimulatorState {
     const now = this.now;
     for (;;) {
       const tid = newTid(this.options.mid, methodCode, now);
-      if (!this.authRecords.has(tid) && !this.payments.has(tid) && !this.cancelTids.has(tid) && !this.receipts.has(tid)) return tid;
+      if (!this.authRecords.has(tid) && !this.payments.has(tid) && !this.cancelTids.has(tid) && !this.receipts.has(tid))
+        return tid;
     }
   }
 }
@@ -296,7 +299,8 @@ export class NicePaySimulatorState {
 /** A key per merchant and orderId: orderIds are unique per clientId. */
 export const scope = (clientId: string, orderId: string): string => `${clientId}\u0000${orderId}`;
 
-export const balanceOf = (payment: StoredPayment): number => payment.amount - payment.cancels.reduce((sum, c) => sum + c.amount, 0);
+export const balanceOf = (payment: StoredPayment): number =>
+  payment.amount - payment.cancels.reduce((sum, c) => sum + c.amount, 0);
 
 /** The tid's method code for a payment's method (cancels get one of the same kind). */
 export function methodCodeOf(payMethod: string): string {
@@ -306,7 +310,8 @@ export function methodCodeOf(payMethod: string): string {
   return TID_METHOD_CODES.card;
 }
 
-const paymentReceiptUrl = (tid: string): string => `https://npg.nicepay.co.kr/issue/IssueLoader.do?type=0&innerWin=Y&TID=${tid}`;
+const paymentReceiptUrl = (tid: string): string =>
+  `https://npg.nicepay.co.kr/issue/IssueLoader.do?type=0&innerWin=Y&TID=${tid}`;
 
 function cancelElement(cancel: StoredCancel): Json {
   return {

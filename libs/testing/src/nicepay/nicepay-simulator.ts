@@ -2,7 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { type Clock, systemClock } from '../clock';
 import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
-import { type Exchange, type ParsedRequest, type RecordedRequest, type SimulatorAnswer, assertHttpUrl, jsonRouteReaders, listen } from '../shared/simulator-http';
+import {
+  type Exchange,
+  type ParsedRequest,
+  type RecordedRequest,
+  type SimulatorAnswer,
+  assertHttpUrl,
+  jsonRouteReaders,
+  listen,
+} from '../shared/simulator-http';
 import { NICEPAY_ERRORS, NicePayApiError, nicepayError } from './nicepay-simulator.errors';
 import { type NicePayFault, createNicePayFaultRegistry } from './nicepay-simulator.faults';
 import { formatNiceDate, kstCompact12, randomDigits, sha256Hex } from './nicepay-simulator.format';
@@ -80,14 +88,19 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   private stopped = false;
 
   private constructor(server: http.Server, options: NicePaySimulatorOptions, url: string) {
-    super({ server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 }, createNicePayFaultRegistry());
+    super(
+      { server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 },
+      createNicePayFaultRegistry(),
+    );
     this.url = url;
-    this.keys = (options.keys ?? [{ clientId: NICEPAY_TEST_CLIENT_ID, secretKey: NICEPAY_TEST_SECRET_KEY }]).map((key) => ({
-      clientId: key.clientId,
-      secretKey: key.secretKey,
-      authType: key.authType ?? 'basic',
-      model: key.model ?? 'server',
-    }));
+    this.keys = (options.keys ?? [{ clientId: NICEPAY_TEST_CLIENT_ID, secretKey: NICEPAY_TEST_SECRET_KEY }]).map(
+      (key) => ({
+        clientId: key.clientId,
+        secretKey: key.secretKey,
+        authType: key.authType ?? 'basic',
+        model: key.model ?? 'server',
+      }),
+    );
     this.setWebhookUrl(options.webhookUrl);
     this.webhookMaxAttempts = options.webhookMaxAttempts ?? 10;
     this.webhooks = createNicePayWebhookDispatcher({
@@ -108,7 +121,11 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
       events: {
         paymentEvent: (body, eventType) => {
           if (this.webhookUrl) {
-            this.webhooks.send(this.webhookUrl, randomUUID(), nicePayWebhookEvent(eventType, body, this.webhookMaxAttempts));
+            this.webhooks.send(
+              this.webhookUrl,
+              randomUUID(),
+              nicePayWebhookEvent(eventType, body, this.webhookMaxAttempts),
+            );
           }
         },
       },
@@ -156,7 +173,13 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   }
 
   /** The window failed or the buyer closed it: authResultCode ≠ 0000 (default I002), no tid, no signature. */
-  authenticateFailure(input: { clientId: string; orderId: string; amount: number; code?: string; message?: string }): Record<string, string> {
+  authenticateFailure(input: {
+    clientId: string;
+    orderId: string;
+    amount: number;
+    code?: string;
+    message?: string;
+  }): Record<string, string> {
     return this.store.window.authenticateFailure(input);
   }
 
@@ -196,7 +219,9 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
       status: '',
       payMethod: '',
     };
-    return new Promise<void>((resolve) => this.webhooks.send(url, randomUUID(), nicePayWebhookEvent('test', body, 1), () => resolve()));
+    return new Promise<void>((resolve) =>
+      this.webhooks.send(url, randomUUID(), nicePayWebhookEvent('test', body, 1), () => resolve()),
+    );
   }
 
   /** The stored payment (tid, status, amounts, cancels, …) or undefined; a copy. */
@@ -257,7 +282,11 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   }
 
   /** Approve, cancel, net-cancel, inquiry, check-amount; undefined when the path is none of them. */
-  private routePayments(request: ParsedRequest, key: NicePayKey, { body, param, only }: RouteReaders): Json | undefined {
+  private routePayments(
+    request: ParsedRequest,
+    key: NicePayKey,
+    { body, param, only }: RouteReaders,
+  ): Json | undefined {
     const { method, path, query } = request;
     let m: RegExpExecArray | null;
     if (path === '/v1/payments/netcancel') {
@@ -285,7 +314,11 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   }
 
   /** Billing keys and cash receipts; undefined when the path is none of them. */
-  private routeBillingAndReceipts(request: ParsedRequest, key: NicePayKey, { body, param, only }: RouteReaders): Json | undefined {
+  private routeBillingAndReceipts(
+    request: ParsedRequest,
+    key: NicePayKey,
+    { body, param, only }: RouteReaders,
+  ): Json | undefined {
     const { path, query } = request;
     let m: RegExpExecArray | null;
     if (path === '/v1/subscribe/regist') {
@@ -348,16 +381,22 @@ function validateOptions(options: NicePaySimulatorOptions): void {
       throw new Error(`NicePaySimulator: ${name} must be a non-negative number`);
     }
   }
-  if (options.webhookMaxAttempts !== undefined && !(Number.isSafeInteger(options.webhookMaxAttempts) && options.webhookMaxAttempts >= 1)) {
+  if (
+    options.webhookMaxAttempts !== undefined &&
+    !(Number.isSafeInteger(options.webhookMaxAttempts) && options.webhookMaxAttempts >= 1)
+  ) {
     throw new Error('NicePaySimulator: webhookMaxAttempts must be a positive integer');
   }
   if (options.mid !== undefined && !/^[A-Za-z0-9]{10}$/.test(options.mid)) {
     throw new Error('NicePaySimulator: mid must be 10 alphanumeric characters');
   }
   for (const key of options.keys ?? []) {
-    if (!key.clientId || !key.secretKey) throw new Error('NicePaySimulator: every key needs a clientId and a secretKey');
+    if (!key.clientId || !key.secretKey)
+      throw new Error('NicePaySimulator: every key needs a clientId and a secretKey');
     // The billing cipher AES-256 needs a 32-byte key; the secret key itself is that key.
-    if (!/^[\x21-\x7e]{32}$/.test(key.secretKey)) throw new Error('NicePaySimulator: secret keys are 32 ASCII characters');
+    if (!/^[\x21-\x7e]{32}$/.test(key.secretKey))
+      throw new Error('NicePaySimulator: secret keys are 32 ASCII characters');
   }
-  if (options.keys !== undefined && options.keys.length === 0) throw new Error('NicePaySimulator: keys must not be empty');
+  if (options.keys !== undefined && options.keys.length === 0)
+    throw new Error('NicePaySimulator: keys must not be empty');
 }

@@ -30,7 +30,10 @@ export function readFields(source: Record<string, unknown>, specs: Record<string
       // The official Java/Python samples send amounts as numeric strings ("1004"), which NicePay accepts.
       const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
       if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-        throw nicepayError('P010', `파라미터 ${name}[${typeof raw === 'string' ? raw : typeof raw}]가 숫자형식이 아닙니다.`);
+        throw nicepayError(
+          'P010',
+          `파라미터 ${name}[${typeof raw === 'string' ? raw : typeof raw}]가 숫자형식이 아닙니다.`,
+        );
       }
       if (spec.max !== undefined && text.replace('-', '').length > spec.max) {
         throw nicepayError('P009', `파라미터 ${name}:${text.length} 길이가 최대길이${spec.max} 보다 큰값 입니다.`);
@@ -70,5 +73,6 @@ export function verifySignData(fields: Fields, prefixes: string[], secretKey: st
   const signData = fields.signData as string | undefined;
   if (signData === undefined) return;
   const given = signData.toLowerCase();
-  if (!prefixes.some((prefix) => sha256Hex(`${prefix}${ediDate ?? ''}${secretKey}`) === given)) throw nicepayError('A101');
+  if (!prefixes.some((prefix) => sha256Hex(`${prefix}${ediDate ?? ''}${secretKey}`) === given))
+    throw nicepayError('A101');
 }

@@ -59,7 +59,16 @@ export function createNicePayWebhookDispatcher(options: NicePayWebhookDispatcher
     settle: ({ id, event, attempt }, { status, responseBody }) => {
       const accepted = status === 200 && responseBody.trim() === 'OK';
       return {
-        delivery: { id, eventType: event.eventType, attempt, status, responseBody, accepted, body: event.body, at: options.clock.now() },
+        delivery: {
+          id,
+          eventType: event.eventType,
+          attempt,
+          status,
+          responseBody,
+          accepted,
+          body: event.body,
+          at: options.clock.now(),
+        },
         delivered: accepted,
       };
     },

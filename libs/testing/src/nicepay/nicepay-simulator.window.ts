@@ -30,7 +30,8 @@ export class NicePaySimulatorWindow {
   authenticate(input: NicePayWindowInput): Record<string, string> {
     const key = this.state.windowKey(input.clientId);
     const method = WINDOW_METHODS[input.method];
-    if (!method) throw new Error(`NicePaySimulator.authenticate: unknown method '${input.method}' (not a requestPay method)`);
+    if (!method)
+      throw new Error(`NicePaySimulator.authenticate: unknown method '${input.method}' (not a requestPay method)`);
     const taxFreeAmt = checkWindowInput(input);
 
     const tid = this.state.uniqueTid(method.code);
@@ -69,7 +70,13 @@ export class NicePaySimulatorWindow {
   }
 
   /** A failed or closed window: authResultCode ≠ 0000 (default I002), no tid, no signature. */
-  authenticateFailure(input: { clientId: string; orderId: string; amount: number; code?: string; message?: string }): Record<string, string> {
+  authenticateFailure(input: {
+    clientId: string;
+    orderId: string;
+    amount: number;
+    code?: string;
+    message?: string;
+  }): Record<string, string> {
     this.state.windowKey(input.clientId);
     const code = input.code ?? 'I002';
     if (code === '0000') throw new Error('NicePaySimulator.authenticateFailure: code must not be 0000');
@@ -86,8 +93,10 @@ export class NicePaySimulatorWindow {
   /** The buyer pays into the issued account: ready → paid, and a webhook (a deposit is only ever announced so). */
   deposit(tid: string): void {
     const payment = this.state.payments.get(tid);
-    if (!payment || payment.payMethod !== 'vbank') throw new Error(`NicePaySimulator.deposit: no virtual-account payment ${tid}`);
-    if (payment.status !== 'ready') throw new Error(`NicePaySimulator.deposit: payment ${tid} is ${payment.status}, not ready`);
+    if (!payment || payment.payMethod !== 'vbank')
+      throw new Error(`NicePaySimulator.deposit: no virtual-account payment ${tid}`);
+    if (payment.status !== 'ready')
+      throw new Error(`NicePaySimulator.deposit: payment ${tid} is ${payment.status}, not ready`);
     payment.status = 'paid';
     payment.paidAt = this.state.now;
     this.state.emit(payment);
@@ -111,7 +120,8 @@ function checkWindowInput(input: NicePayWindowInput): number {
   windowField('buyerTel', input.buyerTel, 40, false);
   windowField('buyerEmail', input.buyerEmail, 60, false);
   windowField('vbankHolder', input.vbankHolder, 40, input.method === 'vbank');
-  if (input.mallReserved?.includes('"')) throw new Error('NicePaySimulator.authenticate: mallReserved must not contain "');
+  if (input.mallReserved?.includes('"'))
+    throw new Error('NicePaySimulator.authenticate: mallReserved must not contain "');
   return taxFreeAmt;
 }
 
@@ -120,5 +130,6 @@ function windowField(name: string, value: string | undefined, maxBytes: number, 
     if (required) throw new Error(`NicePaySimulator.authenticate: ${name} is required by requestPay`);
     return;
   }
-  if (niceByteLength(value) > maxBytes) throw new Error(`NicePaySimulator.authenticate: ${name} exceeds ${maxBytes} bytes`);
+  if (niceByteLength(value) > maxBytes)
+    throw new Error(`NicePaySimulator.authenticate: ${name} exceeds ${maxBytes} bytes`);
 }

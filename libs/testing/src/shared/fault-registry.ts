@@ -58,7 +58,8 @@ export class FaultRegistry<F extends { kind: string }> {
   constructor(private readonly validate: (fault: F) => void = () => undefined) {}
 
   add(match: FaultMatch, fault: F, times = 1): void {
-    if (!Number.isSafeInteger(times) || times < 1) throw new RangeError(`failNext: times must be a positive integer (got ${times})`);
+    if (!Number.isSafeInteger(times) || times < 1)
+      throw new RangeError(`failNext: times must be a positive integer (got ${times})`);
     if (fault.kind === 'latency' || fault.kind === 'hang-after-commit') {
       const { ms } = fault as unknown as { ms: number };
       if (!(ms >= 0)) throw new RangeError(`failNext: ${fault.kind} needs a non-negative ms`);

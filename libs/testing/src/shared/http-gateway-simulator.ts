@@ -19,7 +19,16 @@ export abstract class HttpGatewaySimulator<F extends { kind: string }> {
     this.clock = options.clock;
     this.http = new SimulatorHttp<RecordedRequest>({
       ...options,
-      record: ({ method, path, query, headers, body, rawBody }, _req, at) => ({ method, path, query, headers, body, rawBody, at, status: 0 }),
+      record: ({ method, path, query, headers, body, rawBody }, _req, at) => ({
+        method,
+        path,
+        query,
+        headers,
+        body,
+        rawBody,
+        at,
+        status: 0,
+      }),
       handle: (exchange) => this.handle(exchange),
     });
     this.requests = this.http.requests;

@@ -183,7 +183,10 @@ export class SimulatorHttp<R extends { status: number; method: string; path: str
       answer.settle?.();
       if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the commit stands
       record.status = answer.status;
-      const headers: Record<string, string | number> = { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) };
+      const headers: Record<string, string | number> = {
+        ...answer.headers,
+        'content-length': Buffer.byteLength(answer.body),
+      };
       if (answer.contentType !== undefined) headers['content-type'] = answer.contentType;
       res.writeHead(answer.status, headers);
       res.end(answer.body);
@@ -230,7 +233,15 @@ export class SimulatorHttp<R extends { status: number; method: string; path: str
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    const request: ParsedRequest = { method, path: url.pathname, query, headers, rawBody, body: undefined, bodyFormat: 'empty' };
+    const request: ParsedRequest = {
+      method,
+      path: url.pathname,
+      query,
+      headers,
+      rawBody,
+      body: undefined,
+      bodyFormat: 'empty',
+    };
     if (rawBody.length === 0) return request;
     const isForm = (headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
     if (this.options.parseForms && isForm) {
@@ -261,7 +272,8 @@ export function jsonRouteReaders(
     body: () => {
       const { body } = request;
       if (body === undefined) return {};
-      if (request.bodyFormat === 'text' || body === null || typeof body !== 'object' || Array.isArray(body)) throw refuse.notJsonObject();
+      if (request.bodyFormat === 'text' || body === null || typeof body !== 'object' || Array.isArray(body))
+        throw refuse.notJsonObject();
       return body as Record<string, unknown>;
     },
     param: (value) => {

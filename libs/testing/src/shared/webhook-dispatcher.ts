@@ -136,7 +136,10 @@ export class WebhookDispatcher<E, D> {
       if (delivered) return;
       const retryDelayMs = this.options.retryDelayMs(event);
       if (retryDelayMs === undefined) return;
-      this.schedule({ ...event, attempt: event.attempt + 1, onFirstAttempt: undefined }, retryDelayMs * this.options.timeScale);
+      this.schedule(
+        { ...event, attempt: event.attempt + 1, onFirstAttempt: undefined },
+        retryDelayMs * this.options.timeScale,
+      );
     };
 
     request.on('response', (response) => {

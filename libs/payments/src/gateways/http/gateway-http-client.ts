@@ -232,8 +232,7 @@ export class GatewayHttpClient {
 
     const durationMs = elapsed();
     const parsed = parseBody(text);
-    const scrubbedBody =
-      typeof parsed === 'string' ? this.scrubber.scrubText(parsed) : this.scrubber.scrub(parsed);
+    const scrubbedBody = typeof parsed === 'string' ? this.scrubber.scrubText(parsed) : this.scrubber.scrub(parsed);
 
     const line = `${callLabel} -> ${status} in ${durationMs}ms (${req.operation})`;
     if (status >= 500) this.logger.warn(line, this.logContext);

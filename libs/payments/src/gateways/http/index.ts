@@ -1,8 +1,4 @@
-export {
-  GatewayHttpClient,
-  DEFAULT_HTTP_TIMEOUTS,
-  DEFAULT_CONNECTIONS_PER_ORIGIN,
-} from './gateway-http-client';
+export { GatewayHttpClient, DEFAULT_HTTP_TIMEOUTS, DEFAULT_CONNECTIONS_PER_ORIGIN } from './gateway-http-client';
 export type {
   HttpTimeouts,
   GatewayTlsOptions,
@@ -10,6 +6,20 @@ export type {
   GatewayHttpRequest,
   GatewayHttpResponse,
 } from './gateway-http-client';
-export { SENSITIVE_KEYS, REDACTED, CARD_REDACTED, scrub, scrubText, scrubHeaders, scrubCardNumbers, normalizeKey } from './scrub';
+export {
+  SENSITIVE_KEYS,
+  REDACTED,
+  CARD_REDACTED,
+  scrub,
+  scrubText,
+  scrubHeaders,
+  scrubCardNumbers,
+  normalizeKey,
+} from './scrub';
 export { isSuccessStatus } from './gateway-transport';
-export type { GatewayCallResult, GatewayTransport, GatewayTransportRequest, GatewayTransportResponse } from './gateway-transport';
+export type {
+  GatewayCallResult,
+  GatewayTransport,
+  GatewayTransportRequest,
+  GatewayTransportResponse,
+} from './gateway-transport';

@@ -173,7 +173,8 @@ function scrubNode(value: unknown, keys: ReadonlySet<string>, ancestors: object[
   if (ancestors.includes(value)) return CIRCULAR;
   if (depth >= MAX_DEPTH) return TRUNCATED;
   if (value instanceof Date) return new Date(value.getTime());
-  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[binary ${(value as ArrayBufferView).byteLength} bytes]`;
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value))
+    return `[binary ${(value as ArrayBufferView).byteLength} bytes]`;
 
   ancestors.push(value);
   try {
@@ -199,7 +200,13 @@ function scrubNode(value: unknown, keys: ReadonlySet<string>, ancestors: object[
   }
 }
 
-function scrubEntry(key: string, item: unknown, keys: ReadonlySet<string>, ancestors: object[], depth: number): unknown {
+function scrubEntry(
+  key: string,
+  item: unknown,
+  keys: ReadonlySet<string>,
+  ancestors: object[],
+  depth: number,
+): unknown {
   const normalized = normalizeKey(key);
   if (keys.has(normalized)) {
     // null/undefined carry "not present" information and no secret.
@@ -285,7 +292,10 @@ export function scrubHeaders(
   return scrubHeadersWith(headers, buildKeySet(extraKeys));
 }
 
-function scrubHeadersWith(headers: Record<string, string | string[] | undefined>, keys: ReadonlySet<string>): Record<string, string> {
+function scrubHeadersWith(
+  headers: Record<string, string | string[] | undefined>,
+  keys: ReadonlySet<string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers ?? {})) {
     if (raw === undefined || raw === null) continue;

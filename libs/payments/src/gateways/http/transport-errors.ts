@@ -98,7 +98,12 @@ export interface ErrorFacts {
  */
 export function errorFacts(err: unknown): ErrorFacts {
   if (typeof err !== 'object' || err === null) return { code: 'UNKNOWN', message: String(err) };
-  const { code, name, message, errors } = err as { code?: unknown; name?: unknown; message?: unknown; errors?: unknown };
+  const { code, name, message, errors } = err as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    errors?: unknown;
+  };
   if ((typeof code !== 'string' || code.length === 0) && Array.isArray(errors) && errors.length > 0) {
     // net's happy-eyeballs (AggregateError) reports one error per address; the first is representative.
     return errorFacts(errors[0]);

@@ -41,7 +41,12 @@ export type NicePayResult<T> = GatewayCallResult<T>;
  * `signData`, `encData`, `bid`, `authToken`, `accessToken`, `cardNo`, `cardPw`, `idNo`, `expYear`, `expMonth`):
  * the cash-receipt identity number (`receiptNo`), the payment window's direct receipt number, and refund accounts.
  */
-export const NICEPAY_SENSITIVE_KEYS: readonly string[] = ['receiptNo', 'directReceiptNo', 'refundAccount', 'refundHolder'];
+export const NICEPAY_SENSITIVE_KEYS: readonly string[] = [
+  'receiptNo',
+  'directReceiptNo',
+  'refundAccount',
+  'refundHolder',
+];
 
 export interface NicePayClientConfig {
   clientId: string;
@@ -203,7 +208,10 @@ export class NicePayClient {
    * POST /v1/subscribe/{bid}/expire. signData = orderId + bid + ediDate + SK. Returns the answer
    * whatever its resultCode: whether "already deleted" (U115) is a failure is the gateway's decision.
    */
-  async expireBillingKey(bid: string, body: NicePayBillingExpireBody): Promise<{ httpStatus: number; body: NicePayBillingExpiry; scrubbed: unknown }> {
+  async expireBillingKey(
+    bid: string,
+    body: NicePayBillingExpireBody,
+  ): Promise<{ httpStatus: number; body: NicePayBillingExpiry; scrubbed: unknown }> {
     const response = await this.send<NicePayBillingExpiry>({
       operation: 'deleteBillingKey',
       method: 'POST',
@@ -300,7 +308,8 @@ export class NicePayClient {
   }
 
   private async sendOnce<T>(spec: CallSpec): Promise<NicePayHttpResponse<T>> {
-    const authorization = this.config.authMode === 'bearer' ? `Bearer ${await this.accessToken()}` : this.basicAuthorization;
+    const authorization =
+      this.config.authMode === 'bearer' ? `Bearer ${await this.accessToken()}` : this.basicAuthorization;
     let json = spec.json;
     let query = spec.query;
     if (this.config.signRequests && spec.sign) {

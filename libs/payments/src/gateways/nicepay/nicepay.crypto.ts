@@ -19,7 +19,12 @@ export function nicePaySha256(...parts: Array<string | number>): string {
 }
 
 /** returnUrl POST signature (Server-approval model): authToken + clientId + amount + SK. */
-export function nicePayReturnSignature(authToken: string, clientId: string, amount: string | number, secretKey: string): string {
+export function nicePayReturnSignature(
+  authToken: string,
+  clientId: string,
+  amount: string | number,
+  secretKey: string,
+): string {
   return nicePaySha256(authToken, clientId, amount, secretKey);
 }
 
@@ -27,7 +32,12 @@ export function nicePayReturnSignature(authToken: string, clientId: string, amou
  * Payment-object signature (approve, inquiry, cancel, netcancel, billing approve, webhook):
  * original tid + original amount + ediDate + SK, with the values as they appear in the payload.
  */
-export function nicePayPaymentSignature(tid: string, amount: string | number, ediDate: string, secretKey: string): string {
+export function nicePayPaymentSignature(
+  tid: string,
+  amount: string | number,
+  ediDate: string,
+  secretKey: string,
+): string {
   return nicePaySha256(tid, amount, ediDate, secretKey);
 }
 

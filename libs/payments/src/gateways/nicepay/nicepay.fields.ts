@@ -30,10 +30,13 @@ export function nicePayByteLength(text: string): number {
 
 export function textWithinBytes(value: unknown, field: string, maxBytes: number): string {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidInputError(field, 'must be a non-empty string');
-   
+
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidInputError(field, 'must not contain control characters');
   if (nicePayByteLength(value) > maxBytes) {
-    throw new InvalidInputError(field, `must be at most ${maxBytes} bytes (Korean characters count 2, as NicePay counts them)`);
+    throw new InvalidInputError(
+      field,
+      `must be at most ${maxBytes} bytes (Korean characters count 2, as NicePay counts them)`,
+    );
   }
   return value;
 }
@@ -56,7 +59,8 @@ export function goodsNameOf(value: unknown, field: string): string {
 }
 
 export function oneOf(value: unknown, field: string, allowed: readonly string[]): string {
-  if (typeof value !== 'string' || !allowed.includes(value)) throw new InvalidInputError(field, `must be one of ${allowed.join(', ')}`);
+  if (typeof value !== 'string' || !allowed.includes(value))
+    throw new InvalidInputError(field, `must be one of ${allowed.join(', ')}`);
   return value;
 }
 
@@ -71,13 +75,17 @@ export function url(value: unknown, field: string, maxLength: number): string {
   } catch {
     throw new InvalidInputError(field, 'must be an absolute http(s) URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidInputError(field, 'must be an http(s) URL');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new InvalidInputError(field, 'must be an http(s) URL');
   return value;
 }
 
 export function parseAmountText(value: unknown, field: string): number {
   if (typeof value !== 'string' || !AMOUNT_TEXT_PATTERN.test(value)) {
-    throw new InvalidInputError(field, 'must be a positive integer amount in digits (no sign, decimals or leading zeros)');
+    throw new InvalidInputError(
+      field,
+      'must be a positive integer amount in digits (no sign, decimals or leading zeros)',
+    );
   }
   return assertKrwAmount(Number(value), field);
 }
@@ -91,7 +99,8 @@ export function assertTid(tid: unknown, field: string): asserts tid is string {
 }
 
 export function assertBid(billingKey: unknown): asserts billingKey is string {
-  if (typeof billingKey !== 'string' || !BID_PATTERN.test(billingKey)) throw new InvalidInputError('billingKey', 'must be a NicePay bid');
+  if (typeof billingKey !== 'string' || !BID_PATTERN.test(billingKey))
+    throw new InvalidInputError('billingKey', 'must be a NicePay bid');
 }
 
 /** Buyer fields of billing requests (registration and charge): NicePay's lengths, the phone as digits. */

@@ -53,7 +53,14 @@ import {
   NICEPAY_DUPLICATE_ORDER_CODES,
   nicePayErrorFromResult,
 } from './nicepay.errors';
-import { assertBid, assertOrderId, assertTid, nicePayRequestOrderId, parseAmountText, TID_PATTERN } from './nicepay.fields';
+import {
+  assertBid,
+  assertOrderId,
+  assertTid,
+  nicePayRequestOrderId,
+  parseAmountText,
+  TID_PATTERN,
+} from './nicepay.fields';
 import {
   billingKeyTruthOf,
   confirmInputFromReturnBody,
@@ -148,7 +155,8 @@ export class NicePayGateway
     const auth = input.authResult;
     if (!isRecord(auth)) throw new InvalidInputError('authResult', 'is required (the returnUrl POST body)');
     const code = auth['authResultCode'];
-    if (typeof code !== 'string' || code.length === 0) throw new InvalidInputError('authResult.authResultCode', 'is required');
+    if (typeof code !== 'string' || code.length === 0)
+      throw new InvalidInputError('authResult.authResultCode', 'is required');
     if (code !== '0000') {
       const message = typeof auth['authResultMsg'] === 'string' ? auth['authResultMsg'].slice(0, 200) : '';
       throw new GatewayDeclinedError('nicepay', code.slice(0, 20), message);
@@ -156,12 +164,16 @@ export class NicePayGateway
     if (auth['clientId'] !== this.options.clientId) {
       throw new InvalidInputError('authResult.clientId', 'is not the clientId this gateway is configured with');
     }
-    if (input.orderId !== prepared.orderId) throw new OrderMismatchError(prepared.orderId, String(input.orderId).slice(0, 64));
+    if (input.orderId !== prepared.orderId)
+      throw new OrderMismatchError(prepared.orderId, String(input.orderId).slice(0, 64));
     if (auth['orderId'] !== prepared.orderId) {
-      throw new OrderMismatchError(prepared.orderId, String(auth['orderId']).slice(0, 64), { field: 'authResult.orderId' });
+      throw new OrderMismatchError(prepared.orderId, String(auth['orderId']).slice(0, 64), {
+        field: 'authResult.orderId',
+      });
     }
     const postedAmount = parseAmountText(auth['amount'], 'authResult.amount');
-    if (postedAmount !== prepared.amount) throw new AmountMismatchError(prepared.amount, postedAmount, { field: 'authResult.amount' });
+    if (postedAmount !== prepared.amount)
+      throw new AmountMismatchError(prepared.amount, postedAmount, { field: 'authResult.amount' });
     if (input.amount !== prepared.amount) throw new AmountMismatchError(prepared.amount, input.amount);
     const tid = auth['tid'];
     if (typeof tid !== 'string' || !TID_PATTERN.test(tid)) {
@@ -174,7 +186,12 @@ export class NicePayGateway
     if (typeof authToken !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(authToken)) {
       throw new InvalidInputError('authResult.authToken', 'must be the NicePay authToken');
     }
-    const expected = nicePayReturnSignature(authToken, auth['clientId'] as string, auth['amount'] as string, this.options.secretKey);
+    const expected = nicePayReturnSignature(
+      authToken,
+      auth['clientId'] as string,
+      auth['amount'] as string,
+      this.options.secretKey,
+    );
     if (!nicePaySignatureMatches(auth['signature'], expected)) {
       throw new SignatureMismatchError('nicepay', 'returnUrl');
     }
@@ -199,7 +216,11 @@ export class NicePayGateway
       assertAnswerIsFor('nicepay', truth, asked);
       return truth;
     } catch (error) {
-      if (error instanceof PaymentsError && error.gatewayCode && NICEPAY_ALREADY_APPROVED_CODES.has(error.gatewayCode)) {
+      if (
+        error instanceof PaymentsError &&
+        error.gatewayCode &&
+        NICEPAY_ALREADY_APPROVED_CODES.has(error.gatewayCode)
+      ) {
         const truth = this.verifiedTruth(await this.client.getPaymentByTid(tid), 'getPayment');
         if (isSettledApprovalOf(truth, asked)) return truth;
       }
@@ -247,7 +268,10 @@ export class NicePayGateway
 
   private async queryUnknownApproval(request: UnknownApprovalRequest): Promise<GatewayPaymentTruth> {
     try {
-      const result = await this.client.getPaymentByOrderId(request.prepared.orderId, nicePayKstDate(request.approvalSentAt));
+      const result = await this.client.getPaymentByOrderId(
+        request.prepared.orderId,
+        nicePayKstDate(request.approvalSentAt),
+      );
       return this.verifiedTruth(result, 'getPaymentByOrderId');
     } catch (error) {
       if (!(error instanceof PaymentNotFoundError)) throw error;
@@ -280,12 +304,20 @@ export class NicePayGateway
     assertTid(tid, 'paymentKey');
     const result = await this.client.cancel(tid, cancelBody(request));
     const payment = this.verifiedTruth(result, 'cancel');
-    assertAnswerIsFor('nicepay', payment, { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey: tid });
+    assertAnswerIsFor('nicepay', payment, {
+      orderId: request.prepared.orderId,
+      amount: request.prepared.amount,
+      paymentKey: tid,
+    });
     const cancelledTid = typeof result.body.cancelledTid === 'string' ? result.body.cancelledTid : '';
     const cancel = payment.cancels.find((element) => element.transactionKey === cancelledTid);
     if (!cancel) {
       // A 0000 without the cancel it should contain: the cancel may or may not exist; the core must read it back.
-      throw new GatewayUnavailableError('nicepay', 'cancel: response does not identify the created cancel (cancelledTid)', true);
+      throw new GatewayUnavailableError(
+        'nicepay',
+        'cancel: response does not identify the created cancel (cancelledTid)',
+        true,
+      );
     }
     const expectedBalance = request.balanceBefore - request.amount;
     if (payment.balanceAmount !== expectedBalance || cancel.amount !== request.amount) {
@@ -315,7 +347,10 @@ export class NicePayGateway
   async chargeBillingKey(request: BillingChargeRequest): Promise<GatewayPaymentTruth> {
     const body = billingChargeBody(request);
     try {
-      const truth = this.verifiedTruth(await this.client.chargeBillingKey(request.billingKey, body), 'chargeBillingKey');
+      const truth = this.verifiedTruth(
+        await this.client.chargeBillingKey(request.billingKey, body),
+        'chargeBillingKey',
+      );
       assertAnswerIsFor('nicepay', truth, { orderId: request.orderId, amount: request.amount });
       return truth;
     } catch (error) {
@@ -331,12 +366,19 @@ export class NicePayGateway
   async deleteBillingKey(billingKey: string, _customerKey: string): Promise<void> {
     assertBid(billingKey);
     // The port gives no id for a deletion; a fresh orderId is what NicePay requires (unique per request).
-    const outcome = await this.client.expireBillingKey(billingKey, { orderId: nicePayRequestOrderId('bid-expire', randomUUID()) });
+    const outcome = await this.client.expireBillingKey(billingKey, {
+      orderId: nicePayRequestOrderId('bid-expire', randomUUID()),
+    });
     const code = isRecord(outcome.body) ? outcome.body['resultCode'] : undefined;
     if (code === '0000') return;
     if (typeof code === 'string' && NICEPAY_BILLING_KEY_GONE_CODES.has(code)) return;
-    if ((typeof code !== 'string' || code === '') && outcome.httpStatus >= 200 && outcome.httpStatus < 300) throw malformed('deleteBillingKey', 'resultCode');
-    throw nicePayErrorFromResult(outcome.httpStatus, outcome.body, { operation: 'deleteBillingKey', resource: 'billing_key', reference: 'expire' });
+    if ((typeof code !== 'string' || code === '') && outcome.httpStatus >= 200 && outcome.httpStatus < 300)
+      throw malformed('deleteBillingKey', 'resultCode');
+    throw nicePayErrorFromResult(outcome.httpStatus, outcome.body, {
+      operation: 'deleteBillingKey',
+      resource: 'billing_key',
+      reference: 'expire',
+    });
   }
 
   // ---- Cash receipts (docs/gateways/nicepay.md#cash-receipts) ------------------------------------------------------
@@ -345,10 +387,15 @@ export class NicePayGateway
   async issueCashReceipt(request: CashReceiptIssueRequest): Promise<CashReceiptTruth> {
     const body = cashReceiptIssueBody(request);
     const result = await this.client.issueCashReceipt(body);
-    const truth = this.receiptTruth(result, 'issueCashReceipt', { amount: request.amount, type: request.type, defaultStatus: 'IN_PROGRESS' });
+    const truth = this.receiptTruth(result, 'issueCashReceipt', {
+      amount: request.amount,
+      type: request.type,
+      defaultStatus: 'IN_PROGRESS',
+    });
     // The signature covers tid + orderId, not our request: the answer must be about the receipt we asked for (the
     // core checks the amount; the orderId may be one derived here).
-    if (truth.orderId !== body.orderId) throw new OrderMismatchError(body.orderId, truth.orderId, { gateway: 'nicepay' });
+    if (truth.orderId !== body.orderId)
+      throw new OrderMismatchError(body.orderId, truth.orderId, { gateway: 'nicepay' });
     return truth;
   }
 
@@ -388,7 +435,11 @@ export class NicePayGateway
     return verifiedPaymentTruth(result, operation, this.options.secretKey, this.logger);
   }
 
-  private receiptTruth(result: NicePayResult<NicePayCashReceipt>, operation: string, context: ReceiptMappingContext): CashReceiptTruth {
+  private receiptTruth(
+    result: NicePayResult<NicePayCashReceipt>,
+    operation: string,
+    context: ReceiptMappingContext,
+  ): CashReceiptTruth {
     return verifiedReceiptTruth(result, operation, this.options.secretKey, context);
   }
 }

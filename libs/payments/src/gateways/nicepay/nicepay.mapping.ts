@@ -1,5 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
-import { InvalidInputError, SignatureMismatchError, type GatewayUnavailableError, type PaymentsError } from '../../domain/errors';
+import {
+  InvalidInputError,
+  SignatureMismatchError,
+  type GatewayUnavailableError,
+  type PaymentsError,
+} from '../../domain/errors';
 import { malformedResponseError } from '../gateway-errors';
 import { isKrwAmount, isRecord } from '../gateway-fields';
 import type { BillingKeyTruth, CashReceiptTruth, UnknownApprovalRequest } from '../gateway-capabilities';
@@ -13,7 +18,12 @@ import type {
   VirtualAccountInfo,
 } from '../gateway.port';
 import type { NicePayResult } from './nicepay.client';
-import { nicePayPaymentSignature, nicePayReceiptSignature, nicePaySignatureMatches, parseNicePayDate } from './nicepay.crypto';
+import {
+  nicePayPaymentSignature,
+  nicePayReceiptSignature,
+  nicePaySignatureMatches,
+  parseNicePayDate,
+} from './nicepay.crypto';
 import { assertOrderId, parseAmountText, TID_PATTERN } from './nicepay.fields';
 import type {
   NicePayBillingRegistration,
@@ -156,13 +166,20 @@ export function verifiedPaymentTruth(
 }
 
 /** Payment object -> canonical truth. Unknown fields are ignored. */
-export function paymentTruthOf(payment: NicePayPayment, scrubbed: unknown, operation: string, logger?: LoggerService): GatewayPaymentTruth {
+export function paymentTruthOf(
+  payment: NicePayPayment,
+  scrubbed: unknown,
+  operation: string,
+  logger?: LoggerService,
+): GatewayPaymentTruth {
   if (!isRecord(payment)) throw malformed(operation, 'not a payment object');
   if (typeof payment.tid !== 'string' || payment.tid.length === 0) throw malformed(operation, 'tid');
   if (typeof payment.orderId !== 'string' || payment.orderId.length === 0) throw malformed(operation, 'orderId');
   const totalAmount = requireAmount(payment.amount, operation, 'amount');
   const balanceAmount = requireAmount(payment.balanceAmt, operation, 'balanceAmt');
-  const cancels = (Array.isArray(payment.cancels) ? payment.cancels : []).map((element) => mapCancel(element, operation));
+  const cancels = (Array.isArray(payment.cancels) ? payment.cancels : []).map((element) =>
+    mapCancel(element, operation),
+  );
   const status = nicePayPaymentStatus(payment, balanceAmount, cancels.length, logger);
   const settled = payment.status === 'paid' || payment.status === 'partialCancelled' || payment.status === 'cancelled';
   return {
@@ -179,7 +196,10 @@ export function paymentTruthOf(payment: NicePayPayment, scrubbed: unknown, opera
     card: mapCard(payment.card, payment.approveNo),
     virtualAccount: mapVbank(payment.vbank),
     cancels,
-    failure: payment.status === 'failed' ? { code: 'NICEPAY_FAILED', message: String(payment.resultMsg ?? 'failed').slice(0, 200) } : null,
+    failure:
+      payment.status === 'failed'
+        ? { code: 'NICEPAY_FAILED', message: String(payment.resultMsg ?? 'failed').slice(0, 200) }
+        : null,
     lastTransactionKey: typeof payment.cancelledTid === 'string' && payment.cancelledTid ? payment.cancelledTid : null,
     receiptUrl: typeof payment.receiptUrl === 'string' ? payment.receiptUrl : null,
     raw: scrubbed,
@@ -190,7 +210,12 @@ export function paymentTruthOf(payment: NicePayPayment, scrubbed: unknown, opera
  * `status` -> canonical. `ready` is an issued, unpaid virtual account; on any other method it means authenticated
  * but not approved (READY). A payment cancelled down to 0 is CANCELED whatever it is called.
  */
-function nicePayPaymentStatus(payment: NicePayPayment, balanceAmount: number, cancelCount: number, logger?: LoggerService): GatewayPaymentStatus {
+function nicePayPaymentStatus(
+  payment: NicePayPayment,
+  balanceAmount: number,
+  cancelCount: number,
+  logger?: LoggerService,
+): GatewayPaymentStatus {
   if (cancelCount > 0 && balanceAmount === 0) return 'CANCELED';
   switch (payment.status) {
     case 'paid':
@@ -207,7 +232,10 @@ function nicePayPaymentStatus(payment: NicePayPayment, balanceAmount: number, ca
       return 'EXPIRED';
     default:
       // A status NicePay adds later: still in progress, never settled on a guess; sync will see the real state.
-      logger?.warn?.(`nicepay: unknown payment status "${String(payment.status).slice(0, 30)}", treated as IN_PROGRESS`, 'NicePayGateway');
+      logger?.warn?.(
+        `nicepay: unknown payment status "${String(payment.status).slice(0, 30)}", treated as IN_PROGRESS`,
+        'NicePayGateway',
+      );
       return 'IN_PROGRESS';
   }
 }
@@ -228,22 +256,36 @@ export function verifiedReceiptTruth(
   context: ReceiptMappingContext,
 ): CashReceiptTruth {
   const receipt = result.body;
-  if (!isRecord(receipt) || typeof receipt.tid !== 'string' || typeof receipt.orderId !== 'string' || typeof receipt.ediDate !== 'string') {
+  if (
+    !isRecord(receipt) ||
+    typeof receipt.tid !== 'string' ||
+    typeof receipt.orderId !== 'string' ||
+    typeof receipt.ediDate !== 'string'
+  ) {
     throw malformed(operation, 'tid/orderId/ediDate');
   }
   const expected = nicePayReceiptSignature(receipt.tid, receipt.orderId, receipt.ediDate, secretKey);
-  if (!nicePaySignatureMatches(receipt.signature, expected)) throw new SignatureMismatchError('nicepay', `${operation} response`);
+  if (!nicePaySignatureMatches(receipt.signature, expected))
+    throw new SignatureMismatchError('nicepay', `${operation} response`);
   const amount = optionalAmount(receipt.amount) ?? optionalAmount(receipt.cancelAmt) ?? context.amount;
   if (amount === undefined) throw malformed(operation, 'amount');
   return {
     receiptKey: receipt.tid,
     orderId: receipt.orderId,
     amount,
-    type: receipt.receiptType === 'individual' ? 'INCOME_DEDUCTION' : receipt.receiptType === 'company' ? 'EXPENSE_PROOF' : context.type,
+    type:
+      receipt.receiptType === 'individual'
+        ? 'INCOME_DEDUCTION'
+        : receipt.receiptType === 'company'
+          ? 'EXPENSE_PROOF'
+          : context.type,
     issueNumber: typeof receipt.approveNo === 'string' && receipt.approveNo ? receipt.approveNo : null,
     status: receiptStatusOf(receipt.status, context.defaultStatus),
     receiptUrl: typeof receipt.receiptUrl === 'string' ? receipt.receiptUrl : null,
-    failure: receipt.status === 'issueFailed' ? { code: 'issueFailed', message: String(receipt.resultMsg ?? '').slice(0, 200) } : null,
+    failure:
+      receipt.status === 'issueFailed'
+        ? { code: 'issueFailed', message: String(receipt.resultMsg ?? '').slice(0, 200) }
+        : null,
     raw: result.scrubbed,
   };
 }
@@ -269,7 +311,10 @@ function receiptStatusOf(status: unknown, fallback: CashReceiptTruth['status']):
 }
 
 /** The billing-key registration answer (it carries no signature) as the port's BillingKeyTruth. */
-export function billingKeyTruthOf(result: NicePayResult<NicePayBillingRegistration>, customerKey: string): BillingKeyTruth {
+export function billingKeyTruthOf(
+  result: NicePayResult<NicePayBillingRegistration>,
+  customerKey: string,
+): BillingKeyTruth {
   const bid = result.body.bid;
   if (typeof bid !== 'string' || bid.length === 0) throw malformed('issueBillingKey', 'bid');
   return {

@@ -35,13 +35,19 @@ export class NicePayGatewayModule {
     const environment = nicePayKeyEnvironment(options.clientId);
     const baseUrl = options.baseUrl?.replace(/\/+$/, '');
     if (environment === null && typeof options.clientId === 'string' && baseUrl === undefined) {
-      problems.push('gateways.nicepay.baseUrl: required when clientId has no S1_/S2_/R1_/R2_ prefix (the prefix selects the host)');
+      problems.push(
+        'gateways.nicepay.baseUrl: required when clientId has no S1_/S2_/R1_/R2_ prefix (the prefix selects the host)',
+      );
     }
     if (environment === 'sandbox' && baseUrl === NICEPAY_PRODUCTION_BASE_URL) {
-      problems.push(`gateways.nicepay.baseUrl: a sandbox (S1_/S2_) clientId cannot use the production host ${NICEPAY_PRODUCTION_BASE_URL}`);
+      problems.push(
+        `gateways.nicepay.baseUrl: a sandbox (S1_/S2_) clientId cannot use the production host ${NICEPAY_PRODUCTION_BASE_URL}`,
+      );
     }
     if (environment === 'production' && baseUrl !== undefined && baseUrl !== NICEPAY_PRODUCTION_BASE_URL) {
-      problems.push(`gateways.nicepay.baseUrl: a production (R1_/R2_) clientId must use ${NICEPAY_PRODUCTION_BASE_URL} (got ${baseUrl})`);
+      problems.push(
+        `gateways.nicepay.baseUrl: a production (R1_/R2_) clientId must use ${NICEPAY_PRODUCTION_BASE_URL} (got ${baseUrl})`,
+      );
     }
     return problems;
   }
@@ -58,7 +64,13 @@ export class NicePayGatewayModule {
       );
     }
     const http = createGatewayHttpClient(
-      { gateway: 'nicepay', baseUrl: resolved.baseUrl, timeouts: resolved.timeouts, logBodies: resolved.logBodies, sensitiveKeys: NICEPAY_SENSITIVE_KEYS },
+      {
+        gateway: 'nicepay',
+        baseUrl: resolved.baseUrl,
+        timeouts: resolved.timeouts,
+        logBodies: resolved.logBodies,
+        sensitiveKeys: NICEPAY_SENSITIVE_KEYS,
+      },
       context,
     );
     const client = new NicePayClient(http, {
@@ -69,6 +81,11 @@ export class NicePayGatewayModule {
       signRequests: resolved.signRequests,
       clock: context.clock,
     });
-    return new NicePayGateway(resolved, { client, clock: context.clock, logger: context.logger, closeTransport: () => http.close() });
+    return new NicePayGateway(resolved, {
+      client,
+      clock: context.clock,
+      logger: context.logger,
+      closeTransport: () => http.close(),
+    });
   }
 }

@@ -1,6 +1,11 @@
 import { InvalidInputError } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw, vatOf } from '../../domain/money';
-import type { BillingChargeRequest, BillingKeyIssueRequest, CashReceiptCancelRequest, CashReceiptIssueRequest } from '../gateway-capabilities';
+import type {
+  BillingChargeRequest,
+  BillingKeyIssueRequest,
+  CashReceiptCancelRequest,
+  CashReceiptIssueRequest,
+} from '../gateway-capabilities';
 import type { CancelRequest, CheckoutParams, CustomerInfo, PrepareRequest } from '../gateway.port';
 import { nicePayBillingPlaintext, nicePayEncrypt } from './nicepay.crypto';
 import {
@@ -59,7 +64,10 @@ const EXTRA_FIELDS: Readonly<Record<string, ExtraCheck>> = {
       throw new InvalidInputError(field, 'must be installment months such as "00" or "00,03"');
     }
     if (text.split(',').some((months) => Number(months) > 1) && request.amount < MIN_INSTALLMENT_AMOUNT) {
-      throw new InvalidInputError(field, `installments need an amount of at least ${MIN_INSTALLMENT_AMOUNT} (NicePay answers P037)`);
+      throw new InvalidInputError(
+        field,
+        `installments need an amount of at least ${MIN_INSTALLMENT_AMOUNT} (NicePay answers P037)`,
+      );
     }
     return text;
   },
@@ -70,13 +78,15 @@ const EXTRA_FIELDS: Readonly<Record<string, ExtraCheck>> = {
     return value;
   },
   cardShowOpt: (value, field) => {
-    if (typeof value !== 'string' || !/^[0-9:|]{1,100}$/.test(value)) throw new InvalidInputError(field, 'must look like "08:3|02:3"');
+    if (typeof value !== 'string' || !/^[0-9:|]{1,100}$/.test(value))
+      throw new InvalidInputError(field, 'must look like "08:3|02:3"');
     return value;
   },
   mallReserved: (value, field) => {
     const text = textWithinBytes(value, field, 500);
     // NicePay echoes it back as part of a JSON answer; a `"` breaks its handling.
-    if (text.includes('"')) throw new InvalidInputError(field, 'must not contain a double quote (NicePay cannot echo it)');
+    if (text.includes('"'))
+      throw new InvalidInputError(field, 'must not contain a double quote (NicePay cannot echo it)');
     return text;
   },
   mallUserId: (value, field) => textWithinBytes(value, field, 20),
@@ -103,14 +113,24 @@ export function checkoutFields(request: PrepareRequest, clientId: string): Check
   const goodsName = goodsNameOf(request.orderName, 'orderName');
   const method = nicePayMethodOf(request.method);
   if (CARD_METHODS.has(method) && request.amount < MIN_CARD_AMOUNT) {
-    throw new InvalidInputError('amount', `a card payment needs at least ${MIN_CARD_AMOUNT} KRW (NicePay answers 3041)`);
+    throw new InvalidInputError(
+      'amount',
+      `a card payment needs at least ${MIN_CARD_AMOUNT} KRW (NicePay answers 3041)`,
+    );
   }
   if (request.returnUrl === undefined || request.returnUrl === '') {
     throw new InvalidInputError('returnUrl', 'is required (NicePay POSTs the authentication result there)');
   }
   const returnUrl = url(request.returnUrl, 'returnUrl', 500);
 
-  const fields: CheckoutFields = { clientId, method, orderId: request.orderId, amount: request.amount, goodsName, returnUrl };
+  const fields: CheckoutFields = {
+    clientId,
+    method,
+    orderId: request.orderId,
+    amount: request.amount,
+    goodsName,
+    returnUrl,
+  };
   if (request.taxFreeAmount > 0) fields['taxFreeAmt'] = request.taxFreeAmount;
   const customer = request.customer ?? {};
   Object.assign(fields, checkoutBuyerFields(customer));
@@ -124,7 +144,10 @@ export function checkoutFields(request: PrepareRequest, clientId: string): Check
     fields['vbankHolder'] = textWithinBytes(customer.name, 'extra.vbankHolder', 40);
   }
   if (method === 'cardAndEasyPay' && (fields['cardCode'] !== undefined || fields['cardQuota'] !== undefined)) {
-    throw new InvalidInputError('extra.cardCode', 'cardAndEasyPay cannot be combined with cardCode/cardQuota (NicePay answers U332)');
+    throw new InvalidInputError(
+      'extra.cardCode',
+      'cardAndEasyPay cannot be combined with cardCode/cardQuota (NicePay answers U332)',
+    );
   }
   return fields;
 }
@@ -141,7 +164,7 @@ function checkoutBuyerFields(customer: CustomerInfo): CheckoutFields {
   if (customer.phone !== undefined) {
     const phone = typeof customer.phone === 'string' ? customer.phone.replace(/-/g, '') : customer.phone;
     if (typeof phone !== 'string' || !/^[0-9]{8,40}$/.test(phone)) {
-      throw new InvalidInputError('customer.phone', 'must be 8-40 digits (the window\'s buyerTel)');
+      throw new InvalidInputError('customer.phone', "must be 8-40 digits (the window's buyerTel)");
     }
     fields['buyerTel'] = phone;
   }
@@ -155,7 +178,10 @@ function checkoutExtraFields(request: PrepareRequest): CheckoutFields {
     if (value === undefined) continue;
     const check = Object.prototype.hasOwnProperty.call(EXTRA_FIELDS, key) ? EXTRA_FIELDS[key] : undefined;
     if (!check) {
-      throw new InvalidInputError(`extra.${key.slice(0, 40)}`, `is not a supported NicePay requestPay field (${Object.keys(EXTRA_FIELDS).join(', ')})`);
+      throw new InvalidInputError(
+        `extra.${key.slice(0, 40)}`,
+        `is not a supported NicePay requestPay field (${Object.keys(EXTRA_FIELDS).join(', ')})`,
+      );
     }
     fields[key] = check(value, `extra.${key}`, request);
   }
@@ -197,7 +223,11 @@ export function cancelBody(request: CancelRequest): NicePayCancelBody {
  * The billing-key registration body: the card data is encrypted into `encData` (A2 = AES-256-CBC by default, or
  * AES-128-ECB) and never leaves this function in clear: not in logs, errors or `raw`.
  */
-export function billingRegistBody(request: BillingKeyIssueRequest, secretKey: string, encMode: NicePayEncMode): NicePayBillingRegistBody {
+export function billingRegistBody(
+  request: BillingKeyIssueRequest,
+  secretKey: string,
+  encMode: NicePayEncMode,
+): NicePayBillingRegistBody {
   textWithinChars(request.customerKey, 'customerKey', 300);
   const card = request.card;
   if (!card) throw new InvalidInputError('card', 'is required: NicePay registers cards server-side');
@@ -210,10 +240,16 @@ export function billingRegistBody(request: BillingKeyIssueRequest, secretKey: st
   if (typeof card.expiryMonth !== 'string' || !/^(0[1-9]|1[0-2])$/.test(card.expiryMonth)) {
     throw new InvalidInputError('card.expiryMonth', 'must be 2 digits (MM)');
   }
-  if (card.identityNumber !== undefined && (typeof card.identityNumber !== 'string' || !/^([0-9]{6}|[0-9]{10})$/.test(card.identityNumber))) {
+  if (
+    card.identityNumber !== undefined &&
+    (typeof card.identityNumber !== 'string' || !/^([0-9]{6}|[0-9]{10})$/.test(card.identityNumber))
+  ) {
     throw new InvalidInputError('card.identityNumber', 'must be a YYMMDD birth date or a 10-digit business number');
   }
-  if (card.passwordFirst2 !== undefined && (typeof card.passwordFirst2 !== 'string' || !/^[0-9]{2}$/.test(card.passwordFirst2))) {
+  if (
+    card.passwordFirst2 !== undefined &&
+    (typeof card.passwordFirst2 !== 'string' || !/^[0-9]{2}$/.test(card.passwordFirst2))
+  ) {
     throw new InvalidInputError('card.passwordFirst2', 'must be 2 digits');
   }
   const orderId = nicePayRequestOrderId('billing', request.idempotencyKey);
@@ -224,7 +260,11 @@ export function billingRegistBody(request: BillingKeyIssueRequest, secretKey: st
     idNo: card.identityNumber,
     cardPw: card.passwordFirst2,
   });
-  const body: NicePayBillingRegistBody = { encData: nicePayEncrypt(plaintext, secretKey, encMode), orderId, ...buyerFields(request.customer) };
+  const body: NicePayBillingRegistBody = {
+    encData: nicePayEncrypt(plaintext, secretKey, encMode),
+    orderId,
+    ...buyerFields(request.customer),
+  };
   if (encMode === 'A2') body.encMode = 'A2';
   return body;
 }
@@ -262,7 +302,8 @@ export function cashReceiptIssueBody(request: CashReceiptIssueRequest): NicePayC
   assertKrwAmount(request.amount, 'amount');
   assertNonNegativeKrw(request.taxFreeAmount, 'taxFreeAmount');
   if (request.taxFreeAmount > request.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
-  const receiptType = request.type === 'INCOME_DEDUCTION' ? 'individual' : request.type === 'EXPENSE_PROOF' ? 'company' : undefined;
+  const receiptType =
+    request.type === 'INCOME_DEDUCTION' ? 'individual' : request.type === 'EXPENSE_PROOF' ? 'company' : undefined;
   if (!receiptType) throw new InvalidInputError('type', 'must be INCOME_DEDUCTION or EXPENSE_PROOF');
   const receiptNo = typeof request.identityNumber === 'string' ? request.identityNumber.replace(/-/g, '') : '';
   const receiptNoPattern = receiptType === 'individual' ? /^[0-9]{10,11}$/ : /^[0-9]{10}$/;

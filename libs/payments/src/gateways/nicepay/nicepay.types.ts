@@ -370,7 +370,10 @@ export function resolveNicePayOptions(options: NicePayGatewayOptions): ResolvedN
     clientId: options.clientId,
     secretKey: options.secretKey,
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    timeouts: resolveGatewayTimeouts(options.timeouts, { connectMs: NICEPAY_DEFAULT_CONNECT_MS, readMs: NICEPAY_DEFAULT_READ_MS }),
+    timeouts: resolveGatewayTimeouts(options.timeouts, {
+      connectMs: NICEPAY_DEFAULT_CONNECT_MS,
+      readMs: NICEPAY_DEFAULT_READ_MS,
+    }),
     authMode: options.authMode ?? 'basic',
     tokenRefreshMarginMs: (options.tokenRefreshMarginSec ?? NICEPAY_DEFAULT_TOKEN_MARGIN_SEC) * 1000,
     encMode: options.encMode ?? 'A2',
