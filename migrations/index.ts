@@ -1,7 +1,8 @@
 import { InitialSchema1795458255848 } from './1795458255848-InitialSchema';
+import { RecoveryColumns1796331902397 } from './1796331902397-RecoveryColumns';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
  * Generated with `npm run migration:generate -- migrations/<Name>`; `npm run migration:check` proves no drift.
  */
-export const PAYMENTS_MIGRATIONS = [InitialSchema1795458255848] as const;
+export const PAYMENTS_MIGRATIONS = [InitialSchema1795458255848, RecoveryColumns1796331902397] as const;

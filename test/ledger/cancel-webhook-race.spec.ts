@@ -125,12 +125,12 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     // Then our call's answer.
     const settled = await ledger.apply(payment.id, truthWith(payment, [gatewayCancel('K1', 10_000)]), {
       source: 'cancel',
-      settleCancel: { cancelId: cancel!.id, cancel: gatewayCancel('K1', 10_000) },
+      settleCancel: { cancelId: cancel!.cancel.id, cancel: gatewayCancel('K1', 10_000) },
     });
     expect(settled).toMatchObject({ canceledAmount: 10_000, balanceAmount: 40_000, pendingCancelAmount: 0 });
     const rows = await dataSource.manager.find(PaymentCancel, { where: { paymentId: payment.id } });
     expect(rows.map((r) => [r.id, r.status, r.transactionKey, r.amount])).toEqual([
-      [cancel!.id, CancelStatus.DONE, 'K1', 10_000],
+      [cancel!.cancel.id, CancelStatus.DONE, 'K1', 10_000],
     ]);
   });
 
@@ -150,7 +150,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     await ledger.apply(payment.id, truthWith(payment, [gatewayCancel('K9', 5_000)]), { source: 'webhook' });
     const afterReadBack = await dataSource.manager.find(PaymentCancel, { where: { paymentId: payment.id } });
     expect(afterReadBack.map((r) => [r.id, r.status, r.transactionKey])).toEqual([
-      [cancel!.id, CancelStatus.DONE, 'K9'],
+      [cancel!.cancel.id, CancelStatus.DONE, 'K9'],
     ]);
 
     // Now a row that was written provisionally by an older build for the same gateway cancel: retired on settle.
@@ -182,7 +182,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
       truthWith(payment, [gatewayCancel('K9', 5_000), gatewayCancel('K10', 7_000)]),
       {
         source: 'cancel',
-        settleCancel: { cancelId: other!.id, cancel: gatewayCancel('K10', 7_000) },
+        settleCancel: { cancelId: other!.cancel.id, cancel: gatewayCancel('K10', 7_000) },
       },
     );
     expect(settled).toMatchObject({
@@ -227,10 +227,10 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     await expect(
       ledger.apply(payment.id, truthWith(payment, [gatewayCancel('K30', 1_000)]), {
         source: 'cancel',
-        settleCancel: { cancelId: cancel!.id, cancel: gatewayCancel('K30', 1_000) },
+        settleCancel: { cancelId: cancel!.cancel.id, cancel: gatewayCancel('K30', 1_000) },
       }),
     ).rejects.toBeInstanceOf(AmountMismatchError);
-    const row = await dataSource.manager.findOneByOrFail(PaymentCancel, { id: cancel!.id });
+    const row = await dataSource.manager.findOneByOrFail(PaymentCancel, { id: cancel!.cancel.id });
     expect([row.status, row.transactionKey]).toEqual([CancelStatus.PENDING, null]);
     expect(await dataSource.manager.findOneByOrFail(Payment, { id: payment.id })).toMatchObject({
       canceledAmount: 0,

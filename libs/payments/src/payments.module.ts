@@ -24,6 +24,9 @@ import {
   type PaymentGatewayModuleClass,
 } from './gateways/payment-gateway-module';
 import { SHIPPED_GATEWAY_MODULES } from './gateways/shipped-gateways';
+import { ApprovalRecovery } from './jobs/approval-recovery';
+import { RecoveryTiming } from './jobs/recovery-timing';
+import { RepairScheduler } from './jobs/repair.scheduler';
 import { StuckPaymentsRepair } from './jobs/stuck-payments.repair';
 import { CancelLedger } from './ledger/cancel-ledger';
 import { PaymentLedger } from './ledger/payment-ledger';
@@ -98,7 +101,10 @@ const LIBRARY_SERVICES: Provider[] = [
   BillingKeysService,
   CashReceiptStore,
   CashReceiptsService,
+  RecoveryTiming,
+  ApprovalRecovery,
   StuckPaymentsRepair,
+  RepairScheduler,
   PaymentsService,
   WebhooksService,
   WebhookGuard,

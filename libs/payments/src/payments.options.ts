@@ -7,6 +7,7 @@ import { PaymentsConfigurationError } from './domain/errors';
 import { flattenValidationErrors } from './domain/validation';
 import type { PaymentGatewayModuleClass } from './gateways/payment-gateway-module';
 import type { GatewaysOptions } from './gateways/shipped-gateways';
+import { DEFAULT_READY_TTL_MS, DEFAULT_RECOVERY_MARGIN_MS } from './jobs/recovery-timing';
 import { SourceAllowlist } from './webhooks/source-allowlist';
 
 export type { GatewaysOptions } from './gateways/shipped-gateways';
@@ -21,10 +22,33 @@ export interface PaymentsModuleOptions {
   /** At-rest encryption of billing keys and cash-receipt identity numbers (AES-256-GCM key ring). */
   encryption: EncryptionOptions;
   webhooks?: WebhooksOptions;
+  /** Background jobs of the library (all off unless enabled). */
+  jobs?: JobsOptions;
   /** Injectable wall clock (tests). */
   clock?: PaymentsClock;
   /** Logger for the library (default: Nest's Logger). */
   logger?: LoggerService;
+}
+
+export interface RepairJobOptions {
+  /**
+   * Run the repair job on a timer (needs `ScheduleModule.forRoot()` from @nestjs/schedule in your app). Every
+   * instance may enable it: a PostgreSQL advisory lock lets one run at a time, and every rule is safe to repeat.
+   * Default false; `PaymentsService.syncStuckPayments()` runs it on demand either way.
+   */
+  enabled?: boolean;
+  /** Time between runs. Default 60 s. */
+  intervalMs?: number;
+  /** Payments per run. Default 100. */
+  batchSize?: number;
+  /** Added to a gateway's longest call before a row in flight counts as stuck. Default 30 s. */
+  marginMs?: number;
+  /** A READY payment nobody confirmed for this long is EXPIRED (abandoned checkout). Default 24 h. */
+  readyTtlMs?: number;
+}
+
+export interface JobsOptions {
+  repair?: RepairJobOptions;
 }
 
 export interface WebhooksOptions {
@@ -44,6 +68,7 @@ export interface ResolvedPaymentsOptions {
   gateways: Record<string, object>;
   encryption: EncryptionOptions;
   webhooks: Required<Pick<WebhooksOptions, 'pathPrefix' | 'enabled'>> & { ipAllowlist: Record<string, string[]> };
+  jobs: { repair: Required<RepairJobOptions> };
   clock?: PaymentsClock;
   logger?: LoggerService;
 }
@@ -63,15 +88,16 @@ export function resolvePaymentsOptions(
     throw new PaymentsConfigurationError(['options: must be an object']);
   }
   const problems: string[] = [];
-  const allowedTop = new Set(['gateways', 'encryption', 'webhooks', 'clock', 'logger']);
+  const allowedTop = new Set(['gateways', 'encryption', 'webhooks', 'jobs', 'clock', 'logger']);
   for (const key of Object.keys(options)) {
     if (!allowedTop.has(key)) problems.push(`${key}: unknown option`);
   }
   const gateways = resolveGatewayBlocks(options.gateways, gatewayModules, problems);
   problems.push(...encryptionProblems(options.encryption));
   const webhooks = resolveWebhooks(options.webhooks ?? {}, problems);
+  const jobs = resolveJobs(options.jobs ?? {}, problems);
   if (problems.length > 0) throw new PaymentsConfigurationError(problems);
-  return { gateways, encryption: options.encryption, webhooks, clock: options.clock, logger: options.logger };
+  return { gateways, encryption: options.encryption, webhooks, jobs, clock: options.clock, logger: options.logger };
 }
 
 function resolveGatewayBlocks(
@@ -142,4 +168,29 @@ function resolveWebhooks(webhooks: WebhooksOptions, problems: string[]): Resolve
     enabled: webhooks.enabled ?? true,
     ipAllowlist,
   };
+}
+
+function resolveJobs(jobs: JobsOptions, problems: string[]): ResolvedPaymentsOptions['jobs'] {
+  const repair = jobs.repair ?? {};
+  const resolved = {
+    enabled: repair.enabled ?? false,
+    intervalMs: repair.intervalMs ?? 60_000,
+    batchSize: repair.batchSize ?? 100,
+    marginMs: repair.marginMs ?? DEFAULT_RECOVERY_MARGIN_MS,
+    readyTtlMs: repair.readyTtlMs ?? DEFAULT_READY_TTL_MS,
+  };
+  if (typeof resolved.enabled !== 'boolean') problems.push('jobs.repair.enabled: must be a boolean');
+  const limits: Array<[keyof typeof resolved, number]> = [
+    ['intervalMs', 1_000],
+    ['batchSize', 1],
+    ['marginMs', 0],
+    ['readyTtlMs', 60_000],
+  ];
+  for (const [field, min] of limits) {
+    const value = resolved[field];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      problems.push(`jobs.repair.${field}: must be an integer >= ${min}`);
+    }
+  }
+  return { repair: resolved };
 }

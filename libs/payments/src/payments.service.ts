@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { BillingKeysService } from './billing-keys/billing-keys.service';
 import { CashReceiptsService } from './cash-receipts/cash-receipts.service';
 import type { BillingKey } from './entities/billing-key.entity';
@@ -7,6 +7,8 @@ import type { PaymentCancel } from './entities/payment-cancel.entity';
 import type { Payment } from './entities/payment.entity';
 import { StuckPaymentsRepair, type RepairResult, type StuckPaymentsOptions } from './jobs/stuck-payments.repair';
 import { PaymentLedger } from './ledger/payment-ledger';
+import type { ResolvedPaymentsOptions } from './payments.options';
+import { PAYMENTS_RESOLVED_OPTIONS } from './payments.tokens';
 import type {
   CancelDto,
   ChargeBillingKeyDto,
@@ -36,6 +38,7 @@ export class PaymentsService {
     private readonly billingKeys: BillingKeysService,
     private readonly cashReceipts: CashReceiptsService,
     private readonly repair: StuckPaymentsRepair,
+    @Inject(PAYMENTS_RESOLVED_OPTIONS) private readonly options: ResolvedPaymentsOptions,
   ) {}
 
   /** Stores a READY payment and returns what the front end hands to the gateway's window / SDK / form. */
@@ -69,9 +72,12 @@ export class PaymentsService {
     return this.payments.sync(paymentId);
   }
 
-  /** Runs the repair job once: every payment or cancel whose outcome we do not know is read back. */
+  /**
+   * Runs the repair job once (what `jobs.repair.enabled` runs on a timer): every payment or cancel whose outcome we do
+   * not know is ended at the gateway's truth, expired virtual accounts and abandoned checkouts are closed.
+   */
   syncStuckPayments(options: StuckPaymentsOptions = {}): Promise<RepairResult[]> {
-    return this.repair.run(options);
+    return this.repair.run(options, this.options.jobs.repair.batchSize);
   }
 
   /** Cancels all that is left (no amount) or part of a payment; never more than was paid, however many run at once. */

@@ -37,3 +37,26 @@ export class ManualClock implements Clock {
 export const systemClock: Clock = {
   now: () => new Date(),
 };
+
+/**
+ * Real time plus an offset that only grows: time passes as usual and jumps forward when told. For the library's own
+ * clock in end-to-end tests, where rows get real database timestamps and a rule waits for "longer than X" (the repair
+ * job's stuck bounds, lost-cancel grace windows, abandoned checkouts).
+ */
+export class OffsetClock implements Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`OffsetClock.advance: ms must be >= 0 (got ${ms})`);
+    this.offsetMs += ms;
+  }
+
+  /** Back to real time (between tests that share one app). */
+  reset(): void {
+    this.offsetMs = 0;
+  }
+}

@@ -151,7 +151,7 @@ describe('AppsInTossGateway against the simulator (mTLS)', () => {
     expect(status.card).toEqual(paid.card);
   });
 
-  it('payStatus before execution: PAY_STANDBY → READY, PAY_APPROVED → IN_PROGRESS, PAY_CANCEL → FAILED', async () => {
+  it('payStatus before execution: PAY_STANDBY, PAY_APPROVED → READY; PAY_CANCEL → EXPIRED, never PAID', async () => {
     const orderId = nextOrderId();
     const checkout = await gateway.prepare({
       paymentId: 'p',
@@ -166,10 +166,10 @@ describe('AppsInTossGateway against the simulator (mTLS)', () => {
     expect((await gateway.getPayment(lookup)).status).toBe('READY');
     expect((await gateway.getPayment({ ...lookup, paymentKey: null })).status).toBe('READY'); // by orderNo alone
     sim.authenticate(payToken);
-    expect((await gateway.getPayment(lookup)).status).toBe('IN_PROGRESS');
+    expect((await gateway.getPayment(lookup)).status).toBe('READY');
     sim.cancelWindow(payToken);
     const canceled = await gateway.getPayment(lookup);
-    expect(canceled).toMatchObject({ status: 'FAILED', failure: { code: 'PAY_CANCEL' } });
+    expect(canceled).toMatchObject({ status: 'EXPIRED', failure: { code: 'PAY_CANCEL' }, approvedAt: null });
   });
 
   it('a lost execute answer (drop-after-commit) is an unknown outcome; status then shows PAID', async () => {

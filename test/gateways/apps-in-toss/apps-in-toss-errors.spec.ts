@@ -116,6 +116,18 @@ describe('Apps-in-Toss envelopes and error mapping (docs/gateways/apps-in-toss.m
     expect((outage as GatewayUnavailableError).requestSent).toBe(true);
   });
 
+  it('a 404 is "no such payment" only in Toss\'s envelope: a 404 page (proxy, wrong payBaseUrl) is an unknown outcome', () => {
+    // The core ends stuck payments on PAYMENT_NOT_FOUND, so it must come from Toss, not from whatever answered 404.
+    for (const body of ['<html><body>404 Not Found</body></html>', undefined, { message: 'Not Found' }]) {
+      const error = appsInTossErrorFromResponse(404, body, { operation: 'get-payment-status', orderId: 'o-1' });
+      expect(error).toBeInstanceOf(GatewayUnavailableError);
+      expect(error).toMatchObject({ requestSent: true, gatewayCode: 'HTTP_404' });
+    }
+    expect(
+      appsInTossErrorFromResponse(404, fail('PAYMENT_NOT_FOUND'), { operation: 'get-payment-status', orderId: 'o-1' }),
+    ).toBeInstanceOf(PaymentNotFoundError);
+  });
+
   it('parseKstTime reads KST wall-clock and the unspecified status formats', () => {
     expect(parseKstTime('2025-04-17 12:32:10')?.toISOString()).toBe('2025-04-17T03:32:10.000Z');
     expect(parseKstTime('2025-04-17T12:32:10')?.toISOString()).toBe('2025-04-17T03:32:10.000Z');

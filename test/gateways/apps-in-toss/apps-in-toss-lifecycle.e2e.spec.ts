@@ -117,7 +117,8 @@ describe('Apps-in-Toss payments lifecycle (mTLS)', () => {
     expect(error).toBeInstanceOf(PaymentOutcomeUnknownError);
     expect(error).toMatchObject({ gatewayCode: 'HTTP_TIMEOUT' });
     expect((await shop.payments.get(payment.id)).status).toBe(PaymentStatus.UNKNOWN);
-    // PAY_APPROVED at Toss: the truth is IN_PROGRESS, the row stays UNKNOWN; a confirm retry then executes once
+    // PAY_APPROVED at Toss: the truth is READY (not executed) and the execute may still be in flight for all the
+    // core knows, so the row stays UNKNOWN; a confirm retry then executes once
     expect((await shop.payments.sync(payment.id)).status).toBe(PaymentStatus.UNKNOWN);
     const retried = await shop.payments.confirm({ gateway: 'appsInToss', orderId, amount: 4_000, payToken });
     expect(retried.status).toBe(PaymentStatus.PAID);
@@ -219,11 +220,11 @@ describe('Apps-in-Toss payments lifecycle (mTLS)', () => {
     expect(rows.map((r) => [r.status, r.failureCode])).toEqual([[PaymentStatus.FAILED, 'PAYMENT_EXISTING_PAYMENT']]);
   });
 
-  it('the buyer closes the window (PAY_CANCEL) → sync → FAILED with failureCode PAY_CANCEL', async () => {
+  it('the buyer closes the window (PAY_CANCEL) → sync → EXPIRED with failureCode PAY_CANCEL', async () => {
     const { payToken, payment } = await prepared(2_500);
     sim.cancelWindow(payToken);
     expect(await shop.payments.sync(payment.id)).toMatchObject({
-      status: PaymentStatus.FAILED,
+      status: PaymentStatus.EXPIRED,
       failureCode: 'PAY_CANCEL',
     });
   });

@@ -1,9 +1,11 @@
 import {
   AmountMismatchError,
+  ForeignPaymentKeyError,
   GatewayConfigurationError,
   GatewayUnavailableError,
   InvalidInputError,
   OrderMismatchError,
+  PaymentNotFoundError,
 } from '../../../libs/payments/src/domain/errors';
 import { approvalOutcome } from '../../../libs/payments/src/domain/approval-outcome';
 import { PaymentStatus } from '../../../libs/payments/src/domain/payment-status';
@@ -11,7 +13,9 @@ import type { PrepareRequest } from '../../../libs/payments/src/gateways/gateway
 import {
   executeAnswer,
   fail,
+  ORDER_ID,
   PAY,
+  PAY_TOKEN,
   prepared,
   prepareRequest,
   ScriptedTransport,
@@ -19,6 +23,19 @@ import {
   USER_KEY,
   useScriptedGateways,
 } from './apps-in-toss-scripted';
+
+/** A get-payment-status `success` for the scripted order in `payStatus`. */
+const statusAnswer = (payStatus: string) => ({
+  payToken: PAY_TOKEN,
+  orderNo: ORDER_ID,
+  payStatus,
+  payMethod: 'TOSS_MONEY',
+  amount: 10_000,
+  transactions:
+    payStatus === 'PAY_COMPLETE'
+      ? [{ stepType: 'PAY', transactionId: 'tx-pay', transactionAmount: 10_000, regTs: '2025-04-17 12:32:10' }]
+      : [],
+});
 
 /** Checkout and approval over a scripted transport: the requests the adapter builds and how it reads the answers. */
 describe('AppsInTossGateway request building and mapping: prepare, approve (scripted transport)', () => {
@@ -191,7 +208,8 @@ describe('AppsInTossGateway request building and mapping: prepare, approve (scri
           executeAnswer('order-20250417-1', 10_000, { code: -1, errorCode: 'REJECT_CARD_COMPANY', msg: '카드사 거절' }),
         ),
       )
-      .answer(200, fail('NOT_FOUND', 'no such payment')) // the read-back of that decline finds nothing: the decline stands
+      // the read-back of that decline shows the payment not executed (PAY_APPROVED): the decline stands
+      .answer(200, success(statusAnswer('PAY_APPROVED')))
       .answer(200, success(executeAnswer('order-20250417-1', 9_000)))
       .answer(200, success(executeAnswer('order-OTHER', 10_000)))
       .answer(200, { resultType: 'HTTP_TIMEOUT' })
@@ -217,6 +235,52 @@ describe('AppsInTossGateway request building and mapping: prepare, approve (scri
     const timeout = await gateway.approve(request).catch((e: unknown) => e);
     expect(timeout).toMatchObject({ code: 'GATEWAY_UNAVAILABLE', requestSent: true, gatewayCode: 'HTTP_TIMEOUT' });
     await expect(gateway.approve(request)).rejects.toMatchObject({ requestSent: true });
+  });
+
+  it("approve: a refused execute whose read-back finds no payment is PAYMENT_NOT_FOUND, or foreign when the payToken is another order's", async () => {
+    const request = { prepared: prepared(), input: { orderId: ORDER_ID, amount: 10_000 }, idempotencyKey: 'k' };
+    // Toss has nothing under (payToken, orderNo) nor under the payToken alone: the key is unknown, nothing approved.
+    const unknown = new ScriptedTransport()
+      .answer(400, fail('SOME_UNDOCUMENTED_CODE'))
+      .answer(404, fail('NOT_FOUND'))
+      .answer(404, fail('NOT_FOUND'));
+    const notFound = await gatewayWith(unknown)
+      .approve(request)
+      .catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(PaymentNotFoundError);
+    expect(approvalOutcome(notFound).status).toBe(PaymentStatus.READY);
+    expect(unknown.calls.map((c) => c.json)).toEqual([
+      { payToken: PAY_TOKEN, orderNo: ORDER_ID, isTestPayment: true },
+      { payToken: PAY_TOKEN, orderNo: ORDER_ID, isTestPayment: true },
+      { payToken: PAY_TOKEN, isTestPayment: true },
+    ]);
+    // ... but Toss knows the payToken as another order's payment: the confirm was never about this order.
+    const foreignKey = new ScriptedTransport()
+      .answer(400, fail('INVALID_PARAMETER'))
+      .answer(404, fail('NOT_FOUND'))
+      .answer(200, success({ ...statusAnswer('PAY_COMPLETE'), orderNo: 'order-of-someone-else' }));
+    const foreign = await gatewayWith(foreignKey)
+      .approve(request)
+      .catch((e: unknown) => e);
+    expect(foreign).toBeInstanceOf(ForeignPaymentKeyError);
+    expect(foreign).toMatchObject({ code: 'PAYMENT_KEY_NOT_FOR_ORDER', httpStatus: 409 });
+    expect(approvalOutcome(foreign).status).toBe(PaymentStatus.READY);
+    // the read-back itself answers about another order: foreign too
+    const foreignAnswer = new ScriptedTransport()
+      .answer(400, fail('EXECUTE_ALREADY_COMPLETED'))
+      .answer(200, success({ ...statusAnswer('PAY_COMPLETE'), orderNo: 'order-of-someone-else' }));
+    await expect(gatewayWith(foreignAnswer).approve(request)).rejects.toBeInstanceOf(ForeignPaymentKeyError);
+    // a read-back that fails otherwise (here: Toss is down) leaves the refusal as it was
+    const down = new ScriptedTransport()
+      .answer(400, fail('REJECT_CARD_COMPANY', '카드사 거절'))
+      .answer(200, { resultType: 'INTERNAL_ERROR' });
+    await expect(gatewayWith(down).approve(request)).rejects.toMatchObject({ gatewayCode: 'REJECT_CARD_COMPANY' });
+    // an execute answered with a not-found code is read back the same way
+    const notFoundCode = new ScriptedTransport()
+      .answer(404, fail('NOT_FOUND_PAYMENT'))
+      .answer(404, fail('NOT_FOUND'))
+      .answer(404, fail('NOT_FOUND'));
+    await expect(gatewayWith(notFoundCode).approve(request)).rejects.toBeInstanceOf(PaymentNotFoundError);
   });
 
   it('approve: a refused second execute is accepted when the read-back shows the payment paid for our order', async () => {

@@ -11,20 +11,18 @@ import {
   track,
   startSim,
   agent,
-  type CallOptions,
   rawCall,
   call,
   makeBody,
   makePayment,
-  executedPayment,
   status,
   expectFail,
   until,
   transportError,
 } from './apps-in-toss-simulator.fixtures';
 
-// The simulator's transport: mTLS, the envelope and header rules every endpoint shares, and fault injection
-// (docs/gateways/apps-in-toss.md#testing-with-the-simulator).
+// The simulator's transport: mTLS and the envelope and header rules every endpoint shares
+// (docs/gateways/apps-in-toss.md#testing-with-the-simulator). Fault injection is in apps-in-toss-simulator-faults.spec.ts.
 
 closeSimulatorsAfterEach();
 
@@ -119,8 +117,6 @@ describe('AppsInTossSimulator mTLS', () => {
 
 // ---- envelope and common rules ----------------------------------------------------------------------------------
 
-// ---- envelope and common rules ----------------------------------------------------------------------------------
-
 describe('AppsInTossSimulator envelope and headers', () => {
   it.each(['make-payment', 'execute-payment', 'refund-payment', 'get-payment-status'] as const)(
     '%s without x-toss-user-key → 400 FAIL INVALID_PARAMETER',
@@ -199,186 +195,5 @@ describe('AppsInTossSimulator envelope and headers', () => {
       400,
       'COMMON_INVALID_API_KEY',
     );
-  });
-});
-
-// ---- make-payment -------------------------------------------------------------------------------------------------
-
-// ---- faults -----------------------------------------------------------------------------------------------------
-
-describe('AppsInTossSimulator faults', () => {
-  async function approved(sim: AppsInTossSimulator) {
-    const made = await makePayment(sim);
-    sim.authenticate(made.payToken);
-    return made;
-  }
-  const execute = (sim: AppsInTossSimulator, payToken: string, options?: CallOptions) =>
-    call(sim, 'execute-payment', { payToken, isTestPayment: true }, options);
-
-  it('an HTTP_TIMEOUT envelope without commit leaves the payment approved; the retry executes', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext(
-      { path: `${APPS_IN_TOSS_PAY_PATH}/execute-payment` },
-      { kind: 'envelope', resultType: 'HTTP_TIMEOUT' },
-    );
-    const answer = await execute(sim, made.payToken);
-    expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({
-      resultType: 'HTTP_TIMEOUT',
-      error: { errorCode: 'HTTP_TIMEOUT', reason: expect.any(String) },
-    });
-    expect(sim.getPayment(made.payToken)?.payStatus).toBe('PAY_APPROVED');
-    expect((await execute(sim, made.payToken)).body.resultType).toBe('SUCCESS');
-  });
-
-  it('a NETWORK_ERROR envelope with commit: true has executed the payment behind the failure', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext(
-      { path: /execute-payment$/ },
-      { kind: 'envelope', resultType: 'NETWORK_ERROR', errorCode: 'NETWORK_ERROR', status: 500, commit: true },
-    );
-    const answer = await execute(sim, made.payToken);
-    expect(answer.status).toBe(500);
-    expect(answer.body.resultType).toBe('NETWORK_ERROR');
-    const truth = await status(sim, made.payToken);
-    expect(truth.payStatus).toBe('PAY_COMPLETE');
-    expect(truth.transactions).toHaveLength(1);
-  });
-
-  it('a fail fault answers FAIL with the given code and applies nothing', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext(
-      { path: /execute-payment$/ },
-      { kind: 'fail', errorCode: 'REJECT_CARD_COMPANY', reason: '카드사 거절' },
-    );
-    const answer = await execute(sim, made.payToken);
-    expect(answer.body).toEqual({
-      resultType: 'FAIL',
-      error: { errorCode: 'REJECT_CARD_COMPANY', reason: '카드사 거절' },
-    });
-    expect(answer.status).toBe(400);
-    expect(sim.getPayment(made.payToken)?.payStatus).toBe('PAY_APPROVED');
-  });
-
-  it('tamper executes for real but answers with the given success fields overwritten; a FAIL passes unchanged', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext({ path: /execute-payment$/ }, { kind: 'tamper', success: { amount: 1, orderNo: 'someone-else' } });
-    const answer = await execute(sim, made.payToken);
-    expect(answer.status).toBe(200);
-    expect(answer.body.resultType).toBe('SUCCESS');
-    expect(answer.body.success).toMatchObject({
-      amount: 1,
-      orderNo: 'someone-else',
-      payToken: made.payToken,
-      stateMsg: '결제 완료',
-    });
-    const truth = await status(sim, made.payToken);
-    expect(truth).toMatchObject({ payStatus: 'PAY_COMPLETE', amount: made.body.amount, orderNo: made.orderNo });
-    sim.failNext({ path: /execute-payment$/ }, { kind: 'tamper', success: { amount: 1 } });
-    expect((await execute(sim, made.payToken)).body).toMatchObject({
-      resultType: 'FAIL',
-      error: { errorCode: 'EXECUTE_ALREADY_COMPLETED' },
-    });
-    expect(() => sim.failNext({ path: /x/ }, { kind: 'tamper' } as never)).toThrow(RangeError);
-  });
-
-  it('drop-after-commit loses the answer of an execute that happened', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext({ path: /execute-payment$/ }, 'drop-after-commit');
-    const error = await transportError(execute(sim, made.payToken));
-    expect(error.message).toBe('fetch failed');
-    expect(sim.requestsTo(/execute-payment$/).map((r) => r.status)).toEqual([0]);
-    expect((await status(sim, made.payToken)).payStatus).toBe('PAY_COMPLETE');
-  });
-
-  it('drop-after-commit on a refund: the refund happened', async () => {
-    const sim = await startSim();
-    const paid = await executedPayment(sim);
-    sim.failNext({ path: /refund-payment$/ }, { kind: 'drop-after-commit' });
-    await transportError(call(sim, 'refund-payment', { payToken: paid.payToken, reason: '취소', isTestPayment: true }));
-    expect((await status(sim, paid.payToken)).payStatus).toBe('REFUND_SUCCESS');
-  });
-
-  it('drop-before-commit loses the request: still approved', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext({ path: /execute-payment$/ }, 'drop-before-commit');
-    await transportError(execute(sim, made.payToken));
-    expect((await status(sim, made.payToken)).payStatus).toBe('PAY_APPROVED');
-  });
-
-  it('hang-after-commit executes but does not answer before the client gives up', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext({ path: /execute-payment$/ }, { kind: 'hang-after-commit', ms: 60_000 });
-    const controller = new AbortController();
-    const pending = transportError(execute(sim, made.payToken, { signal: controller.signal }));
-    await until(() => sim.getPayment(made.payToken)?.payStatus === 'PAY_COMPLETE');
-    controller.abort();
-    expect((await pending).name).toBe('AbortError');
-    expect(sim.requestsTo(/execute-payment$/)[0].status).toBe(0);
-  });
-
-  it('latency answers normally, later', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext({ path: /execute-payment$/ }, { kind: 'latency', ms: 20 });
-    expect((await execute(sim, made.payToken)).body.success.stateMsg).toBe('결제 완료');
-  });
-
-  it('wrong-content-type answers 200 text/html and applies nothing', async () => {
-    const sim = await startSim();
-    const made = await approved(sim);
-    sim.failNext({ path: /execute-payment$/ }, 'wrong-content-type');
-    const answer = await execute(sim, made.payToken);
-    expect(answer.status).toBe(200);
-    expect(answer.contentType).toBe('text/html; charset=utf-8');
-    expect(answer.body).toBeUndefined();
-    expect(answer.text).toContain('<html>');
-    expect(sim.getPayment(made.payToken)?.payStatus).toBe('PAY_APPROVED');
-  });
-
-  it('faults fire `times` times on matching paths only, first armed first served; clearFaults and reset disarm', async () => {
-    const sim = await startSim();
-    sim.failNext({ path: `${APPS_IN_TOSS_PAY_PATH}/make-payment` }, { kind: 'fail', errorCode: 'FIRST' }, 2);
-    sim.failNext({ path: APPS_IN_TOSS_PAY_PATH }, { kind: 'fail', errorCode: 'SECOND' });
-    const codes: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const answer = await call(sim, 'make-payment', makeBody());
-      codes.push(answer.body.error?.errorCode ?? answer.body.resultType);
-    }
-    expect(codes).toEqual(['FIRST', 'FIRST', 'SECOND', 'SUCCESS']);
-
-    sim.failNext({ path: APPS_IN_TOSS_PAY_PATH }, 'drop-before-commit');
-    sim.clearFaults();
-    expect((await call(sim, 'make-payment', makeBody())).status).toBe(200);
-    expect(() => sim.failNext({ path: '/' }, 'latency', 0)).toThrow(RangeError);
-
-    sim.failNext({ path: APPS_IN_TOSS_PAY_PATH }, 'drop-before-commit');
-    sim.reset();
-    expect(sim.requests).toHaveLength(0);
-    expect(sim.handshakes).toEqual({ verified: 0, rejected: 0, unverified: 0 });
-    const made = await makePayment(sim);
-    expect(sim.requests).toHaveLength(1);
-    expect(sim.getPayment(made.payToken)?.payStatus).toBe('PAY_STANDBY');
-  });
-
-  it('latencyMs delays every answer without changing it', async () => {
-    const sim = await startSim({ latencyMs: 5 });
-    const made = await makePayment(sim);
-    expect(sim.getPayment(made.payToken)?.payStatus).toBe('PAY_STANDBY');
-  });
-
-  it('stop() answers nothing further and is idempotent', async () => {
-    const sim = await startSim();
-    await makePayment(sim);
-    await sim.stop();
-    await sim.stop();
-    await transportError(call(sim, 'make-payment', makeBody(), { dispatcher: agent(sim.clientTlsOptions()) }));
   });
 });

@@ -22,9 +22,9 @@ describe('AppsInTossGateway request building and mapping: getPayment, cancel (sc
 
   it.each([
     ['PAY_STANDBY', 'READY', 0],
-    ['PAY_APPROVED', 'IN_PROGRESS', 0],
+    ['PAY_APPROVED', 'READY', 0],
     ['PAY_PROGRESS', 'IN_PROGRESS', 0],
-    ['PAY_CANCEL', 'FAILED', 0],
+    ['PAY_CANCEL', 'EXPIRED', 0],
     ['PAY_COMPLETE', 'PAID', 0],
     ['SETTLEMENT_COMPLETE', 'PAID', 0],
     ['REFUND_PROGRESS', 'PAID', 1],
@@ -105,6 +105,7 @@ describe('AppsInTossGateway request building and mapping: getPayment, cancel (sc
       expect(truth.approvedAt).toBeNull();
     }
     if (payStatus === 'PAY_CANCEL') expect(truth.failure).toMatchObject({ code: 'PAY_CANCEL' });
+    else expect(truth.failure).toBeNull();
   });
 
   it('getPayment needs the buyer user key; 404 is PaymentNotFoundError', async () => {

@@ -1,5 +1,10 @@
 import type { PreparedPayment } from 'nestjs-kr-payments';
-import { KISPG_TEST_MERCHANT_KEY, KISPG_TEST_MID, KispgSimulator } from 'nestjs-kr-payments/testing';
+import {
+  KISPG_TEST_MERCHANT_KEY,
+  KISPG_TEST_MID,
+  KispgSimulator,
+  type KispgSimulatorOptions,
+} from 'nestjs-kr-payments/testing';
 import type { KispgGateway } from '../../../libs/payments/src/gateways/kispg/kispg.gateway';
 import { createKispgGateway } from '../../../libs/payments/src/gateways/kispg/kispg.module';
 import type { KispgGatewayOptions } from '../../../libs/payments/src/gateways/kispg/kispg.types';
@@ -31,6 +36,13 @@ export function kispgAdapterOptions(
   } as KispgGatewayOptions;
 }
 
+/** What a spec file may change in the shared set-up: one clock for the simulator and the adapter, other options. */
+export interface KispgAdapterSetup {
+  clock?: { now(): Date };
+  adapter?: Partial<KispgGatewayOptions>;
+  simulator?: KispgSimulatorOptions;
+}
+
 export interface KispgAdapterHarness {
   /** Set in beforeAll. */
   sim: KispgSimulator;
@@ -57,13 +69,13 @@ type Approved = Authenticated & {
 };
 
 /** Starts the simulator and the adapter before the spec file's tests and stops them after. */
-export function useKispgAdapter(): KispgAdapterHarness {
+export function useKispgAdapter(setup: KispgAdapterSetup = {}): KispgAdapterHarness {
   let seq = 0;
   const harness: KispgAdapterHarness = {
     sim: undefined as unknown as KispgSimulator,
     gateway: undefined as unknown as KispgGateway,
     logger: new CapturingLogger(),
-    options: (overrides = {}) => kispgAdapterOptions(harness.sim.url, overrides),
+    options: (overrides = {}) => kispgAdapterOptions(harness.sim.url, { ...setup.adapter, ...overrides }),
     nextOrderId: () => `kord_${Date.now().toString(36)}_${++seq}`,
     authenticated: async (amount, method, chosen) => {
       const orderId = harness.nextOrderId();
@@ -109,8 +121,12 @@ export function useKispgAdapter(): KispgAdapterHarness {
     },
   };
   beforeAll(async () => {
-    harness.sim = await KispgSimulator.start({ port: 0 });
-    harness.gateway = createKispgGateway(kispgAdapterOptions(harness.sim.url), { logger: harness.logger, clock });
+    harness.sim = await KispgSimulator.start({
+      ...setup.simulator,
+      port: 0,
+      clock: setup.clock ?? setup.simulator?.clock,
+    });
+    harness.gateway = createKispgGateway(harness.options(), { logger: harness.logger, clock: setup.clock ?? clock });
   });
   afterAll(async () => {
     await harness.gateway?.close();

@@ -129,7 +129,7 @@ describe('cancelData is read by amounts, not by key names (its shape is undocume
 describe('KISPG options', () => {
   const base = Object.assign(new KispgGatewayOptions(), { mid: 'kistest00m', merchantKey: 'k' });
 
-  it('defaults follow the spec: production host, /v2/cancel, 15 s / 25 s, success codes, OK reply, KISPG source IPs', () => {
+  it('defaults follow the spec: production host, /v2/cancel, 15 s / 25 s, success codes, OK reply, KISPG source IPs, 1 h account grace', () => {
     const resolved = resolveKispgOptions(base);
     expect(resolved).toMatchObject({
       baseUrl: 'https://api.kispg.co.kr',
@@ -143,6 +143,7 @@ describe('KISPG options', () => {
       webhookAllowedSources: ['1.233.179.201', '61.40.40.74'],
       notificationReply: { status: 200, body: 'OK', contentType: 'text/plain' },
       logBodies: false,
+      vacntExpiryGraceMs: 3_600_000,
     });
   });
 

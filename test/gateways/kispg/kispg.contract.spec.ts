@@ -12,8 +12,8 @@ const requestsAbout = (sim: KispgSimulator, path: string, payable: PayablePaymen
  * KISPG against the shared gateway contract. A lost approval answer is read back at once through /v2/order
  * (docs/gateways/kispg.md#lost-approval-answers). KISPG publishes no failure codes, so a merchant maps the ones it
  * meets (docs/gateways/kispg.md#result-codes); the simulator's invented codes are mapped the same way here. Its
- * "already approved" (SIM6) is 'retryable': the approval may well have happened, so it is read back, not declined
- * (unmapped, it would be a decline and the duplicate approval would end FAILED).
+ * "already approved" (SIM6) is deliberately left unmapped: the adapter reads every approval refusal back by tid, so a
+ * duplicate approval is recognised without knowing KISPG's code (docs/gateways/kispg.md#duplicate-and-foreign-keys).
  */
 describeGatewayContract<KispgSimulator, KispgReturn>({
   gateway: 'kispg',
@@ -26,7 +26,7 @@ describeGatewayContract<KispgSimulator, KispgReturn>({
       baseUrl: sim.url,
       timeouts: { connectMs: 1_000, readMs: 1_500 },
       webhookAllowedSources: [],
-      resultCodeCategories: { SIM2: 'configuration', SIM3: 'configuration', SIM5: 'not-found', SIM6: 'retryable' },
+      resultCodeCategories: { SIM2: 'configuration', SIM3: 'configuration', SIM5: 'not-found' },
     },
   }),
   prepareFields: {

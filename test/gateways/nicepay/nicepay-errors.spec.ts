@@ -61,7 +61,9 @@ describe('nicepay error table', () => {
     expect(error.gatewayCode).toBe('Z123');
     expect(error.gatewayMessage).toBe('새 코드');
     expect(classifyNicePayError(401, undefined)).toBe('configuration');
-    expect(classifyNicePayError(404, undefined)).toBe('not-found');
+    // NicePay names what it does not have (U107, U121 ...); a bare 404 comes from in front of it and proves nothing.
+    expect(classifyNicePayError(404, undefined)).toBe('retryable');
+    expect(classifyNicePayError(404, 'U107')).toBe('not-found');
     expect(classifyNicePayError(502, undefined)).toBe('retryable');
     expect(classifyNicePayError(400, undefined)).toBe('request');
     expect(classifyNicePayError(500, 'Z123')).toBe('retryable');
@@ -116,5 +118,13 @@ describe('nicepay error table', () => {
     const error = nicePayErrorFromResult(502, '<html>Bad gateway</html>', payment);
     expect(error).toBeInstanceOf(GatewayUnavailableError);
     expect(error.gatewayCode).toBe('HTTP_502');
+  });
+
+  it('a 404 without a NicePay code is an unknown outcome, never "no such payment"', () => {
+    const error = nicePayErrorFromResult(404, '<html>Not Found</html>', payment);
+    expect(error).toBeInstanceOf(GatewayUnavailableError);
+    expect(error).not.toBeInstanceOf(PaymentNotFoundError);
+    expect((error as GatewayUnavailableError).requestSent).toBe(true);
+    expect(error.gatewayCode).toBe('HTTP_404');
   });
 });

@@ -319,26 +319,6 @@ describe('TossGateway against the Toss simulator', () => {
     expect(cancels.every((r) => r.headers['authorization'] === BASIC_TEST_KEY)).toBe(true);
   });
 
-  it('cancel with a stale balance is refused by the optimistic lock and nothing is canceled', async () => {
-    const { orderId, paymentKey } = await paidCardPayment(10_000);
-    const error = await gateway
-      .cancel({
-        prepared: prepared(orderId, 10_000),
-        paymentKey,
-        cancelId: 'c3',
-        amount: 1_000,
-        isFull: false,
-        balanceBefore: 8_000,
-        reason: '재고 부족',
-        idempotencyKey: 'cancel:c3',
-      })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GatewayDeclinedError);
-    expect(error).toMatchObject({ gatewayCode: 'NOT_MATCHES_REFUNDABLE_AMOUNT' });
-    const truth = await gateway.getPayment({ paymentKey, orderId, amount: 10_000 });
-    expect(truth).toMatchObject({ status: 'PAID', balanceAmount: 10_000, cancels: [] });
-  });
-
   it('server-side virtual account: WAITING_FOR_DEPOSIT with the secret kept out of raw; deposit, DEPOSIT_CALLBACK, refund', async () => {
     const orderId = newOrderId();
     const checkout = await gateway.prepare({

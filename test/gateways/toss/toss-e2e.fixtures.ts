@@ -1,5 +1,5 @@
 import { Payment, PaymentCancel } from 'nestjs-kr-payments';
-import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
+import { OffsetClock, TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
 import { URLS, bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, type ShopApp } from '../../support/harness';
 
 /**
@@ -10,11 +10,14 @@ export class TossShopFixture {
   sim!: TossSimulator;
   shop!: ShopApp;
   readonly logger = new CapturingLogger();
+  /** The library's clock: real time that a test can move forward past the repair rules' windows. */
+  readonly clock = new OffsetClock();
   private seq = 0;
 
   static use(): TossShopFixture {
     const fixture = new TossShopFixture();
     beforeAll(() => fixture.start());
+    afterEach(() => fixture.clock.reset());
     afterAll(() => fixture.stop());
     return fixture;
   }
@@ -33,6 +36,7 @@ export class TossShopFixture {
           },
         },
         encryption: TEST_ENCRYPTION,
+        clock: this.clock,
       },
       'useFactory',
       this.logger,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  CancelConflictError,
   GatewayConfigurationError,
   GatewayDeclinedError,
   GatewayRequestError,
@@ -98,6 +99,7 @@ describe('toss error table (docs/gateways/toss.md#errors)', () => {
     [404, 'NOT_FOUND_PAYMENT', 'not-found'],
     [404, 'NOT_FOUND', 'not-found'],
     [404, 'NOT_FOUND_BILLING', 'not-found'],
+    [400, 'NOT_MATCHES_REFUNDABLE_AMOUNT', 'conflict'],
   ] as const)('HTTP %i %s -> %s', (status, code, category) => {
     expect(classifyTossError(status, code)).toBe(category);
   });
@@ -175,6 +177,24 @@ describe('tossErrorFromResponse', () => {
     expect(billing).toBeInstanceOf(NotFoundError);
     expect(billing.code).toBe('BILLING_KEY_NOT_FOUND');
     expect(billing.gatewayCode).toBe('NOT_FOUND_BILLING');
+  });
+
+  it('NOT_MATCHES_REFUNDABLE_AMOUNT is a retryable CancelConflictError (409), never a decline', () => {
+    const error = tossErrorFromResponse(
+      400,
+      { code: 'NOT_MATCHES_REFUNDABLE_AMOUNT', message: '환불 가능한 금액과 일치하지 않습니다.' },
+      { operation: 'cancel', resource: 'payment', reference: 'tviva-key' },
+    );
+    expect(error).toBeInstanceOf(CancelConflictError);
+    expect(error).not.toBeInstanceOf(GatewayDeclinedError);
+    expect(error).toMatchObject({
+      code: 'CANCEL_CONFLICT',
+      retryable: true,
+      httpStatus: 409,
+      gateway: 'toss',
+      gatewayCode: 'NOT_MATCHES_REFUNDABLE_AMOUNT',
+      gatewayMessage: '환불 가능한 금액과 일치하지 않습니다.',
+    });
   });
 
   it('a 502 HTML page (no code) is retryable and named by its status', () => {

@@ -66,7 +66,8 @@ describe('Toss payments lifecycle', () => {
     const confirms = sim.requestsTo('POST', '/v1/payments/confirm').slice(before);
     expect(confirms).toHaveLength(1);
     expect(confirms[0].body).toEqual({ paymentKey: window.paymentKey, orderId, amount: 10_000 });
-    expect(confirms[0].headers['idempotency-key']).toBe(`confirm:${payment.id}`);
+    // One key per (payment, paymentKey): a retry is replayed, a confirm under another key never gets this answer.
+    expect(confirms[0].headers['idempotency-key']).toMatch(new RegExp(`^confirm:${payment.id}:[A-Za-z0-9_-]{16}$`));
     expect(confirms[0].headers.authorization).toBe(
       `Basic ${Buffer.from(`${TOSS_TEST_SECRET_KEY}:`).toString('base64')}`,
     );
@@ -252,7 +253,10 @@ describe('Toss payments lifecycle', () => {
       const keys = sim
         .requestsTo('POST', '/v1/payments/confirm')
         .filter((r) => (r.body as { orderId: string }).orderId === orderId);
-      expect(keys.map((r) => r.headers['idempotency-key'])).toEqual([`confirm:${payment.id}`, `confirm:${payment.id}`]);
+      const sent = keys.map((r) => r.headers['idempotency-key']);
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toBe(sent[0]);
+      expect(sent[0]).toMatch(new RegExp(`^confirm:${payment.id}:`));
     }
   });
 
@@ -278,11 +282,17 @@ describe('Toss payments lifecycle', () => {
         PaymentOutcomeUnknownError,
       );
 
-      const results = await shop.payments.syncStuckPayments({ olderThanMs: -1_000 });
+      // A row younger than Toss's longest call may still be in flight: the job refuses to call it stuck.
+      await expect(shop.payments.syncStuckPayments({ olderThanMs: 1_000 })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'olderThanMs',
+      });
+      toss.clock.advance(120_000);
+      const results = await shop.payments.syncStuckPayments();
       expect(results).toEqual(
         expect.arrayContaining([
-          { paymentId: payment.id, status: PaymentStatus.PAID },
-          { paymentId: paid.id, status: PaymentStatus.PARTIALLY_CANCELED },
+          { paymentId: payment.id, rule: 'approval', status: PaymentStatus.PAID },
+          { paymentId: paid.id, rule: 'cancel', status: PaymentStatus.PARTIALLY_CANCELED },
         ]),
       );
       expect(await shop.payments.get(paid.id)).toMatchObject({
@@ -362,13 +372,20 @@ describe('Toss payments lifecycle', () => {
     expect(settled.transactionKey).toBeTruthy();
   });
 
-  it('a cancel lost before the gateway processed it is released by sync', async () => {
+  it('a cancel lost before the gateway processed it is released by sync only once provably absent', async () => {
     const paid = await paidCardPayment(30_000);
     sim.failNext({ method: 'POST', path: /\/cancel$/ }, { kind: 'drop-before-commit' });
     await expect(
       shop.payments.cancel({ paymentId: paid.id, amount: 20_000, reason: 'never arrived' }),
     ).rejects.toBeInstanceOf(PaymentOutcomeUnknownError);
     expect((await shop.payments.get(paid.id)).pendingCancelAmount).toBe(20_000);
+    // Toss may still commit it within its longest call: a read-back that misses it now proves nothing.
+    expect(await shop.payments.sync(paid.id)).toMatchObject({ pendingCancelAmount: 20_000 });
+    toss.clock.advance(120_000);
+    // Past the grace window, one miss is not enough either ...
+    expect(await shop.payments.sync(paid.id)).toMatchObject({ pendingCancelAmount: 20_000 });
+    expect((await cancelsOf(paid.id))[0]).toMatchObject({ status: CancelStatus.UNKNOWN, absentReads: 1 });
+    // ... the second read-back past it releases the reservation.
     const synced = await shop.payments.sync(paid.id);
     expect(synced).toMatchObject({
       status: PaymentStatus.PAID,

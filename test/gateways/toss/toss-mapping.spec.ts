@@ -224,7 +224,7 @@ describe("TossGateway mapping of Toss's documented payment bodies", () => {
       ['ABORTED', 'FAILED'],
       ['EXPIRED', 'EXPIRED'],
       ['READY', 'READY'],
-      ['IN_PROGRESS', 'IN_PROGRESS'],
+      ['IN_PROGRESS', 'READY'],
       ['CANCELED', 'CANCELED'],
       ['SOMETHING_NEW_2027', 'IN_PROGRESS'],
     ];
@@ -249,6 +249,30 @@ describe("TossGateway mapping of Toss's documented payment bodies", () => {
       message: '실패',
     });
     expect(received.at(-1)).toMatchObject({ method: 'GET', path: '/v1/payments/orders/a4CWyWY5m89PNh7xJwhk1' });
+  });
+
+  it('a virtual account past its due date (WAITING_FOR_DEPOSIT, expired: true) is EXPIRED; a paid one stays PAID', async () => {
+    const account = { accountNumber: 'X6505831718354', bankCode: '20', customerName: '김토스' };
+    const cases: Array<[string, boolean, string]> = [
+      ['WAITING_FOR_DEPOSIT', false, 'WAITING_FOR_DEPOSIT'],
+      ['WAITING_FOR_DEPOSIT', true, 'EXPIRED'],
+      // the due date also passes on accounts that were paid: the deposit stands
+      ['DONE', true, 'PAID'],
+    ];
+    for (const [tossStatus, expired, canonical] of cases) {
+      const virtualAccount = { ...account, dueDate: '2022-01-03T11:48:53+09:00', expired };
+      routes = () => ({
+        status: 200,
+        body: { ...DOCUMENTED_CONFIRM, method: '가상계좌', card: null, status: tossStatus, virtualAccount },
+      });
+      const truth = await gateway.getPayment({
+        paymentKey: PAYMENT_KEY,
+        orderId: 'a4CWyWY5m89PNh7xJwhk1',
+        amount: 1000,
+      });
+      expect([tossStatus, expired, truth.status]).toEqual([tossStatus, expired, canonical]);
+      expect(truth.virtualAccount?.expired).toBe(expired);
+    }
   });
 
   it('a 200 with a fractional or missing amount is an outcome-unknown error, not a truth', async () => {

@@ -16,7 +16,7 @@ const confirmsOf = (sim: TossSimulator, payable: PayablePayment<TossReturn>) =>
 
 /**
  * Toss against the shared gateway contract. Toss has no lost-answer policy (the payment stays UNKNOWN until read
- * back), and the simulator has no fault that answers about another amount or order, so that case does not run here.
+ * back). The simulator's `tamper-after-commit` approves for real and then answers about another amount or order.
  */
 describeGatewayContract<TossSimulator, TossReturn>({
   gateway: 'toss',
@@ -51,6 +51,16 @@ describeGatewayContract<TossSimulator, TossReturn>({
     dropApprovalAnswer: (sim) => sim.failNext({ method: 'POST', path: CONFIRM_PATH }, { kind: 'drop-after-commit' }),
     delayApprovalAnswer: (sim) =>
       sim.failNext({ method: 'POST', path: CONFIRM_PATH }, { kind: 'hang-after-commit', ms: 3_000 }),
+    answerAboutAnotherAmount: (sim, { amount }) =>
+      sim.failNext(
+        { method: 'POST', path: CONFIRM_PATH },
+        { kind: 'tamper-after-commit', patch: { totalAmount: amount * 10, balanceAmount: amount * 10 } },
+      ),
+    answerAboutAnotherOrder: (sim) =>
+      sim.failNext(
+        { method: 'POST', path: CONFIRM_PATH },
+        { kind: 'tamper-after-commit', patch: { orderId: 'someone-else-order' } },
+      ),
   },
   count: {
     approvals: (sim, payable) => confirmsOf(sim, payable).length,

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { DuplicateOrderError, InvalidInputError } from '../domain/errors';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PaymentsClock } from '../domain/clock';
+import { DuplicateOrderError, IdempotencyKeyReusedError, InvalidInputError } from '../domain/errors';
 import { derivedOrderId, idempotencyKeys, newId, newOrderId } from '../domain/ids';
 import { BillingKeyStatus, PaymentStatus } from '../domain/payment-status';
 import { validateDto } from '../domain/validation';
@@ -11,7 +12,8 @@ import { PaymentLedger } from '../ledger/payment-ledger';
 import { ChargeBillingKeyDto, IssueBillingKeyDto } from '../payments.dto';
 import { ApprovalRunner } from '../payments/approval-runner';
 import { newReadyPayment } from '../payments/payment-rows';
-import { PaymentSyncService } from '../payments/payment-sync.service';
+import { ApprovalRecovery } from '../jobs/approval-recovery';
+import { PAYMENTS_CLOCK } from '../payments.tokens';
 import { BillingKeyStore } from './billing-key.store';
 
 /** Billing keys: issue, charge (a BILLING payment through the same approval rules as a checkout), delete. */
@@ -21,8 +23,9 @@ export class BillingKeysService {
     private readonly store: BillingKeyStore,
     private readonly gateways: GatewayRegistry,
     private readonly ledger: PaymentLedger,
-    private readonly sync: PaymentSyncService,
     private readonly approvals: ApprovalRunner,
+    private readonly recovery: ApprovalRecovery,
+    @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
   ) {}
 
   async issue(input: IssueBillingKeyDto): Promise<BillingKey> {
@@ -74,12 +77,14 @@ export class BillingKeysService {
       metadata: dto.metadata,
       billingKeyId: billingKey.row.id,
     });
-    const stored = await this.insertOrReuse(ready, billingKey.row);
+    const stored = await this.insertOrReuse(ready, billingKey.row, dto.idempotencyKey);
     if ('answer' in stored) return stored.answer;
     const payment = stored.payment;
-    if (!(await this.ledger.compareAndSetStatus(payment.id, [PaymentStatus.READY], PaymentStatus.IN_PROGRESS))) {
-      return this.ledger.findById(payment.id);
-    }
+    const approvalSentAt = this.clock.now();
+    const won = await this.ledger.compareAndSetStatus(payment.id, [PaymentStatus.READY], PaymentStatus.IN_PROGRESS, {
+      approvalSentAt,
+    });
+    if (!won) return this.ledger.findById(payment.id);
     const call = () =>
       gateway.chargeBillingKey({
         billingKey: billingKey.secret,
@@ -117,6 +122,7 @@ export class BillingKeysService {
   private async insertOrReuse(
     payment: Payment,
     billingKey: BillingKey,
+    idempotencyKey: string | undefined,
   ): Promise<{ payment: Payment } | { answer: Payment }> {
     try {
       await this.ledger.insertReady(payment);
@@ -124,10 +130,19 @@ export class BillingKeysService {
     } catch (error) {
       if (!(error instanceof DuplicateOrderError)) throw error;
       const existing = await this.ledger.findByOrderId(payment.gateway, payment.orderId);
-      if (existing.billingKeyId !== billingKey.id || existing.amount !== payment.amount) throw error;
-      if (existing.status === PaymentStatus.UNKNOWN) return { answer: await this.sync.sync(existing.id) };
-      if (existing.status !== PaymentStatus.READY) return { answer: existing };
-      return { payment: existing };
+      const differs =
+        existing.billingKeyId !== billingKey.id ? 'billingKeyId' : existing.amount !== payment.amount ? 'amount' : null;
+      if (differs && idempotencyKey)
+        throw new IdempotencyKeyReusedError(idempotencyKey, differs, { paymentId: existing.id });
+      if (differs) throw error;
+      if (existing.status === PaymentStatus.READY) return { payment: existing };
+      // A retry of a charge whose outcome we do not know (or that never reached the gateway): settle it at the
+      // gateway's truth, re-sending under the same key only when the gateway provably has no record of it.
+      const lost =
+        existing.status === PaymentStatus.UNKNOWN ||
+        (existing.status === PaymentStatus.IN_PROGRESS &&
+          this.recovery.isStuck(existing, this.gateways.get(existing.gateway)));
+      return { answer: lost ? await this.recovery.recover(existing.id) : existing };
     }
   }
 }

@@ -1,10 +1,12 @@
 import {
   AmountMismatchError,
+  ForeignPaymentKeyError,
   GatewayConfigurationError,
   GatewayDeclinedError,
   GatewayUnavailableError,
   OrderMismatchError,
   PaymentKeyMismatchError,
+  PaymentNotFoundError,
   PaymentsError,
   SignatureMismatchError,
 } from './errors';
@@ -21,7 +23,8 @@ export interface ApprovalOutcome {
  * What an approval error (confirm / billing charge) means for the payment — the one place that decides it
  * (rule 4 of docs/architecture.md#rules-that-keep-money-exact):
  * - a definitive refusal (decline, or the gateway answered 4xx to the request) → FAILED;
- * - provably not sent, or the gateway rejected our configuration → READY: nothing happened, the buyer may retry;
+ * - provably not sent, the gateway rejected our configuration, or the key we were given is unknown to the gateway or
+ *   another order's → READY: nothing happened to this order, the buyer may retry;
  * - an answer that disagrees with what we asked (another amount, order or payment key, or a signature that does not
  *   verify) → UNKNOWN: the request left and the gateway may have taken the money; the input was checked before
  *   sending, so only the answer can be at fault. Read it back, and let a human decide if it stays wrong;
@@ -38,6 +41,11 @@ export function approvalOutcome(error: unknown): ApprovalOutcome {
       : { status: PaymentStatus.READY, code: 'NOT_SENT', message };
   }
   if (answerDisagrees(error)) return { status: PaymentStatus.UNKNOWN, code, message };
+  if (error instanceof ForeignPaymentKeyError || error instanceof PaymentNotFoundError) {
+    // The gateway has no payment under the key we were given, or it is another order's: nothing was approved for
+    // this order. READY keeps the order payable for the genuine confirm (a forged confirm cannot fail a real order).
+    return { status: PaymentStatus.READY, code, message };
+  }
   if (error instanceof GatewayConfigurationError) return { status: PaymentStatus.READY, code, message: gatewayMessage };
   if (error instanceof GatewayDeclinedError || error.httpStatus < 500) {
     return { status: PaymentStatus.FAILED, code, message: gatewayMessage };

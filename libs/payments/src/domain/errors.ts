@@ -284,3 +284,61 @@ export class EncryptionError extends PaymentsError {
     super('ENCRYPTION_ERROR', message, { httpStatus: 500 });
   }
 }
+
+/**
+ * The gateway knows the key the browser brought back as another payment's (or its read-back shows another order):
+ * the confirm was not about this order. Nothing was approved for this order, so the payment stays READY and the
+ * genuine confirm can still go through; the forged key is never stored.
+ */
+export class ForeignPaymentKeyError extends PaymentsError {
+  constructor(gateway: string, orderId: string, details: PaymentsErrorDetails = {}) {
+    super(
+      'PAYMENT_KEY_NOT_FOR_ORDER',
+      `${gateway}: the payment key given for order ${orderId} belongs to another payment`,
+      {
+        ...details,
+        gateway,
+        field: 'paymentKey',
+        httpStatus: 409,
+      },
+    );
+  }
+}
+
+/**
+ * The gateway refused a cancel because the balance it holds is not the one we sent (a cancel made elsewhere, e.g. in
+ * its dashboard, moved it). Nothing was refunded; read the payment back and try again.
+ */
+export class CancelConflictError extends PaymentsError {
+  constructor(gateway: string, details: PaymentsErrorDetails = {}) {
+    super('CANCEL_CONFLICT', `${gateway}: the cancelable balance changed at the gateway; read back and retry`, {
+      ...details,
+      gateway,
+      retryable: true,
+      httpStatus: 409,
+    });
+  }
+}
+
+/** Another cancel of the same payment is still in flight and did not finish in time; retry shortly. */
+export class CancelInProgressError extends PaymentsError {
+  constructor(paymentId: string, details: PaymentsErrorDetails = {}) {
+    super('CANCEL_IN_PROGRESS', `another cancel of payment ${paymentId} is still in flight; retry shortly`, {
+      ...details,
+      paymentId,
+      retryable: true,
+      httpStatus: 409,
+    });
+  }
+}
+
+/** An idempotency key was reused with other parameters: the first request's result would be the wrong answer. */
+export class IdempotencyKeyReusedError extends PaymentsError {
+  constructor(idempotencyKey: string, differs: string, details: PaymentsErrorDetails = {}) {
+    super('IDEMPOTENCY_KEY_REUSED', `idempotencyKey ${idempotencyKey} was used before with another ${differs}`, {
+      ...details,
+      field: 'idempotencyKey',
+      httpStatus: 409,
+    });
+  }
+}

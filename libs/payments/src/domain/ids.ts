@@ -19,7 +19,11 @@ export function derivedOrderId(prefix: string, ...parts: string[]): string {
 }
 
 export const idempotencyKeys = {
-  confirm: (paymentId: string) => `confirm:${paymentId}`,
+  /**
+   * One key per (payment, what the browser brought back): a retry of the same confirm is replayed by the gateway, and
+   * a confirm under another paymentKey (a forged one) can never receive the genuine one's answer, nor poison it.
+   */
+  confirm: (paymentId: string, attempt: unknown) => `confirm:${paymentId}:${attemptDigest(attempt)}`,
   cancel: (cancelId: string) => `cancel:${cancelId}`,
   netCancel: (paymentId: string) => `net-cancel:${paymentId}`,
   billingIssue: (billingKeyId: string) => `billing-issue:${billingKeyId}`,
@@ -28,3 +32,17 @@ export const idempotencyKeys = {
   cashReceiptCancel: (receiptId: string) => `cash-receipt-cancel:${receiptId}`,
   virtualAccount: (paymentId: string) => `virtual-account:${paymentId}`,
 };
+
+/** A short stable digest of what identifies one approval attempt (key fields sorted, so field order never matters). */
+function attemptDigest(attempt: unknown): string {
+  return createHash('sha256').update(stableJson(attempt)).digest('base64url').slice(0, 16);
+}
+
+function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+}

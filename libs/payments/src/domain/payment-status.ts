@@ -36,6 +36,8 @@ export enum PaymentStatus {
  *   problem) moves a deposited virtual account back.
  * - WAITING_FOR_DEPOSIT -> CANCELED: a virtual account canceled before deposit.
  * - UNKNOWN -> IN_PROGRESS: a confirm retry after `sync` showed the gateway never approved.
+ * - UNKNOWN -> READY: the gateway has no record of the approval and the longest call it could still be processing is
+ *   over: it provably did not happen, and the buyer may confirm again (same orderId).
  * - UNKNOWN -> PARTIALLY_CANCELED / EXPIRED: the gateway truth read by `sync` may already be past PAID.
  */
 export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
@@ -60,6 +62,7 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, readonly Paymen
   [PaymentStatus.CANCELED]: [],
   [PaymentStatus.FAILED]: [],
   [PaymentStatus.UNKNOWN]: [
+    PaymentStatus.READY,
     PaymentStatus.IN_PROGRESS,
     PaymentStatus.PAID,
     PaymentStatus.WAITING_FOR_DEPOSIT,

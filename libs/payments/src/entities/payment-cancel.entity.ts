@@ -57,6 +57,13 @@ export class PaymentCancel {
   @TimestampColumn({ name: 'canceled_at', nullable: true })
   canceledAt: Date | null;
 
+  /**
+   * Read-backs, past the gateway's longest processing time, that did not find this lost cancel at the gateway. The
+   * reservation is released only after two: a cancel the gateway commits late is never refunded twice.
+   */
+  @Column({ name: 'absent_reads', type: 'int', default: 0 })
+  absentReads: number;
+
   @Column({ name: 'failure_code', type: 'varchar', length: 64, nullable: true })
   failureCode: string | null;
 

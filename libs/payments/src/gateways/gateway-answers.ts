@@ -1,4 +1,9 @@
-import { AmountMismatchError, OrderMismatchError, PaymentKeyMismatchError } from '../domain/errors';
+import {
+  AmountMismatchError,
+  ForeignPaymentKeyError,
+  OrderMismatchError,
+  PaymentKeyMismatchError,
+} from '../domain/errors';
 import type { GatewayPaymentTruth } from './gateway.port';
 
 /** What we asked a gateway about: the answer must be about exactly this. */
@@ -40,4 +45,21 @@ export function isSettledApprovalOf(truth: GatewayPaymentTruth, asked: AskedPaym
     truth.totalAmount === asked.amount &&
     (!asked.paymentKey || truth.paymentKey === asked.paymentKey)
   );
+}
+
+/**
+ * The read-back after a gateway refused an approval as a duplicate ("already approved / already processed"). Returns
+ * the truth when it shows exactly this payment approved (an earlier attempt of ours went through). When the key
+ * belongs to another order, the confirm was never about this order (a forged or mixed-up key): throws
+ * `ForeignPaymentKeyError`, which leaves the payment READY for the genuine confirm. Otherwise returns null and the
+ * adapter rethrows the gateway's refusal.
+ */
+export function acceptDuplicateApproval(
+  gateway: string,
+  truth: GatewayPaymentTruth,
+  asked: AskedPayment,
+): GatewayPaymentTruth | null {
+  if (isSettledApprovalOf(truth, asked)) return truth;
+  if (truth.orderId !== asked.orderId) throw new ForeignPaymentKeyError(gateway, asked.orderId);
+  return null;
 }

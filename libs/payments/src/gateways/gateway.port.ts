@@ -24,7 +24,12 @@ export interface GatewayFeatures {
   netCancel: boolean;
 }
 
-/** Canonical payment statuses as reported by a gateway (mapped by the adapter). */
+/**
+ * Canonical payment statuses as reported by a gateway (mapped by the adapter). `READY` means the gateway holds no
+ * approval for the payment (the buyer may have authenticated in the window, but nothing was approved or captured);
+ * `IN_PROGRESS` means the gateway is still processing an approval. The repair rules rely on the difference: only
+ * READY (or "no such payment") after the gateway's longest call proves a lost approval did not happen.
+ */
 export type GatewayPaymentStatus =
   'READY' | 'IN_PROGRESS' | 'WAITING_FOR_DEPOSIT' | 'PAID' | 'PARTIALLY_CANCELED' | 'CANCELED' | 'FAILED' | 'EXPIRED';
 
@@ -155,6 +160,12 @@ export interface GatewayCancelTruth {
   canceledAt: Date | null;
   reason?: string | null;
   status: 'DONE' | 'IN_PROGRESS' | 'FAILED';
+  /**
+   * The adapter made `transactionKey` up from the cancel's answer because the gateway's own list did not show the
+   * cancel yet (KISPG answers carry no cancel id). A later read-back lists it under the gateway's key; the ledger then
+   * re-keys our row instead of booking the same money twice.
+   */
+  provisional?: boolean;
 }
 
 /**
@@ -186,6 +197,11 @@ export interface GatewayPaymentTruth {
   receiptUrl?: string | null;
   /** The gateway body, already scrubbed of secrets and card data by the HTTP layer. */
   raw: unknown;
+  /**
+   * When this truth was observed (set by the core the moment the answer or read-back arrived). Truths are applied in
+   * the order they were observed: an earlier one never moves a payment backwards over a later one.
+   */
+  observedAt?: Date;
 }
 
 export interface PaymentLookup {
@@ -227,6 +243,12 @@ export interface CancelResult {
 export interface PaymentGateway {
   readonly name: GatewayName;
   readonly features: GatewayFeatures;
+  /**
+   * The longest one call to this gateway may take, from its configured timeouts (connect + the slowest read, e.g.
+   * Toss's 60 s billing charge). A payment or cancel in flight longer than this plus a margin is stuck: the repair
+   * rules read it back, and "the gateway has no record" counts as proof only after this long.
+   */
+  readonly maxCallMs: number;
 
   /** Checkout parameters for the front end. May call the gateway (Apps-in-Toss make-payment). */
   prepare(request: PrepareRequest): Promise<CheckoutParams>;

@@ -1,30 +1,42 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
-import { PaymentsError } from '../domain/errors';
+import { InvalidInputError, PaymentsError } from '../domain/errors';
 import { PaymentStatus } from '../domain/payment-status';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import { PaymentLedger } from '../ledger/payment-ledger';
 import { PaymentSyncService } from '../payments/payment-sync.service';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE } from '../payments.tokens';
+import { ApprovalRecovery } from './approval-recovery';
+import { RecoveryTiming } from './recovery-timing';
 
 export interface StuckPaymentsOptions {
-  /** A row is stuck once it has not moved for this long. Default 60 s. */
+  /**
+   * Only rows that have not moved for this long are looked at. Default (and minimum): the smallest of the configured
+   * gateways' longest call plus the margin; each row is still checked against its own gateway's bound.
+   */
   olderThanMs?: number;
-  /** At most this many payments per run. Default 100. */
+  /** At most this many payments per run. Default `jobs.repair.batchSize` (100). */
   limit?: number;
 }
 
+/** Which rule a payment was picked up by. */
+export type RepairRule = 'approval' | 'cancel' | 'deposit' | 'abandoned';
+
 export interface RepairResult {
   paymentId: string;
+  rule: RepairRule;
+  /** The payment's status after the rule ran. */
   status?: PaymentStatus;
   error?: string;
 }
 
 /**
- * The repair job: re-reads every payment whose outcome we do not know — UNKNOWN, IN_PROGRESS for longer than
- * `olderThanMs` (the process died mid-call), or holding an UNKNOWN/PENDING cancel — and applies the gateway's
- * truth. An IN_PROGRESS payment the gateway never approved becomes UNKNOWN, so a confirm retry may re-approve it.
+ * The repair job: one rule per stuck state, each ending it at the gateway's truth (see docs/architecture.md#repair):
+ * - approval: UNKNOWN, or IN_PROGRESS past the gateway's longest call → `ApprovalRecovery`;
+ * - cancel: a PENDING/UNKNOWN cancel past it → read back; released only when provably absent;
+ * - deposit: a virtual account past its due date → read back (the gateway's EXPIRED is applied);
+ * - abandoned: READY for longer than `readyTtlMs` → EXPIRED (nothing was approved; a confirm now is refused).
  * Safe to run on every replica at once: every write is a compare-and-set or goes through the ledger's `apply`.
  */
 @Injectable()
@@ -35,46 +47,79 @@ export class StuckPaymentsRepair {
     private readonly gateways: GatewayRegistry,
     private readonly ledger: PaymentLedger,
     private readonly sync: PaymentSyncService,
+    private readonly recovery: ApprovalRecovery,
+    private readonly timing: RecoveryTiming,
   ) {}
 
-  async run(options: StuckPaymentsOptions = {}): Promise<RepairResult[]> {
-    const olderThan = new Date(this.clock.now().getTime() - (options.olderThanMs ?? 60_000));
-    const ids = await this.findStuck(olderThan, options.limit ?? 100);
+  /** The smallest "stuck" bound over the configured gateways: below it nothing can be called stuck. */
+  minimumAgeMs(): number {
+    return Math.min(...this.gateways.all().map((gateway) => this.timing.stuckAfterMs(gateway)));
+  }
+
+  async run(options: StuckPaymentsOptions = {}, defaultLimit = 100): Promise<RepairResult[]> {
+    const minimum = this.minimumAgeMs();
+    if (options.olderThanMs !== undefined && !(options.olderThanMs >= minimum)) {
+      throw new InvalidInputError(
+        'olderThanMs',
+        `must be at least ${minimum} ms (a gateway's longest call plus the margin): a younger row may still be in flight`,
+      );
+    }
+    const now = this.clock.now();
+    const candidates = await this.findCandidates(now, options.olderThanMs ?? minimum, options.limit ?? defaultLimit);
     const results: RepairResult[] = [];
-    for (const id of ids) results.push(await this.repair(id, olderThan));
+    for (const candidate of candidates) results.push(await this.repair(candidate.id, candidate.rule));
     return results;
   }
 
-  private async findStuck(olderThan: Date, limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT DISTINCT p.id, p.updated_at FROM payments p
-        LEFT JOIN payment_cancels c ON c.payment_id = p.id AND c.status IN ('UNKNOWN', 'PENDING') AND c.updated_at < $2
-        WHERE (p.status = 'UNKNOWN' OR (p.status = 'IN_PROGRESS' AND p.updated_at < $2) OR c.id IS NOT NULL)
-          AND p.gateway = ANY($1)
-        ORDER BY p.updated_at ASC LIMIT $3`,
-      [this.gateways.names(), olderThan, limit],
+  private async findCandidates(
+    now: Date,
+    olderThanMs: number,
+    limit: number,
+  ): Promise<Array<{ id: string; rule: RepairRule }>> {
+    const stuckBefore = new Date(now.getTime() - olderThanMs);
+    const abandonedBefore = new Date(now.getTime() - this.timing.readyTtlMs);
+    return this.dataSource.query(
+      `SELECT id, rule FROM (
+         SELECT p.id, 'approval' AS rule, p.updated_at AS since FROM payments p
+          WHERE p.gateway = ANY($1) AND (p.status = 'UNKNOWN' OR (p.status = 'IN_PROGRESS' AND p.updated_at < $2))
+         UNION ALL
+         SELECT c.payment_id, 'cancel', min(c.created_at) FROM payment_cancels c JOIN payments p ON p.id = c.payment_id
+          WHERE p.gateway = ANY($1) AND c.status IN ('UNKNOWN', 'PENDING') AND c.created_at < $2
+          GROUP BY c.payment_id
+         UNION ALL
+         SELECT p.id, 'deposit', p.va_due_date FROM payments p
+          WHERE p.gateway = ANY($1) AND p.status = 'WAITING_FOR_DEPOSIT' AND p.va_due_date < $3
+         UNION ALL
+         SELECT p.id, 'abandoned', p.created_at FROM payments p
+          WHERE p.gateway = ANY($1) AND p.status = 'READY' AND p.created_at < $4
+       ) due ORDER BY since ASC LIMIT $5`,
+      [this.gateways.names(), stuckBefore, now, abandonedBefore, limit],
     );
-    return rows.map((row) => row.id);
   }
 
-  private async repair(paymentId: string, olderThan: Date): Promise<RepairResult> {
+  private async repair(paymentId: string, rule: RepairRule): Promise<RepairResult> {
     try {
-      let payment = await this.sync.sync(paymentId);
-      if (payment.status === PaymentStatus.IN_PROGRESS && payment.updatedAt < olderThan) {
-        await this.ledger.recordFailure(
-          paymentId,
-          [PaymentStatus.IN_PROGRESS],
-          PaymentStatus.UNKNOWN,
-          'STUCK_IN_PROGRESS',
-          'approval never completed; confirm again to retry',
-        );
-        payment = await this.ledger.findById(paymentId);
-      }
-      return { paymentId, status: payment.status };
+      const payment = await this.applyRule(paymentId, rule);
+      return { paymentId, rule, status: payment.status };
     } catch (error) {
       const message =
         error instanceof PaymentsError ? error.code : error instanceof Error ? error.message : String(error);
-      return { paymentId, error: message };
+      return { paymentId, rule, error: message };
+    }
+  }
+
+  private async applyRule(paymentId: string, rule: RepairRule) {
+    switch (rule) {
+      case 'approval':
+        return this.recovery.recover(paymentId);
+      case 'abandoned': {
+        const message = 'nobody confirmed the payment before the checkout expired';
+        await this.ledger.recordFailure(paymentId, [PaymentStatus.READY], PaymentStatus.EXPIRED, 'ABANDONED', message);
+        return this.ledger.findById(paymentId);
+      }
+      case 'cancel':
+      case 'deposit':
+        return this.sync.sync(paymentId);
     }
   }
 }

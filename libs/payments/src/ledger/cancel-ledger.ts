@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { newId } from '../domain/ids';
 import { CancelStatus, PaymentStatus } from '../domain/payment-status';
 import { PaymentCancel } from '../entities/payment-cancel.entity';
@@ -26,11 +26,12 @@ export class CancelLedger {
   constructor(@Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /**
-   * Reserves `amount` for a new cancel in one statement: succeeds only while `canceled + pending + amount <= total`
-   * and the payment is cancelable, and inserts the PENDING cancel row in the same short transaction. Returns null
-   * when the reservation does not fit, so concurrent partial cancels can never refund more than was paid.
+   * Reserves `amount` for a new cancel in one statement: succeeds only while no other cancel of the payment is open
+   * (one cancel in flight per payment, so the balance the gateway is told is the true balance before this cancel),
+   * `canceled + amount <= total`, and the payment is cancelable; inserts the PENDING cancel row in the same short
+   * transaction. Returns the row and the canceled total it was reserved against, or null when it does not fit now.
    */
-  async reserve(input: CancelReservation): Promise<PaymentCancel | null> {
+  async reserve(input: CancelReservation): Promise<{ cancel: PaymentCancel; canceledBefore: number } | null> {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
@@ -41,10 +42,22 @@ export class CancelLedger {
         } as never)
         .where('id = :id', { id: input.paymentId })
         .andWhere('status IN (:...statuses)', { statuses: [PaymentStatus.PAID, PaymentStatus.PARTIALLY_CANCELED] })
-        .andWhere('canceled_amount + pending_cancel_amount + :amount <= amount', { amount: input.amount })
+        .andWhere('pending_cancel_amount = 0')
+        .andWhere('canceled_amount + :amount <= amount', { amount: input.amount })
+        .returning('canceled_amount')
         .execute();
       if ((result.affected ?? 0) !== 1) return null;
-      return manager.save(newPendingCancel(manager, input));
+      const [row] = result.raw as Array<{ canceled_amount: string | number }>;
+      const cancel = await manager.save(newPendingCancel(manager, input));
+      return { cancel, canceledBefore: Number(row.canceled_amount) };
+    });
+  }
+
+  /** The open (PENDING or UNKNOWN) cancel of a payment, if any: the one a new cancel has to wait for. */
+  async findOpen(paymentId: string): Promise<PaymentCancel | null> {
+    return this.dataSource.manager.findOne(PaymentCancel, {
+      where: { paymentId, status: In([CancelStatus.PENDING, CancelStatus.UNKNOWN]) },
+      order: { createdAt: 'ASC' },
     });
   }
 
@@ -124,6 +137,7 @@ function newPendingCancel(manager: EntityManager, input: CancelReservation): Pay
     canceledAt: null,
     failureCode: null,
     failureMessage: null,
+    absentReads: 0,
     raw: null,
   });
 }

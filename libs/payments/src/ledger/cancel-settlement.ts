@@ -1,12 +1,18 @@
-import { AmountMismatchError } from '../domain/errors';
+import { AmountMismatchError, PaymentKeyMismatchError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { CancelStatus } from '../domain/payment-status';
 import { PaymentCancel } from '../entities/payment-cancel.entity';
 import type { Payment } from '../entities/payment.entity';
 import type { GatewayCancelTruth, GatewayPaymentTruth } from '../gateways/gateway.port';
 
-/** A PENDING cancel older than this is treated as lost (process died mid-call) when `sync` runs. */
+/**
+ * A PENDING cancel older than this is treated as lost (the process died mid-call) when no gateway-specific grace is
+ * given. The core passes the gateway's own (its longest call plus a margin).
+ */
 export const STALE_PENDING_CANCEL_MS = 5 * 60_000;
+
+/** Read-backs past the grace window that must miss a lost cancel before its reservation is released. */
+export const ABSENT_READS_TO_RELEASE = 2;
 
 export interface CancelSettlementInput {
   payment: Payment;
@@ -17,6 +23,8 @@ export interface CancelSettlementInput {
   source: string;
   /** The cancel call we just made and the gateway's record of it. */
   settleCancel?: { cancelId: string; cancel: GatewayCancelTruth };
+  /** How long after it was sent a cancel may still be committed at the gateway. Default STALE_PENDING_CANCEL_MS. */
+  lostCancelGraceMs?: number;
   now: Date;
 }
 
@@ -25,19 +33,32 @@ export interface CancelSettlementInput {
  * - the cancel we just made is settled with the gateway's record of it;
  * - other gateway cancels are matched by transaction key, then to our UNKNOWN (or stale PENDING) rows of the
  *   same amount, oldest first; a gateway cancel we never requested (dashboard) becomes a new DONE row;
- * - on `sync`, an UNKNOWN row the gateway has no cancel for never happened: FAILED, reservation released.
+ * - on `sync`, a lost row the gateway has no cancel for is released (FAILED, NOT_AT_GATEWAY) only once it is older than
+ *   the grace window and a second read-back past it still misses it: a gateway that commits a cancel late (after its
+ *   answer timed out) can never have it refunded twice.
  */
 export function settleCancels(input: CancelSettlementInput): PaymentCancel[] {
   const changed = new Set<PaymentCancel>();
   const known = new Set(input.cancels.filter((c) => c.transactionKey).map((c) => c.transactionKey as string));
   if (input.settleCancel) settleOwnCancel(input, input.settleCancel, changed, known);
 
+  const graceMs = input.lostCancelGraceMs ?? STALE_PENDING_CANCEL_MS;
+  const pastGrace = (c: PaymentCancel): boolean => input.now.getTime() - c.createdAt.getTime() > graceMs;
   const isLost = (c: PaymentCancel): boolean =>
-    c.status === CancelStatus.UNKNOWN ||
-    (c.status === CancelStatus.PENDING && input.now.getTime() - c.createdAt.getTime() > STALE_PENDING_CANCEL_MS);
+    c.status === CancelStatus.UNKNOWN || (c.status === CancelStatus.PENDING && pastGrace(c));
 
   for (const gatewayCancel of input.truth.cancels) {
     if (gatewayCancel.status !== 'DONE' || known.has(gatewayCancel.transactionKey)) continue;
+    const provisional = input.cancels.find(
+      (c) => c.status === CancelStatus.DONE && isProvisional(c) && c.amount === gatewayCancel.amount && !changed.has(c),
+    );
+    if (provisional) {
+      // Ours, booked under a key made up from its answer; the gateway's list now names it: same money, its real key.
+      provisional.transactionKey = gatewayCancel.transactionKey;
+      changed.add(provisional);
+      known.add(gatewayCancel.transactionKey);
+      continue;
+    }
     const open = (c: PaymentCancel): boolean => !changed.has(c) && c.amount === gatewayCancel.amount;
     const match = input.cancels.find((c) => isLost(c) && open(c));
     const inFlight = input.cancels.find((c) => c.status === CancelStatus.PENDING && !isLost(c) && open(c));
@@ -61,12 +82,13 @@ export function settleCancels(input: CancelSettlementInput): PaymentCancel[] {
 
   if (input.source === 'sync') {
     for (const row of input.cancels) {
-      if (isLost(row) && !changed.has(row)) {
-        row.status = CancelStatus.FAILED;
-        row.failureCode = 'NOT_AT_GATEWAY';
-        row.failureMessage = `${input.payment.gateway} has no record of this cancel; reservation released by sync`;
-        changed.add(row);
-      }
+      if (!isLost(row) || changed.has(row) || !pastGrace(row)) continue;
+      row.absentReads = (row.absentReads ?? 0) + 1;
+      changed.add(row);
+      if (row.absentReads < ABSENT_READS_TO_RELEASE) continue;
+      row.status = CancelStatus.FAILED;
+      row.failureCode = 'NOT_AT_GATEWAY';
+      row.failureMessage = `${input.payment.gateway} has no record of this cancel after ${row.absentReads} read-backs; reservation released`;
     }
   }
   return [...changed];
@@ -91,9 +113,21 @@ function settleOwnCancel(
     });
   }
   if (!row || row.status === CancelStatus.DONE) return;
+  const claimedBy = input.cancels.find(
+    (c) => c !== row && c.transactionKey === gatewayCancel.transactionKey && !c.idempotencyKey.startsWith('gateway:'),
+  );
+  if (claimedBy && claimedBy.status === CancelStatus.DONE) {
+    // The answer names a gateway cancel another of our requests already holds: it is not the record of this one.
+    // Unknown outcome: the reservation stays and a read-back settles it.
+    throw new PaymentKeyMismatchError(`cancel ${claimedBy.id}`, gatewayCancel.transactionKey, {
+      paymentId: input.payment.id,
+      gateway: input.payment.gateway,
+      field: 'cancel.transactionKey',
+    });
+  }
   markDone(row, gatewayCancel, input.now);
   changed.add(row);
-  known.add(gatewayCancel.transactionKey);
+  known.add(row.transactionKey as string);
   // A webhook / sync that read this cancel back before our call returned may have recorded it as a gateway cancel of
   // its own. It is the same money: keep our row, retire the provisional one so the cancel is counted once.
   for (const duplicate of input.cancels) {
@@ -110,9 +144,17 @@ function settleOwnCancel(
   }
 }
 
+const PROVISIONAL_PREFIX = 'provisional:';
+
+function isProvisional(row: PaymentCancel): boolean {
+  return row.transactionKey?.startsWith(PROVISIONAL_PREFIX) ?? false;
+}
+
 function markDone(row: PaymentCancel, gatewayCancel: GatewayCancelTruth, now: Date): void {
   row.status = CancelStatus.DONE;
-  row.transactionKey = gatewayCancel.transactionKey;
+  row.transactionKey = gatewayCancel.provisional
+    ? `${PROVISIONAL_PREFIX}${gatewayCancel.transactionKey}`.slice(0, 200)
+    : gatewayCancel.transactionKey;
   row.canceledAt = gatewayCancel.canceledAt ?? now;
   row.failureCode = null;
   row.failureMessage = null;
@@ -133,6 +175,7 @@ function gatewayOnlyCancel(payment: Payment, gatewayCancel: GatewayCancelTruth, 
     canceledAt: gatewayCancel.canceledAt ?? now,
     failureCode: null,
     failureMessage: null,
+    absentReads: 0,
     raw: null,
     createdAt: now,
   });

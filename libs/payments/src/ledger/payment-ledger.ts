@@ -25,6 +25,11 @@ export type ApplySource = 'confirm' | 'sync' | 'webhook' | 'cancel' | 'charge';
 
 export interface ApplyOptions {
   source: ApplySource;
+  /**
+   * How long a cancel may still be processed at the gateway after it was sent (its longest call plus a margin). A lost
+   * cancel the gateway does not show is released only after this long, and only on the second such read-back.
+   */
+  lostCancelGraceMs?: number;
   /** The cancel row this truth answers (the cancel call we just made) and the gateway's record of it. */
   settleCancel?: { cancelId: string; cancel: GatewayCancelTruth };
   /** Keyed hash of the gateway's per-payment webhook secret, when the truth carried one. */
@@ -33,7 +38,9 @@ export interface ApplyOptions {
   billingKeyId?: string;
 }
 
-type PaymentFields = Partial<Pick<Payment, 'gatewayPaymentKey' | 'failureCode' | 'failureMessage' | 'raw'>>;
+type PaymentFields = Partial<
+  Pick<Payment, 'gatewayPaymentKey' | 'attemptPaymentKey' | 'approvalSentAt' | 'failureCode' | 'failureMessage' | 'raw'>
+>;
 
 /**
  * The only writer of payment status and amounts. Short transactions only: nothing here calls a gateway, and no
@@ -95,7 +102,10 @@ export class PaymentLedger {
     code: string,
     message: string,
   ): Promise<boolean> {
+    // Back to READY means nothing was approved for this order: the key of the failed attempt is not the payment's.
+    const attempt: PaymentFields = to === PaymentStatus.READY ? { attemptPaymentKey: null } : {};
     return this.compareAndSetStatus(paymentId, from, to, {
+      ...attempt,
       failureCode: code.slice(0, 64),
       failureMessage: message.slice(0, 512),
     });
@@ -153,12 +163,18 @@ export class PaymentLedger {
         truth,
         source: options.source,
         settleCancel: options.settleCancel,
+        lostCancelGraceMs: options.lostCancelGraceMs,
         now,
       });
       if (changed.length > 0) await manager.save(changed);
 
-      this.applyAmountsAndStatus(payment, cancels, truth);
-      copyTruthDetails(payment, truth, options);
+      const observedAt = truth.observedAt ?? now;
+      const fresh = !payment.truthObservedAt || observedAt >= payment.truthObservedAt;
+      this.applyAmountsAndStatus(payment, cancels, truth, fresh && isReadBack(options.source));
+      if (fresh) {
+        copyTruthDetails(payment, truth, options);
+        payment.truthObservedAt = observedAt;
+      }
       payment.version += 1;
       // An explicit UPDATE of the row we hold locked (save() would re-select it to diff).
       await manager.update(
@@ -173,25 +189,36 @@ export class PaymentLedger {
     });
   }
 
-  /** Canceled amounts only grow: a stale truth (older response, late webhook) cannot un-cancel money. */
-  private applyAmountsAndStatus(payment: Payment, cancels: PaymentCancel[], truth: GatewayPaymentTruth): void {
+  /**
+   * Canceled amounts only grow: a stale truth (older response, late webhook) cannot un-cancel money. A backward move
+   * of the status (PAID -> WAITING_FOR_DEPOSIT, a deposit error) is taken only from a fresh read-back.
+   */
+  private applyAmountsAndStatus(
+    payment: Payment,
+    cancels: PaymentCancel[],
+    truth: GatewayPaymentTruth,
+    allowBackward: boolean,
+  ): void {
     const doneSum = sumOf(cancels, [CancelStatus.DONE]);
     const pendingSum = sumOf(cancels, [CancelStatus.PENDING, CancelStatus.UNKNOWN]);
     const gatewayCanceled = truth.totalAmount - truth.balanceAmount;
-    const canceled = Math.max(payment.canceledAmount, gatewayCanceled, doneSum);
+    const canceled = Math.min(payment.amount, Math.max(payment.canceledAmount, gatewayCanceled, doneSum));
     // A difference covered by in-flight cancels is a cancel the gateway reported before our call returned.
     if (doneSum > canceled || doneSum + pendingSum < canceled) {
       this.logger.warn?.(
         `payment ${payment.id}: cancel rows sum to ${doneSum} but ${payment.gateway} reports ${gatewayCanceled} canceled; reconciliation will flag it`,
       );
     }
-    const target = targetStatus(payment.status, truth.status, canceled, payment.amount);
+    const target = targetStatus(payment.status, truth.status, canceled, payment.amount, allowBackward);
     if (target !== payment.status) {
       if (!canTransition(payment.status, target)) throw new InvalidTransitionError(payment.status, target, payment.id);
       payment.status = target;
     }
     payment.canceledAmount = canceled;
-    payment.pendingCancelAmount = Math.min(pendingSum, payment.amount - canceled);
+    // What the gateway counts as canceled beyond our DONE rows is an in-flight cancel it reported before our call
+    // returned: counted once, as canceled, not again as pending.
+    const reportedEarly = Math.max(0, canceled - doneSum);
+    payment.pendingCancelAmount = Math.max(0, Math.min(pendingSum - reportedEarly, payment.amount - canceled));
     payment.balanceAmount = payment.amount - canceled;
   }
 }
@@ -230,6 +257,11 @@ function copyTruthDetails(payment: Payment, truth: GatewayPaymentTruth, options:
   payment.raw = truth.raw ?? payment.raw;
 }
 
+/** Truths read from the gateway on our own authenticated call, as opposed to the answer to a call we just made. */
+function isReadBack(source: ApplySource): boolean {
+  return source === 'sync' || source === 'webhook';
+}
+
 function persistedFields(payment: Payment) {
   return {
     status: payment.status,
@@ -250,6 +282,7 @@ function persistedFields(payment: Payment) {
     receiptUrl: payment.receiptUrl,
     billingKeyId: payment.billingKeyId,
     raw: payment.raw as object,
+    truthObservedAt: payment.truthObservedAt,
     version: payment.version,
   } satisfies Partial<Payment>;
 }

@@ -26,13 +26,16 @@ const STATUS_RANK: Record<PaymentStatus, number> = {
 /**
  * Maps the gateway's status onto ours given what has been canceled. Cancel states are derived from amounts (a
  * gateway's status can lag its balance; see docs/architecture.md#the-ledger). A truth that is behind our state
- * (stale) leaves the status alone; an illegal forward move is returned so the caller raises InvalidTransitionError.
+ * (stale) leaves the status alone; a legal backward move (PAID -> WAITING_FOR_DEPOSIT, the deposit error) is taken only
+ * when `allowBackward` (a fresh read-back); an illegal forward move is returned so the caller raises
+ * InvalidTransitionError.
  */
 export function targetStatus(
   current: PaymentStatus,
   reported: GatewayPaymentStatus,
   canceled: number,
   amount: number,
+  allowBackward = false,
 ): PaymentStatus {
   if (canceled > 0 && (reported === 'PAID' || reported === 'PARTIALLY_CANCELED' || reported === 'CANCELED')) {
     return canceled >= amount ? PaymentStatus.CANCELED : PaymentStatus.PARTIALLY_CANCELED;
@@ -40,7 +43,9 @@ export function targetStatus(
   // READY / IN_PROGRESS at the gateway: it has not approved (yet), nothing to apply.
   const target = REPORTED_TO_STATUS[reported];
   if (!target) return current;
-  if (target === current || canTransition(current, target)) return target;
+  const backward = STATUS_RANK[target] < STATUS_RANK[current];
+  if (target === current) return target;
+  if (canTransition(current, target)) return backward && !allowBackward ? current : target;
   // Not a legal move: either the truth is stale (behind us) or something is really wrong.
   if (STATUS_RANK[target] <= STATUS_RANK[current]) return current;
   return target;

@@ -36,28 +36,53 @@ export class ApprovalRunner {
   ): Promise<Payment> {
     let truth: GatewayPaymentTruth;
     try {
-      truth = await call();
+      truth = this.sync.observed(await call());
     } catch (error) {
-      const settled = await this.settleApprovalError(payment, gateway, error);
+      const settled = await this.whileMoneyMayHaveMoved(payment, gateway, () =>
+        this.settleApprovalError(payment, gateway, error),
+      );
       // The lost answer was resolved on the spot (the gateway's query showed the approval): that is the answer.
       if (settled instanceof ResolvedApproval) return settled.payment;
       throw settled;
     }
-    try {
-      return await this.sync.apply(payment.id, truth, source, { billingKeyId });
-    } catch (error) {
-      if (error instanceof PaymentsError && answerDisagrees(error)) {
-        // The gateway approved something other than what we prepared: never mark it PAID. UNKNOWN keeps it visible
-        // to repair jobs and reconciliation; a human decides (refund or accept).
-        await this.ledger.recordFailure(
-          payment.id,
-          [PaymentStatus.IN_PROGRESS],
-          PaymentStatus.UNKNOWN,
-          error.code,
-          error.message,
-        );
+    return this.whileMoneyMayHaveMoved(payment, gateway, async () => {
+      try {
+        return await this.sync.apply(payment.id, truth, source, { billingKeyId });
+      } catch (error) {
+        if (error instanceof PaymentsError && answerDisagrees(error)) {
+          // The gateway approved something other than what we prepared: never mark it PAID. UNKNOWN keeps it visible
+          // to repair jobs and reconciliation; a human decides (refund or accept).
+          await this.ledger.recordFailure(
+            payment.id,
+            [PaymentStatus.IN_PROGRESS],
+            PaymentStatus.UNKNOWN,
+            error.code,
+            error.message,
+          );
+        }
+        throw error;
       }
-      throw error;
+    });
+  }
+
+  /**
+   * Runs a database step after the request left. If the database fails there (connection lost, failover, a killed
+   * backend), the buyer may have been charged while the row still says IN_PROGRESS: the caller gets a retryable
+   * `PaymentOutcomeUnknownError`, never a raw driver error, and a read-back (a confirm retry once the gateway's
+   * longest call is over, or the repair job) settles the row.
+   */
+  private async whileMoneyMayHaveMoved<T>(
+    payment: Payment,
+    gateway: PaymentGateway,
+    step: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof PaymentsError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn?.(`payment ${payment.id} (${gateway.name}): database failed after the gateway call: ${reason}`);
+      throw new PaymentOutcomeUnknownError(payment.id, gateway.name, 'DATABASE_ERROR_AFTER_CALL', { cause: error });
     }
   }
 
@@ -83,7 +108,10 @@ export class ApprovalRunner {
     // The gateway has a policy for lost answers (NicePay: net-cancel at once). Best effort: if this fails too, the
     // payment stays UNKNOWN and `sync` / the repair job run the same resolution later.
     try {
-      const resolved = await this.sync.resolveUnknownApproval(await this.ledger.findById(payment.id), gateway);
+      const { payment: resolved } = await this.sync.resolveUnknownApproval(
+        await this.ledger.findById(payment.id),
+        gateway,
+      );
       if (resolved.status === PaymentStatus.CANCELED && resolved.failureCode === 'NET_CANCELED') {
         return new PaymentNetCanceledError(payment.id, gateway.name, { cause: error });
       }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PaymentsClock } from '../domain/clock';
 import { AmountMismatchError, GatewayUnavailableError, InvalidInputError, PaymentsError } from '../domain/errors';
 import { idempotencyKeys, newOrderId } from '../domain/ids';
 import { PaymentStatus } from '../domain/payment-status';
@@ -6,8 +7,10 @@ import { validateDto } from '../domain/validation';
 import type { Payment } from '../entities/payment.entity';
 import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
-import type { CheckoutParams, ConfirmInput } from '../gateways/gateway.port';
+import type { CheckoutParams, ConfirmInput, PaymentGateway } from '../gateways/gateway.port';
+import { ApprovalRecovery } from '../jobs/approval-recovery';
 import { PaymentLedger } from '../ledger/payment-ledger';
+import { PAYMENTS_CLOCK } from '../payments.tokens';
 import { ConfirmDto, PrepareDto } from '../payments.dto';
 import { ApprovalRunner } from './approval-runner';
 import { newReadyPayment, toPrepared } from './payment-rows';
@@ -29,6 +32,8 @@ export class CheckoutService {
     private readonly gateways: GatewayRegistry,
     private readonly sync: PaymentSyncService,
     private readonly approvals: ApprovalRunner,
+    private readonly recovery: ApprovalRecovery,
+    @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
   ) {}
 
   /** Stores a READY payment and returns what the front end hands to the gateway's window / SDK / form. */
@@ -102,10 +107,12 @@ export class CheckoutService {
     };
     gateway.verifyConfirmInput(prepared, confirmInput);
 
-    const current = await this.claimApproval(payment, dto.paymentKey ?? dto.payToken);
-    if (current) return current;
-    return this.approvals.run(payment, gateway, 'confirm', () =>
-      gateway.approve({ prepared, input: confirmInput, idempotencyKey: idempotencyKeys.confirm(payment.id) }),
+    const attemptKey = dto.paymentKey ?? dto.payToken ?? null;
+    const claimed = await this.claimApproval(payment, gateway, attemptKey);
+    if (claimed.answer) return claimed.answer;
+    const idempotencyKey = idempotencyKeys.confirm(payment.id, attemptOf(confirmInput));
+    return this.approvals.run(claimed.payment, gateway, 'confirm', () =>
+      gateway.approve({ prepared, input: confirmInput, idempotencyKey }),
     );
   }
 
@@ -132,24 +139,47 @@ export class CheckoutService {
   }
 
   /**
-   * The compare-and-set that lets exactly one confirm call the gateway. Returns null when this caller won (the row
-   * is now IN_PROGRESS), otherwise the payment as it stands: already confirmed, in flight, or finished.
+   * The compare-and-set that lets exactly one confirm call the gateway. `payment` when this caller won (the row is
+   * now IN_PROGRESS with this attempt's key), otherwise `answer`: the payment as it stands (confirmed, in flight,
+   * finished, or still unknown).
    */
-  private async claimApproval(payment: Payment, gatewayKey: string | undefined): Promise<Payment | null> {
-    if (payment.status === PaymentStatus.UNKNOWN) {
-      // A retry after a lost answer: learn what the gateway did before sending anything again.
-      const synced = await this.sync.sync(payment.id);
-      if (synced.status !== PaymentStatus.UNKNOWN) return synced;
-      const won = await this.ledger.compareAndSetStatus(payment.id, [PaymentStatus.UNKNOWN], PaymentStatus.IN_PROGRESS);
-      return won ? null : this.ledger.findById(payment.id);
+  private async claimApproval(
+    found: Payment,
+    gateway: PaymentGateway,
+    attemptKey: string | null,
+  ): Promise<{ payment: Payment; answer?: undefined } | { answer: Payment }> {
+    let payment = found;
+    const lost =
+      payment.status === PaymentStatus.UNKNOWN ||
+      (payment.status === PaymentStatus.IN_PROGRESS && this.recovery.isStuck(payment, gateway));
+    if (lost) {
+      // A retry after a lost answer (or a call that never finished): learn what the gateway did before sending again.
+      payment = await this.recovery.recover(payment.id);
+      // Still unknown: only the same attempt may be sent again (its idempotency key makes the gateway replay it);
+      // another key could approve a second payment while the first may still be processed.
+      if (payment.status === PaymentStatus.UNKNOWN && payment.attemptPaymentKey === attemptKey) {
+        return this.compareAndSet(payment, [PaymentStatus.UNKNOWN], attemptKey);
+      }
     }
-    if (payment.status === PaymentStatus.READY) {
-      const won = await this.ledger.compareAndSetStatus(payment.id, [PaymentStatus.READY], PaymentStatus.IN_PROGRESS, {
-        gatewayPaymentKey: gatewayKey ?? payment.gatewayPaymentKey,
-      });
-      return won ? null : this.ledger.findById(payment.id);
-    }
-    return payment;
+    if (payment.status !== PaymentStatus.READY) return { answer: payment };
+    return this.compareAndSet(payment, [PaymentStatus.READY], attemptKey);
+  }
+
+  private async compareAndSet(
+    payment: Payment,
+    from: PaymentStatus[],
+    attemptKey: string | null,
+  ): Promise<{ payment: Payment } | { answer: Payment }> {
+    // The key the browser brought stays an attempt until the gateway accepts it: a forged one never becomes ours.
+    const approvalSentAt = this.clock.now();
+    const won = await this.ledger.compareAndSetStatus(payment.id, from, PaymentStatus.IN_PROGRESS, {
+      attemptPaymentKey: attemptKey,
+      approvalSentAt,
+    });
+    if (!won) return { answer: await this.ledger.findById(payment.id) };
+    return {
+      payment: { ...payment, status: PaymentStatus.IN_PROGRESS, attemptPaymentKey: attemptKey, approvalSentAt },
+    };
   }
 
   /**
@@ -169,4 +199,9 @@ export class CheckoutService {
     const message = error instanceof Error ? error.message : String(error);
     await this.ledger.recordFailure(payment.id, [PaymentStatus.READY], PaymentStatus.FAILED, code, message);
   }
+}
+
+/** What identifies one approval attempt: what the browser brought back (its key, or the signed return fields). */
+function attemptOf(input: ConfirmInput): unknown {
+  return { paymentKey: input.paymentKey, payToken: input.payToken, authResult: input.authResult };
 }

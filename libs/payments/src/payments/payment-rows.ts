@@ -23,6 +23,9 @@ export function newReadyPayment(input: ReadyPaymentInput): Payment {
     gateway: input.gateway,
     orderId: input.orderId,
     gatewayPaymentKey: null,
+    attemptPaymentKey: null,
+    approvalSentAt: null,
+    truthObservedAt: null,
     type: input.type,
     method: input.method,
     status: PaymentStatus.READY,
@@ -52,7 +55,7 @@ export function toPrepared(payment: Payment): PreparedPayment {
     amount: payment.amount,
     taxFreeAmount: payment.taxFreeAmount,
     orderName: payment.orderName,
-    gatewayPaymentKey: payment.gatewayPaymentKey,
+    gatewayPaymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey,
     method: payment.method,
     customer: {
       customerKey: payment.customerKey ?? undefined,
@@ -64,10 +67,10 @@ export function toPrepared(payment: Payment): PreparedPayment {
   };
 }
 
-/** What a gateway needs to read a stored payment back. */
+/** What a gateway needs to read a stored payment back (under the key of the approval in flight until it has its own). */
 export function toLookup(payment: Payment): PaymentLookup {
   return {
-    paymentKey: payment.gatewayPaymentKey,
+    paymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey,
     orderId: payment.orderId,
     amount: payment.amount,
     customerKey: payment.customerKey,

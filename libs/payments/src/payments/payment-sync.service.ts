@@ -4,10 +4,12 @@ import { PaymentStatus } from '../domain/payment-status';
 import type { Payment } from '../entities/payment.entity';
 import { supports, type GatewayWith } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
-import type { GatewayCancelTruth, GatewayPaymentTruth } from '../gateways/gateway.port';
+import type { GatewayCancelTruth, GatewayPaymentStatus, GatewayPaymentTruth } from '../gateways/gateway.port';
+import type { PaymentsClock } from '../domain/clock';
+import { RecoveryTiming } from '../jobs/recovery-timing';
 import { PaymentLedger, type ApplySource } from '../ledger/payment-ledger';
 import { WebhookSecrets } from '../ledger/webhook-secrets';
-import { PAYMENTS_LOGGER } from '../payments.tokens';
+import { PAYMENTS_CLOCK, PAYMENTS_LOGGER } from '../payments.tokens';
 import { toLookup, toPrepared } from './payment-rows';
 
 export interface ApplyExtras {
@@ -26,21 +28,33 @@ export class PaymentSyncService {
     private readonly ledger: PaymentLedger,
     private readonly gateways: GatewayRegistry,
     private readonly webhookSecrets: WebhookSecrets,
+    private readonly timing: RecoveryTiming,
+    @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
   ) {}
 
+  /** Stamps a truth with the moment it arrived (call right after the gateway answered). */
+  observed(truth: GatewayPaymentTruth): GatewayPaymentTruth {
+    return truth.observedAt ? truth : { ...truth, observedAt: this.clock.now() };
+  }
+
   /**
    * Re-reads the payment at its gateway and applies that truth. Resolves UNKNOWN payments and UNKNOWN cancels
-   * (a cancel the gateway has no record of is released).
+   * (a cancel the gateway has no record of is released once that is proven).
    */
   async sync(paymentId: string): Promise<Payment> {
+    return (await this.readBack(paymentId)).payment;
+  }
+
+  /** `sync`, also saying what the gateway reported (READY = it holds no approval for this payment). */
+  async readBack(paymentId: string): Promise<{ payment: Payment; reported: GatewayPaymentStatus }> {
     const payment = await this.ledger.findById(paymentId);
     const gateway = this.gateways.get(payment.gateway);
     if (payment.status === PaymentStatus.UNKNOWN && supports(gateway, 'lostApprovalPolicy')) {
       return this.resolveUnknownApproval(payment, gateway);
     }
-    const truth = await gateway.getPayment(toLookup(payment));
-    return this.apply(payment.id, truth, 'sync');
+    const truth = this.observed(await gateway.getPayment(toLookup(payment)));
+    return { payment: await this.apply(payment.id, truth, 'sync'), reported: truth.status };
   }
 
   async apply(
@@ -49,8 +63,10 @@ export class PaymentSyncService {
     source: ApplySource,
     extras: ApplyExtras = {},
   ): Promise<Payment> {
-    return this.ledger.apply(paymentId, truth, {
+    const gateway = this.gateways.has(truth.gateway) ? this.gateways.get(truth.gateway) : null;
+    return this.ledger.apply(paymentId, this.observed(truth), {
       source,
+      lostCancelGraceMs: gateway ? this.timing.stuckAfterMs(gateway) : undefined,
       settleCancel: extras.settleCancel,
       billingKeyId: extras.billingKeyId,
       webhookSecretHash: truth.webhookSecret ? this.webhookSecrets.hash(truth.webhookSecret) : undefined,
@@ -62,21 +78,26 @@ export class PaymentSyncService {
    * first). Applies what the gateway did and records it on the row (`failureCode` NET_CANCELED when it reversed the
    * approval), so the next reader knows why a payment the buyer saw succeed is canceled.
    */
-  async resolveUnknownApproval(payment: Payment, gateway: GatewayWith<'lostApprovalPolicy'>): Promise<Payment> {
+  async resolveUnknownApproval(
+    payment: Payment,
+    gateway: GatewayWith<'lostApprovalPolicy'>,
+  ): Promise<{ payment: Payment; reported: GatewayPaymentStatus }> {
     const resolution = await gateway.resolveUnknownApproval({
       prepared: toPrepared(payment),
       paymentKey: payment.gatewayPaymentKey,
-      approvalSentAt: payment.updatedAt,
+      approvalSentAt: payment.approvalSentAt ?? payment.updatedAt,
       idempotencyKey: idempotencyKeys.netCancel(payment.id),
     });
-    const applied = await this.apply(payment.id, resolution.truth, 'sync');
-    if (resolution.action !== 'net-cancel' || applied.status !== PaymentStatus.CANCELED) return applied;
+    const applied = await this.apply(payment.id, this.observed(resolution.truth), 'sync');
+    const reported = resolution.truth.status;
+    if (resolution.action !== 'net-cancel' || applied.status !== PaymentStatus.CANCELED)
+      return { payment: applied, reported };
     const message = `${gateway.name} approval answer was lost; net-canceled per policy`;
     await this.ledger.compareAndSetStatus(applied.id, [PaymentStatus.CANCELED], PaymentStatus.CANCELED, {
       failureCode: 'NET_CANCELED',
       failureMessage: message,
     });
     this.logger.warn?.(`payment ${payment.id} (${gateway.name} ${payment.orderId}): ${message}`);
-    return this.ledger.findById(applied.id);
+    return { payment: await this.ledger.findById(applied.id), reported };
   }
 }

@@ -1,45 +1,57 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { answerDisagrees } from '../domain/approval-outcome';
+import type { PaymentsClock } from '../domain/clock';
 import {
-  CancelAmountExceedsBalanceError,
+  CancelConflictError,
+  CancelInProgressError,
   GatewayUnavailableError,
+  IdempotencyKeyReusedError,
   InvalidInputError,
-  InvalidPaymentStateError,
   PaymentOutcomeUnknownError,
   PaymentsError,
   UnsupportedOperationError,
 } from '../domain/errors';
 import { idempotencyKeys, newId } from '../domain/ids';
-import { assertNonNegativeKrw } from '../domain/money';
-import { PaymentStatus } from '../domain/payment-status';
+import { CancelStatus } from '../domain/payment-status';
 import { validateDto } from '../domain/validation';
 import type { PaymentCancel } from '../entities/payment-cancel.entity';
 import type { Payment } from '../entities/payment.entity';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { PaymentGateway } from '../gateways/gateway.port';
+import { RecoveryTiming } from '../jobs/recovery-timing';
 import { CancelLedger } from '../ledger/cancel-ledger';
 import { isUniqueViolation, PaymentLedger } from '../ledger/payment-ledger';
 import { CancelDto } from '../payments.dto';
+import { PAYMENTS_CLOCK } from '../payments.tokens';
 import { toPrepared } from '../payments/payment-rows';
 import { PaymentSyncService } from '../payments/payment-sync.service';
+import { CancelQueue } from './cancel-queue';
+import { maskAccount, planCancel, reusedParameter, type PlannedCancel } from './cancel-plan';
 
-interface PlannedCancel {
-  amount: number;
-  taxFreeAmount: number;
+/** A reserved cancel and the canceled total it was reserved against (the true balance before it). */
+interface Reservation {
+  cancel: PaymentCancel;
+  canceledBefore: number;
 }
 
 /**
- * Cancels (refunds) of paid payments. The amount is reserved in the same statement that checks
- * `canceled + pending + amount <= total`, so concurrent partial cancels can never refund more than was paid; a lost
- * answer keeps the reservation (the cancel is UNKNOWN) until a read-back settles it.
+ * Cancels (refunds) of paid payments, one in flight per payment: concurrent cancels wait their turn (in arrival order
+ * on this instance; across instances the reservation refuses a second open cancel), so the balance a gateway is told
+ * (Toss's refundableAmount) is the true balance before each cancel and every cancel that fits succeeds. The amount is
+ * reserved in the same statement that checks it fits; a lost answer keeps the reservation (the cancel is UNKNOWN)
+ * until a read-back settles it.
  */
 @Injectable()
 export class RefundsService {
+  private readonly queue = new CancelQueue();
+
   constructor(
     private readonly ledger: PaymentLedger,
     private readonly cancels: CancelLedger,
     private readonly gateways: GatewayRegistry,
     private readonly sync: PaymentSyncService,
+    private readonly timing: RecoveryTiming,
+    @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
   ) {}
 
   /** Cancels all that is left (no amount) or part of a payment. */
@@ -47,17 +59,9 @@ export class RefundsService {
     const dto = validateDto(CancelDto, input);
     const payment = await this.findForCancel(dto);
     const gateway = this.gateways.get(payment.gateway);
-    if (dto.idempotencyKey) {
-      const existing = await this.cancels.findByIdempotencyKey(payment.id, dto.idempotencyKey);
-      if (existing) return existing;
-    }
-    const planned = planCancel(payment, gateway, dto);
-    const cancelId = newId();
-    const idempotencyKey = dto.idempotencyKey ?? idempotencyKeys.cancel(cancelId);
-    const cancel = await this.reserve(payment, dto, planned, cancelId, idempotencyKey);
-    if (cancel.id !== cancelId) return cancel; // the same idempotency key won a concurrent race
-    await this.send(payment, gateway, dto, planned, cancel, idempotencyKey);
-    return (await this.cancels.findById(cancel.id)) as PaymentCancel;
+    const earlier = await this.findByIdempotencyKey(payment.id, dto);
+    if (earlier) return earlier;
+    return this.queue.run(payment.id, () => this.cancelInTurn(payment.id, gateway, dto));
   }
 
   async listCancels(paymentId: string): Promise<PaymentCancel[]> {
@@ -70,23 +74,58 @@ export class RefundsService {
     throw new InvalidInputError('paymentId', 'paymentId, or gateway + orderId, is required');
   }
 
-  /** Reserves the amount (or finds the cancel a concurrent caller with the same idempotency key created). */
+  /** The cancel an idempotency key made before; the same key with other parameters is refused. */
+  private async findByIdempotencyKey(paymentId: string, dto: CancelDto): Promise<PaymentCancel | null> {
+    if (!dto.idempotencyKey) return null;
+    const existing = await this.cancels.findByIdempotencyKey(paymentId, dto.idempotencyKey);
+    if (!existing) return null;
+    const differs = reusedParameter(existing, dto);
+    if (differs) throw new IdempotencyKeyReusedError(dto.idempotencyKey, differs, { paymentId });
+    return existing;
+  }
+
+  /** Runs when this caller's turn has come: plan against the current row, reserve, call, settle. */
+  private async cancelInTurn(paymentId: string, gateway: PaymentGateway, dto: CancelDto): Promise<PaymentCancel> {
+    const deadline = this.clock.now().getTime() + this.timing.stuckAfterMs(gateway);
+    let readBack = false;
+    for (let delayMs = 25; ; delayMs = Math.min(delayMs * 2, 500)) {
+      const payment = await this.ledger.findById(paymentId);
+      const earlier = await this.findByIdempotencyKey(paymentId, dto);
+      if (earlier) return earlier;
+      const planned = planCancel(payment, gateway, dto);
+      const reserved = await this.reserve(payment, dto, planned);
+      if (reserved && !('canceledBefore' in reserved)) return reserved; // same key, concurrent caller won
+      if (reserved) return this.send(payment, gateway, dto, planned, reserved);
+      // Another cancel of this payment is open (on another instance, or lost): wait for it, or learn its outcome.
+      const open = await this.cancels.findOpen(paymentId);
+      if (!open) continue; // it finished between our two reads: plan again
+      const lost =
+        open.status === CancelStatus.UNKNOWN || this.timing.isStuck(gateway, open.createdAt, this.clock.now());
+      if (lost && !readBack) {
+        readBack = true;
+        await this.sync.sync(paymentId).catch(() => undefined); // best effort; the repair job runs the same rule
+        continue;
+      }
+      if (lost || this.clock.now().getTime() > deadline) throw new CancelInProgressError(paymentId);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  /** Reserves the amount; a concurrent caller with the same idempotency key may have made the cancel already. */
   private async reserve(
     payment: Payment,
     dto: CancelDto,
     planned: PlannedCancel,
-    cancelId: string,
-    idempotencyKey: string,
-  ): Promise<PaymentCancel> {
-    let cancel: PaymentCancel | null;
+  ): Promise<Reservation | PaymentCancel | null> {
+    const cancelId = newId();
     try {
-      cancel = await this.cancels.reserve({
+      return await this.cancels.reserve({
         cancelId,
         paymentId: payment.id,
         amount: planned.amount,
         taxFreeAmount: planned.taxFreeAmount,
         reason: dto.reason,
-        idempotencyKey,
+        idempotencyKey: dto.idempotencyKey ?? idempotencyKeys.cancel(cancelId),
         refundAccount: dto.refundAccount
           ? {
               bankCode: dto.refundAccount.bankCode,
@@ -96,20 +135,10 @@ export class RefundsService {
           : null,
       });
     } catch (error) {
-      const existing =
-        isUniqueViolation(error) && dto.idempotencyKey
-          ? await this.cancels.findByIdempotencyKey(payment.id, dto.idempotencyKey)
-          : null;
+      const existing = isUniqueViolation(error) ? await this.findByIdempotencyKey(payment.id, dto) : null;
       if (existing) return existing;
       throw error;
     }
-    if (cancel) return cancel;
-    const current = await this.ledger.findById(payment.id);
-    if (current.status !== PaymentStatus.PAID && current.status !== PaymentStatus.PARTIALLY_CANCELED) {
-      throw new InvalidPaymentStateError(current.id, current.status, 'cancel');
-    }
-    const cancelable = current.amount - current.canceledAmount - current.pendingCancelAmount;
-    throw new CancelAmountExceedsBalanceError(planned.amount, cancelable, { paymentId: payment.id });
   }
 
   /** Calls the gateway for a reserved cancel and settles the row with its answer. */
@@ -118,12 +147,12 @@ export class RefundsService {
     gateway: PaymentGateway,
     dto: CancelDto,
     planned: PlannedCancel,
-    cancel: PaymentCancel,
-    idempotencyKey: string,
-  ): Promise<void> {
-    const balanceBefore = payment.amount - payment.canceledAmount;
+    { cancel, canceledBefore }: Reservation,
+  ): Promise<PaymentCancel> {
+    const balanceBefore = payment.amount - canceledBefore;
+    let result;
     try {
-      const result = await gateway.cancel({
+      result = await gateway.cancel({
         prepared: toPrepared(payment),
         paymentKey: payment.gatewayPaymentKey ?? '',
         cancelId: cancel.id,
@@ -133,36 +162,48 @@ export class RefundsService {
         taxFreeAmount: planned.taxFreeAmount,
         reason: dto.reason,
         refundAccount: dto.refundAccount,
-        idempotencyKey,
-      });
-      await this.sync.apply(payment.id, result.payment, 'cancel', {
-        settleCancel: { cancelId: cancel.id, cancel: result.cancel },
+        idempotencyKey: cancel.idempotencyKey,
       });
     } catch (error) {
       throw await this.settleCancelError(payment, gateway, cancel, error);
     }
+    try {
+      const settleCancel = { cancelId: cancel.id, cancel: result.cancel };
+      await this.sync.apply(payment.id, this.sync.observed(result.payment), 'cancel', { settleCancel });
+    } catch (error) {
+      throw await this.settleCancelError(payment, gateway, cancel, error, true);
+    }
+    return (await this.cancels.findById(cancel.id)) as PaymentCancel;
   }
 
-  /** Keeps, releases or removes the reservation per what the error proves, and returns the error to throw. */
+  /**
+   * Keeps, releases or removes the reservation per what the error proves, and returns the error to throw. `answered`:
+   * the gateway answered and recording that answer failed (the refund may have happened).
+   */
   private async settleCancelError(
     payment: Payment,
     gateway: PaymentGateway,
     cancel: PaymentCancel,
     error: unknown,
+    answered = false,
   ): Promise<unknown> {
     const mayHaveHappened =
+      answered ||
       (error instanceof GatewayUnavailableError && error.requestSent) ||
       (error instanceof PaymentsError && answerDisagrees(error));
-    if (mayHaveHappened && error instanceof PaymentsError) {
-      await this.cancels.markUnknown(cancel.id, error.message);
+    if (mayHaveHappened) {
+      await this.cancels
+        .markUnknown(cancel.id, error instanceof Error ? error.message : String(error))
+        .catch(() => undefined);
+      const pe = error instanceof PaymentsError ? error : undefined;
       return new PaymentOutcomeUnknownError(
         payment.id,
         gateway.name,
-        `cancel ${cancel.id}: ${error.gatewayCode ?? error.message}`,
+        `cancel ${cancel.id}: ${pe?.gatewayCode ?? pe?.code ?? 'ERROR'}`,
         {
           cause: error,
-          gatewayCode: error.gatewayCode,
-          gatewayMessage: error.gatewayMessage,
+          gatewayCode: pe?.gatewayCode,
+          gatewayMessage: pe?.gatewayMessage,
         },
       );
     }
@@ -172,30 +213,9 @@ export class RefundsService {
       await this.cancels.discard(cancel.id);
     } else if (error instanceof PaymentsError) {
       await this.cancels.fail(cancel.id, error.gatewayCode ?? error.code, error.gatewayMessage ?? error.message);
+      // The gateway's balance moved under us (a cancel made elsewhere): learn it, so the caller's retry plans right.
+      if (error instanceof CancelConflictError) await this.sync.sync(payment.id).catch(() => undefined);
     }
     return error;
   }
-}
-
-/** Checks the request against the payment as read (the reservation re-checks it atomically). */
-function planCancel(payment: Payment, gateway: PaymentGateway, dto: CancelDto): PlannedCancel {
-  if (payment.status !== PaymentStatus.PAID && payment.status !== PaymentStatus.PARTIALLY_CANCELED) {
-    throw new InvalidPaymentStateError(payment.id, payment.status, 'cancel');
-  }
-  const cancelable = payment.amount - payment.canceledAmount - payment.pendingCancelAmount;
-  const amount = dto.amount ?? cancelable;
-  if (amount <= 0 || amount > cancelable) {
-    throw new CancelAmountExceedsBalanceError(dto.amount ?? 0, cancelable, { paymentId: payment.id });
-  }
-  if (amount < cancelable + payment.pendingCancelAmount && !gateway.features.partialCancel) {
-    throw new InvalidInputError('amount', `${gateway.name} supports full cancels only (remaining ${cancelable})`);
-  }
-  const taxFreeAmount = dto.taxFreeAmount ?? 0;
-  assertNonNegativeKrw(taxFreeAmount, 'taxFreeAmount');
-  if (taxFreeAmount > amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed the cancel amount');
-  return { amount, taxFreeAmount };
-}
-
-function maskAccount(accountNumber: string): string {
-  return accountNumber.length <= 4 ? '****' : `${'*'.repeat(accountNumber.length - 4)}${accountNumber.slice(-4)}`;
 }

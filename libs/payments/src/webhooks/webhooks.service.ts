@@ -109,7 +109,7 @@ export class WebhooksService {
           const payment = await this.findPayment(gateway.name, parsed);
           if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this orderId' };
           try {
-            const applied = await this.payments.apply(payment.id, parsed.truth, 'webhook');
+            const applied = await this.payments.apply(payment.id, this.payments.observed(parsed.truth), 'webhook');
             return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
           } catch (error) {
             // Signed by the gateway but not about the payment we hold (another amount, order or payment key; the
@@ -139,12 +139,13 @@ export class WebhooksService {
     if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this delivery' };
     // Unsigned body: trust only what the gateway tells us on a call we authenticate.
     const truth = await gateway.getPayment({
-      paymentKey: payment.gatewayPaymentKey ?? parsed.paymentKey ?? null,
+      paymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey ?? parsed.paymentKey ?? null,
       orderId: payment.orderId,
       amount: payment.amount,
       customerKey: payment.customerKey,
     });
-    const applied = await this.payments.apply(payment.id, truth, 'webhook');
+    // Stamped as it arrives: a read-back that loses the row-lock race to a later one cannot move the payment back.
+    const applied = await this.payments.apply(payment.id, this.payments.observed(truth), 'webhook');
     return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
   }
 

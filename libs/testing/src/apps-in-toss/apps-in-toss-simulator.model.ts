@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { vatOfTaxable } from './apps-in-toss-simulator.format';
+import { formatKstDateTime, vatOfTaxable } from './apps-in-toss-simulator.format';
 
 /*
  * What the simulated TossPay partner API stores and refuses: the payment record (and a new one built from a checked
@@ -116,6 +116,8 @@ export interface StoredPayment {
   cashReceiptMgtKey: string | null;
   transactions: PaymentTransaction[];
   createdTs: string;
+  /** make-payment time on the simulator's clock: when the window lapses (`windowLapsesAfterMs`) is measured from it. */
+  createdAt: Date;
   paidTs: string | null;
   /** Kept for `executeTwice: 'replay'`. */
   executeAnswer: Record<string, unknown> | null;
@@ -130,6 +132,8 @@ export interface AppsInTossStoreSettings {
   refundReasonRequired: boolean;
   refundReasonAllowsSpace: boolean;
   executeTwice: 'fail' | 'replay';
+  /** null: a window never lapses by itself. */
+  windowLapsesAfterMs: number | null;
 }
 
 /** A make-payment request that passed every check. */
@@ -153,7 +157,7 @@ export function newStoredPayment(
   payToken: string,
   userKey: string,
   request: MakeRequest,
-  createdTs: string,
+  createdAt: Date,
 ): StoredPayment {
   // The tax split Toss derives when the merchant leaves it out (how exactly is not documented): the VAT-bearing part
   // is amount − taxFree − serviceFee; VAT = that ÷ 11 rounded up, as documented; the supply value is the rest.
@@ -185,7 +189,8 @@ export function newStoredPayment(
     transactionId: null,
     cashReceiptMgtKey: null,
     transactions: [],
-    createdTs,
+    createdTs: formatKstDateTime(createdAt),
+    createdAt,
     paidTs: null,
     executeAnswer: null,
   };

@@ -71,7 +71,7 @@ export class AppsInTossSimulatorStore {
       throw new AppsInTossApiError(400, E.PAYMENT_EXISTING_PAYMENT, '이미 존재하는 결제입니다.');
     }
     const payToken = newPayToken();
-    this.payments.set(payToken, newStoredPayment(payToken, userKey, request, this.now()));
+    this.payments.set(payToken, newStoredPayment(payToken, userKey, request, this.settings.clock.now()));
     this.byOrderNo.set(request.orderNo, payToken);
     return { payToken };
   }
@@ -235,7 +235,7 @@ export class AppsInTossSimulatorStore {
       throw invalid('payToken 또는 orderNo가 필요합니다.');
     const isTestPayment = requireIsTestPayment(body.isTestPayment);
     const token = typeof payToken === 'string' ? payToken : this.byOrderNo.get(orderNo as string);
-    const payment = token === undefined ? undefined : this.payments.get(token);
+    const payment = token === undefined ? undefined : this.find(token);
     if (
       !payment ||
       (typeof orderNo === 'string' && payment.orderNo !== orderNo) ||
@@ -297,7 +297,7 @@ export class AppsInTossSimulatorStore {
 
   /** A deep copy of the stored payment (status view plus the fields only the simulator knows), or undefined. */
   peek(payToken: string): Record<string, unknown> | undefined {
-    const payment = this.payments.get(payToken);
+    const payment = this.find(payToken);
     if (!payment) return undefined;
     return structuredClone({
       ...statusAnswer(payment),
@@ -315,8 +315,26 @@ export class AppsInTossSimulatorStore {
 
   // ---- internals ------------------------------------------------------------------------------------------------
 
-  private paymentFor(payToken: string, userKey: string, notFoundStatus: number): StoredPayment {
+  /**
+   * The payment as it stands now: one the buyer never got executed lapses to PAY_CANCEL once `windowLapsesAfterMs`
+   * has passed on the clock (checked on every access, so a test moves the clock and reads the result).
+   */
+  private find(payToken: string): StoredPayment | undefined {
     const payment = this.payments.get(payToken);
+    const lapsesAfterMs = this.settings.windowLapsesAfterMs;
+    if (
+      payment &&
+      lapsesAfterMs !== null &&
+      (payment.payStatus === 'PAY_STANDBY' || payment.payStatus === 'PAY_APPROVED') &&
+      this.settings.clock.now().getTime() - payment.createdAt.getTime() >= lapsesAfterMs
+    ) {
+      payment.payStatus = 'PAY_CANCEL';
+    }
+    return payment;
+  }
+
+  private paymentFor(payToken: string, userKey: string, notFoundStatus: number): StoredPayment {
+    const payment = this.find(payToken);
     if (!payment) throw new AppsInTossApiError(notFoundStatus, E.PAYMENT_NOT_FOUND, '결제 정보를 찾을 수 없습니다.');
     // The payToken is bound to the user who made it; another user's key must not move its money (what Toss answers
     // here is not documented).
@@ -326,7 +344,7 @@ export class AppsInTossSimulatorStore {
   }
 
   private hookPayment(payToken: string, hook: string): StoredPayment {
-    const payment = this.payments.get(payToken);
+    const payment = this.find(payToken);
     if (!payment) throw new Error(`AppsInTossSimulator.${hook}: unknown payToken ${payToken}`);
     return payment;
   }

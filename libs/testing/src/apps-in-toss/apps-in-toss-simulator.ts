@@ -11,10 +11,13 @@ import {
 import {
   type AppsInTossFault,
   type AppsInTossFaultMatch,
+  type HeldFault,
   createAppsInTossFaultRegistry,
+  isHeldFault,
   normalizeFault,
 } from './apps-in-toss-simulator.faults';
 import { APPS_IN_TOSS_ERROR_CODES, AppsInTossApiError, type PayMethod } from './apps-in-toss-simulator.model';
+import { type AppsInTossSimulatorOptions, validateOptions } from './apps-in-toss-simulator.options';
 import { AppsInTossSimulatorStore } from './apps-in-toss-simulator.store';
 import { type TestPki, createTestPki } from './test-pki';
 
@@ -23,41 +26,6 @@ export const APPS_IN_TOSS_TEST_USER_KEY = '443731104';
 
 /** The pay partner API's path prefix. */
 export const APPS_IN_TOSS_PAY_PATH = '/api-partner/v1/apps-in-toss/pay';
-
-export interface AppsInTossSimulatorOptions {
-  /** Default 0: the OS picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1 (the server certificate also covers ::1 and localhost). */
-  host?: string;
-  clock?: Clock;
-  /** The test CA, server and client certificates; generated (a fresh CA) when absent. */
-  pki?: TestPki;
-  /**
-   * Default true: the TLS handshake refuses a client without a certificate signed by `pki.caCert`, as Toss does
-   * (docs/gateways/apps-in-toss.md#authentication). false: such clients get through (and are recorded with their
-   * certificate or null).
-   */
-  requireClientCertificate?: boolean;
-  /**
-   * Default false. true: every `isTestPayment: true` execute fails, mirroring "the sandbox test key can create
-   * payments but cannot approve them" (docs/gateways/apps-in-toss.md#sandbox). The code Toss answers is unknown.
-   */
-  sandboxRejectsExecute?: boolean;
-  /** The errorCode of that refusal; default EXECUTE_PAY_NOT_APPROVED (what third-party clients map a not-approved execute to). */
-  sandboxRejectCode?: string;
-  /** Default true. false: every pay call answers FAIL COMMON_INVALID_API_KEY (no TossPay key in the console). */
-  merchantKeyConfigured?: boolean;
-  /** Default false: `~` is refused in orderNo; one older guide lists it, the newer docs do not. */
-  allowTildeInOrderNo?: boolean;
-  /** Default true (the guide says the refund reason is required; the API reference says optional). */
-  refundReasonRequired?: boolean;
-  /** Default false: the documented reason charset lists no space (whether Toss accepts one is unverified). */
-  refundReasonAllowsSpace?: boolean;
-  /** A second execute of a completed payment (undocumented): 'fail' (default) or 'replay' the first answer. */
-  executeTwice?: 'fail' | 'replay';
-  /** Added to every response; default 0. */
-  latencyMs?: number;
-}
 
 export interface PresentedClientCertificate {
   subjectCN: string | null;
@@ -83,6 +51,7 @@ export interface AppsInTossRecordedRequest {
 }
 
 export type { AppsInTossFault, AppsInTossFaultMatch } from './apps-in-toss-simulator.faults';
+export type { AppsInTossSimulatorOptions } from './apps-in-toss-simulator.options';
 
 type Answer = SimulatorAnswer;
 
@@ -105,6 +74,8 @@ export class AppsInTossSimulator {
   private readonly http: SimulatorHttp<AppsInTossRecordedRequest>;
   private readonly store: AppsInTossSimulatorStore;
   private readonly faults = createAppsInTossFaultRegistry();
+  /** Requests a hang-before-commit / late-commit fault is holding, with the timer that ends the hold. */
+  private readonly held = new Map<NodeJS.Timeout, Exchange<AppsInTossRecordedRequest>>();
   private stopped = false;
 
   private constructor(server: https.Server, options: AppsInTossSimulatorOptions, pki: TestPki, url: string) {
@@ -137,6 +108,7 @@ export class AppsInTossSimulator {
       refundReasonRequired: options.refundReasonRequired ?? true,
       refundReasonAllowsSpace: options.refundReasonAllowsSpace ?? false,
       executeTwice: options.executeTwice ?? 'fail',
+      windowLapsesAfterMs: options.windowLapsesAfterMs ?? null,
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       if (socket.authorized) this.handshakeCounts.verified += 1;
@@ -167,11 +139,16 @@ export class AppsInTossSimulator {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.releaseHeld();
     await this.http.close();
   }
 
-  /** Forgets payments, requests, faults, handshake counts and the bank-maintenance switch. */
+  /**
+   * Forgets payments, requests, faults, handshake counts and the bank-maintenance switch. Requests still held by a
+   * hang-before-commit or late-commit fault are dropped unapplied.
+   */
   reset(): void {
+    this.releaseHeld();
     this.store.reset();
     this.faults.clear();
     this.requests.length = 0;
@@ -200,7 +177,7 @@ export class AppsInTossSimulator {
     this.store.authenticate(payToken, options);
   }
 
-  /** The buyer closed the window (or the approval lapsed): → PAY_CANCEL. */
+  /** The buyer closed the window (or it lapsed): PAY_STANDBY / PAY_APPROVED → PAY_CANCEL. */
   cancelWindow(payToken: string): void {
     this.store.cancelWindow(payToken);
   }
@@ -243,7 +220,12 @@ export class AppsInTossSimulator {
   private process(exchange: Exchange<AppsInTossRecordedRequest>): void {
     const { request } = exchange;
     const apply = () => this.handle(request);
-    this.http.serve(exchange, this.faults.take(request.method, request.path), apply, (fault) => {
+    const fault = this.faults.take(request.method, request.path);
+    if (fault && isHeldFault(fault)) {
+      this.hold(exchange, fault, apply);
+      return;
+    }
+    this.http.serve(exchange, fault, apply, (fault) => {
       switch (fault.kind) {
         case 'fail':
           return jsonAnswer(fault.status ?? 400, failEnvelope(fault.errorCode, fault.reason ?? '요청에 실패했습니다.'));
@@ -269,6 +251,27 @@ export class AppsInTossSimulator {
           };
       }
     });
+  }
+
+  /**
+   * Nothing is applied while the request is held. Then hang-before-commit drops the connection (never applied) and
+   * late-commit applies the request and answers; a client that gave up meanwhile gets nothing, but the commit stands.
+   */
+  private hold(exchange: Exchange<AppsInTossRecordedRequest>, fault: HeldFault, apply: () => Answer): void {
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      if (fault.kind === 'hang-before-commit') this.http.drop(exchange);
+      else this.http.answer(exchange, apply());
+    }, fault.ms);
+    this.held.set(timer, exchange);
+  }
+
+  private releaseHeld(): void {
+    for (const [timer, exchange] of this.held) {
+      clearTimeout(timer);
+      this.http.drop(exchange);
+    }
+    this.held.clear();
   }
 
   private handle(request: ParsedRequest): Answer {
@@ -356,16 +359,4 @@ function presentedCertificate(socket: TLSSocket): PresentedClientCertificate | n
     fingerprint256: certificate.fingerprint256,
     authorized: socket.authorized,
   };
-}
-
-function validateOptions(options: AppsInTossSimulatorOptions): void {
-  if (options.latencyMs !== undefined && !(options.latencyMs >= 0)) {
-    throw new Error('AppsInTossSimulator: latencyMs must be a non-negative number');
-  }
-  if (options.sandboxRejectCode !== undefined && !/^[A-Z0-9_]{1,100}$/.test(options.sandboxRejectCode)) {
-    throw new Error('AppsInTossSimulator: sandboxRejectCode must be an upper-case error code');
-  }
-  if (options.executeTwice !== undefined && options.executeTwice !== 'fail' && options.executeTwice !== 'replay') {
-    throw new Error("AppsInTossSimulator: executeTwice must be 'fail' or 'replay'");
-  }
 }

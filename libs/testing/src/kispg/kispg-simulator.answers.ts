@@ -1,6 +1,6 @@
 import type { TransportFault } from '../shared/fault-registry';
 import type { SimulatorAnswer } from '../shared/simulator-http';
-import type { KispgFault } from './kispg-simulator.faults';
+import type { KispgDeferredFault, KispgFault } from './kispg-simulator.faults';
 import { errorPage } from './kispg-simulator.format';
 
 /*
@@ -35,7 +35,9 @@ export function alteredAnswer(answer: Answer, changes: Record<string, string | n
   return { ...answer, body: JSON.stringify(altered) };
 }
 
-export function faultAnswer(fault: Exclude<KispgFault, TransportFault | { kind: 'altered-answer' }>): Answer {
+export function faultAnswer(
+  fault: Exclude<KispgFault, TransportFault | KispgDeferredFault | { kind: 'altered-answer' }>,
+): Answer {
   switch (fault.kind) {
     case 'error':
       return jsonAnswer({ resultCd: fault.resultCd, resultMsg: fault.resultMsg ?? '시스템 오류' });

@@ -235,7 +235,7 @@ export class KispgSimulatorStore {
 
   // ---- simulated bank and scheduler ----------------------------------------------------------------------------
 
-  /** The buyer pays into the virtual account: 입금대기 → 승인, notification 4110. */
+  /** The buyer pays into the virtual account: 입금대기 → 승인, notification 4110. Refused once lmtDay is over. */
   deposit(tid: string): void {
     const transaction = this.transactions.get(tid);
     if (!transaction) throw new Error(`KispgSimulator.deposit: unknown tid ${tid}`);
@@ -243,6 +243,9 @@ export class KispgSimulatorStore {
       throw new Error(
         `KispgSimulator.deposit: ${tid} is ${transaction.state}, not a virtual account waiting for its deposit`,
       );
+    }
+    if (this.vacntExpired(transaction)) {
+      throw new Error(`KispgSimulator.deposit: the deadline of ${tid} (lmtDay ${transaction.lmtDay}) has passed`);
     }
     transaction.state = 'APPROVED';
     transaction.deposited = true;
@@ -268,6 +271,16 @@ export class KispgSimulatorStore {
       count += 1;
     }
     return count;
+  }
+
+  /**
+   * A virtual account past its deadline (the end of its lmtDay, KST, on the simulator's clock) takes no deposit. KISPG
+   * documents no status for it, so /v2/order keeps answering 입금대기 (docs/gateways/kispg.md#virtual-account-deadlines).
+   */
+  vacntExpired(transaction: KispgTransaction): boolean {
+    if (transaction.state !== 'WAITING_DEPOSIT' || !transaction.lmtDay) return false;
+    const deadline = parseKstTimestamp(`${transaction.lmtDay}235959`);
+    return deadline !== undefined && this.options.clock.now().getTime() > deadline.getTime();
   }
 
   // ---- notifications -------------------------------------------------------------------------------------------

@@ -11,7 +11,13 @@ import {
 } from '../shared/simulator-http';
 import { alteredAnswer, faultAnswer, HTML_TYPE, jsonAnswer } from './kispg-simulator.answers';
 import { DEFAULT_FAILURE_CODES, FAILURE_MESSAGES, type KispgFailureKind, KispgRefusal } from './kispg-simulator.errors';
-import { type KispgFault, createKispgFaultRegistry, faultCommits } from './kispg-simulator.faults';
+import {
+  DeferredFaultTimers,
+  type KispgFault,
+  createKispgFaultRegistry,
+  faultCommits,
+  isDeferredFault,
+} from './kispg-simulator.faults';
 import { autoSubmitPage, errorPage, kstDay, kstTimeOfDay } from './kispg-simulator.format';
 import {
   type KispgNotificationDispatcher,
@@ -63,6 +69,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   private readonly failureCodes: Record<KispgFailureKind, string>;
   private readonly autoCancelTimer: NodeJS.Timeout | undefined;
   private readonly autoCancelOnRequest: boolean;
+  private readonly deferredFaults = new DeferredFaultTimers();
   private notifyUrl: string | undefined;
   private autoCancelDoneForDay: string | undefined;
   private stopped = false;
@@ -126,6 +133,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.autoCancelTimer) clearInterval(this.autoCancelTimer);
+    this.deferredFaults.cancelAll();
     this.dispatcher.stop();
     await this.http.close();
   }
@@ -135,10 +143,11 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     this.notifyUrl = url;
   }
 
-  /** Forgets transactions, requests, faults, notifications (pending retries included). */
+  /** Forgets transactions, requests, faults (late commits not yet applied included), notifications and retries. */
   reset(): void {
     this.store.reset();
     this.faults.clear();
+    this.deferredFaults.cancelAll();
     this.requests.length = 0;
     this.dispatcher.cancelAll();
     this.dispatcher.clearHistory();
@@ -171,7 +180,10 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     return this.authResult(fields, options.payMethod, options.outcome ?? 'success');
   }
 
-  /** VACNT deposit: 입금대기 → paid (trxStatus 승인), notification resultCd 4110. */
+  /**
+   * VACNT deposit: 입금대기 → paid (trxStatus 승인), notification resultCd 4110. Throws once the account's deadline
+   * (the end of its lmtDay, KST) has passed on the simulator's clock: the account takes no more money.
+   */
   deposit(tid: string): void {
     this.store.deposit(tid);
   }
@@ -195,7 +207,10 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     await this.dispatcher.idle(withinMs);
   }
 
-  /** A snapshot of the stored transaction (state, amounts, cancels, trxStatus once approved); undefined if unknown. */
+  /**
+   * A snapshot of the stored transaction (state, amounts, cancels, trxStatus once approved, `vacntExpired` for a
+   * virtual account past its deadline); undefined if unknown.
+   */
   getTransaction(tid: string): Record<string, unknown> | undefined {
     const transaction = this.store.get(tid);
     if (!transaction) return undefined;
@@ -203,6 +218,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
       ...structuredClone(transaction),
       balanceAmt: transaction.amt - transaction.canceledAmt,
       trxStatus: transaction.state === 'AUTHENTICATED' ? undefined : trxStatusOf(transaction),
+      vacntExpired: this.store.vacntExpired(transaction),
     };
   }
 
@@ -262,10 +278,18 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
     if (this.autoCancelOnRequest) this.autoCancelIfDue();
     const { request } = exchange;
     const execute = () => this.execute(request);
-    this.http.serve(exchange, this.faults.take(request.method, request.path), execute, (fault) => {
-      if (fault.kind === 'altered-answer') return alteredAnswer(execute(), fault.fields);
-      if (faultCommits(fault)) execute();
-      return faultAnswer(fault);
+    const fault = this.faults.take(request.method, request.path);
+    if (fault && isDeferredFault(fault)) {
+      // commit-late: applied (and answered, to whoever still listens) only after ms; hang-before-commit: never applied.
+      const act =
+        fault.kind === 'commit-late' ? () => this.http.answer(exchange, execute()) : () => this.http.drop(exchange);
+      this.deferredFaults.after(fault.ms, act);
+      return;
+    }
+    this.http.serve(exchange, fault, execute, (answerFault) => {
+      if (answerFault.kind === 'altered-answer') return alteredAnswer(execute(), answerFault.fields);
+      if (faultCommits(answerFault)) execute();
+      return faultAnswer(answerFault);
     });
   }
 

@@ -31,6 +31,7 @@ export class NicePaySimulatorPayments {
     const payment = this.state.payments.get(tid);
     if (!payment) return undefined;
     // The merchant's secret key stays inside the store.
+    this.state.settleVbankExpiry(payment);
     const { secretKey: _secretKey, ...visible } = payment;
     return structuredClone({ ...visible, balanceAmt: balanceOf(payment) }) as unknown as Json;
   }
@@ -115,6 +116,8 @@ export class NicePaySimulatorPayments {
     this.state.spendCancelOrderId(key.clientId, fields.orderId as string, payment);
 
     if (payment.status === 'cancelled') throw nicepayError('2013');
+    // An unpaid account can be cancelled only until its deposit deadline.
+    if (this.state.vbankPastDeadline(payment)) throw nicepayError('2016');
     if (fields.cancelAmt !== undefined && this.state.options.sandboxRejectsPartialCancel) throw nicepayError('U128');
     const balance = balanceOf(payment);
     const cancelAmt = (fields.cancelAmt as number | undefined) ?? balance;

@@ -146,6 +146,8 @@ export interface NicePayStoreOptions {
   tokenTtlMs: number;
   cashReceiptIssueDelayMs: number;
   vbankValidMs: number;
+  /** What an unpaid virtual account shows after its deposit deadline: still `ready`, or `expired`. */
+  vbankExpiredStatus: 'ready' | 'expired';
 }
 
 export const OK_MESSAGE = '정상 처리되었습니다.';
@@ -200,8 +202,20 @@ export class NicePaySimulatorState {
     this.cancelTids.clear();
   }
 
+  /** An issued virtual account nobody paid into before its deadline (on this clock): it takes no deposit any more. */
+  vbankPastDeadline(payment: StoredPayment): boolean {
+    if (!payment.vbank || (payment.status !== 'ready' && payment.status !== 'expired')) return false;
+    return this.now.getTime() > payment.vbank.vbankExpDate.getTime();
+  }
+
+  /** Shows a lapsed unpaid account as `vbankExpiredStatus` says; called before a payment is shown or acted on. */
+  settleVbankExpiry(payment: StoredPayment): void {
+    if (this.options.vbankExpiredStatus === 'expired' && this.vbankPastDeadline(payment)) payment.status = 'expired';
+  }
+
   /** The payment object with a fresh ediDate and signature = sha256(tid+amount+ediDate+SK). */
   paymentObject(payment: StoredPayment, secretKey: string, cancelledTid?: string): Json {
+    this.settleVbankExpiry(payment);
     const ediDate = formatNiceDate(this.now);
     const latestCancel = payment.cancels.at(-1);
     return {

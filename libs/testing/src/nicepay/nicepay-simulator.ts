@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { type Clock, systemClock } from '../clock';
+import { systemClock } from '../clock';
 import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
 import {
   type Exchange,
@@ -12,8 +12,9 @@ import {
   listen,
 } from '../shared/simulator-http';
 import { NICEPAY_ERRORS, NicePayApiError, nicepayError } from './nicepay-simulator.errors';
-import { type NicePayFault, createNicePayFaultRegistry } from './nicepay-simulator.faults';
+import { type HeldFault, type NicePayFault, createNicePayFaultRegistry, isHeldFault } from './nicepay-simulator.faults';
 import { formatNiceDate, kstCompact12, randomDigits, sha256Hex } from './nicepay-simulator.format';
+import { type NicePaySimulatorOptions, validateOptions } from './nicepay-simulator.options';
 import type { Json, NicePayKey, NicePayWindowInput } from './nicepay-simulator.state';
 import { NicePaySimulatorStore } from './nicepay-simulator.store';
 import {
@@ -27,44 +28,7 @@ import {
 export const NICEPAY_TEST_CLIENT_ID = 'S2_af4543a0be4d49a98122e01ec2059a56';
 export const NICEPAY_TEST_SECRET_KEY = '9eb85607103646da9f9c02b128f2e5ee';
 
-export interface NicePaySimulatorOptions {
-  /** Default 0: the OS picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  clock?: Clock;
-  /** Accepted keys; default the test key, Basic auth, Server-approval model. */
-  keys?: Array<{ clientId: string; secretKey: string; authType?: 'basic' | 'token'; model?: 'server' | 'client' }>;
-  /** Where 결제통보 (webhooks) go; unset → no webhooks. */
-  webhookUrl?: string;
-  /** Gap between webhook attempts; default 60_000 (NicePay re-sends "1분 간격", every minute). */
-  webhookRetryIntervalMs?: number;
-  /**
-   * Webhook attempts in all, the first included; default 10. The manual's "1분 간격으로 10회 재전송" is read as ten
-   * deliveries in all (the manual does not say which); pass 11 for "the first + 10 re-sends".
-   */
-  webhookMaxAttempts?: number;
-  /** Multiplies the retry interval (tests use e.g. 0.001: 1 minute → 60 ms); default 1. */
-  webhookTimeScale?: number;
-  /** Per-attempt timeout; default 15_000 (the merchant is reported to have 15 s to answer). */
-  webhookTimeoutMs?: number;
-  /** Added to every response; default 0. */
-  latencyMs?: number;
-  /** The sandbox refuses any `cancelAmt` with U128; default false (production behaviour). */
-  sandboxRejectsPartialCancel?: boolean;
-  /** How long after an approval net-cancel is accepted; default 1 hour, as at NicePay. Later → 2020. */
-  netCancelWindowMs?: number;
-  /** Access-token lifetime; default 30 minutes, as at NicePay. */
-  tokenTtlMs?: number;
-  /** Clock time until a requested cash receipt shows `issued` (the tax service issues it the next day; the exact
-   * delay is not documented); default 1 day. */
-  cashReceiptIssueDelayMs?: number;
-  /** Deposit deadline of an issued virtual account; default 7 days (requestPay's default, D+7). */
-  vbankValidMs?: number;
-  /** The 10-character MID at the start of every tid/bid; default `nictest00m`. */
-  mid?: string;
-}
-
+export type { NicePaySimulatorOptions } from './nicepay-simulator.options';
 export type NicePayRecordedRequest = RecordedRequest;
 
 type RouteReaders = ReturnType<typeof jsonRouteReaders>;
@@ -85,6 +49,8 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   private readonly store: NicePaySimulatorStore;
   private readonly webhooks: NicePayWebhookDispatcher;
   private webhookUrl: string | undefined;
+  /** Requests a hang-before-commit / late-commit fault is holding, with the timer that ends the hold. */
+  private readonly held = new Map<NodeJS.Timeout, Exchange<RecordedRequest>>();
   private stopped = false;
 
   private constructor(server: http.Server, options: NicePaySimulatorOptions, url: string) {
@@ -118,6 +84,7 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
       tokenTtlMs: options.tokenTtlMs ?? 30 * MINUTE_MS,
       cashReceiptIssueDelayMs: options.cashReceiptIssueDelayMs ?? 24 * 60 * MINUTE_MS,
       vbankValidMs: options.vbankValidMs ?? 7 * 24 * 60 * MINUTE_MS,
+      vbankExpiredStatus: options.vbankExpiredStatus ?? 'ready',
       events: {
         paymentEvent: (body, eventType) => {
           if (this.webhookUrl) {
@@ -143,6 +110,7 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.releaseHeld();
     this.webhooks.stop();
     await this.http.close();
   }
@@ -152,8 +120,12 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
     this.webhookUrl = url;
   }
 
-  /** Forgets payments, auth records, billing keys, receipts, tokens, requests, faults and webhooks. */
+  /**
+   * Forgets payments, auth records, billing keys, receipts, tokens, requests, faults and webhooks. Requests still held
+   * by a hang-before-commit or late-commit fault are dropped unapplied.
+   */
   reset(): void {
+    this.releaseHeld();
     this.store.reset();
     this.faults.clear();
     this.requests.length = 0;
@@ -183,7 +155,10 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
     return this.store.window.authenticateFailure(input);
   }
 
-  /** The buyer pays into an issued virtual account: ready → paid, webhook sent. Throws unless the tid is a ready vbank. */
+  /**
+   * The buyer pays into an issued virtual account: ready → paid, webhook sent. Throws unless the tid is a ready vbank
+   * whose deposit deadline (on the simulator's clock) has not passed: the bank refuses deposits after it.
+   */
   deposit(tid: string): void {
     this.store.window.deposit(tid);
   }
@@ -238,31 +213,53 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
 
   protected handle(exchange: Exchange<RecordedRequest>): void {
     const { method, path } = exchange.request;
-    this.http.serve(
-      exchange,
-      this.faults.take(method, path),
-      () => {
+    const apply = (): SimulatorAnswer => {
+      try {
+        return jsonAnswer(200, JSON.stringify(this.route(exchange.request)));
+      } catch (error) {
+        return errorAnswer(error, method, path);
+      }
+    };
+    const fault = this.faults.take(method, path);
+    if (fault && isHeldFault(fault)) {
+      this.hold(exchange, fault, apply);
+      return;
+    }
+    this.http.serve(exchange, fault, apply, (fault) => {
+      if (fault.kind === 'tamper-after-commit') {
         try {
-          return jsonAnswer(200, JSON.stringify(this.route(exchange.request)));
+          // Executed for real (the commit stands); only the answer is altered on its way back.
+          const answer = { ...(this.route(exchange.request) as Record<string, unknown>), ...fault.patch };
+          return jsonAnswer(200, JSON.stringify(answer));
         } catch (error) {
           return errorAnswer(error, method, path);
         }
-      },
-      (fault) => {
-        if (fault.kind === 'tamper-after-commit') {
-          try {
-            // Executed for real (the commit stands); only the answer is altered on its way back.
-            const answer = { ...(this.route(exchange.request) as Record<string, unknown>), ...fault.patch };
-            return jsonAnswer(200, JSON.stringify(answer));
-          } catch (error) {
-            return errorAnswer(error, method, path);
-          }
-        }
-        // Answered before authentication: NicePay (or something in front of it) refused, nothing happened.
-        const resultMsg = fault.resultMsg ?? NICEPAY_ERRORS[fault.resultCode]?.message ?? '기타오류가 발생하였습니다.';
-        return jsonAnswer(fault.status ?? 200, JSON.stringify({ resultCode: fault.resultCode, resultMsg }));
-      },
-    );
+      }
+      // Answered before authentication: NicePay (or something in front of it) refused, nothing happened.
+      const resultMsg = fault.resultMsg ?? NICEPAY_ERRORS[fault.resultCode]?.message ?? '기타오류가 발생하였습니다.';
+      return jsonAnswer(fault.status ?? 200, JSON.stringify({ resultCode: fault.resultCode, resultMsg }));
+    });
+  }
+
+  /**
+   * Nothing is applied while the request is held. Then hang-before-commit drops the connection (never applied) and
+   * late-commit applies the request and answers; a client that gave up meanwhile gets nothing, but the commit stands.
+   */
+  private hold(exchange: Exchange<RecordedRequest>, fault: HeldFault, apply: () => SimulatorAnswer): void {
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      if (fault.kind === 'hang-before-commit') this.http.drop(exchange);
+      else this.http.answer(exchange, apply());
+    }, fault.ms);
+    this.held.set(timer, exchange);
+  }
+
+  private releaseHeld(): void {
+    for (const [timer, exchange] of this.held) {
+      clearTimeout(timer);
+      this.http.drop(exchange);
+    }
+    this.held.clear();
   }
 
   private route(request: ParsedRequest): unknown {
@@ -361,42 +358,4 @@ function errorAnswer(error: unknown, method: string, path: string): SimulatorAns
   }
   const apiError = error instanceof NicePayApiError ? error : nicepayError('S999');
   return jsonAnswer(apiError.status, JSON.stringify(apiError.toBody()));
-}
-
-function validateOptions(options: NicePaySimulatorOptions): void {
-  if (options.webhookUrl !== undefined) assertHttpUrl(options.webhookUrl, 'webhookUrl', 'NicePaySimulator');
-  const nonNegative: Array<keyof NicePaySimulatorOptions> = [
-    'webhookRetryIntervalMs',
-    'webhookTimeScale',
-    'webhookTimeoutMs',
-    'latencyMs',
-    'netCancelWindowMs',
-    'tokenTtlMs',
-    'cashReceiptIssueDelayMs',
-    'vbankValidMs',
-  ];
-  for (const name of nonNegative) {
-    const value = options[name];
-    if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
-      throw new Error(`NicePaySimulator: ${name} must be a non-negative number`);
-    }
-  }
-  if (
-    options.webhookMaxAttempts !== undefined &&
-    !(Number.isSafeInteger(options.webhookMaxAttempts) && options.webhookMaxAttempts >= 1)
-  ) {
-    throw new Error('NicePaySimulator: webhookMaxAttempts must be a positive integer');
-  }
-  if (options.mid !== undefined && !/^[A-Za-z0-9]{10}$/.test(options.mid)) {
-    throw new Error('NicePaySimulator: mid must be 10 alphanumeric characters');
-  }
-  for (const key of options.keys ?? []) {
-    if (!key.clientId || !key.secretKey)
-      throw new Error('NicePaySimulator: every key needs a clientId and a secretKey');
-    // The billing cipher AES-256 needs a 32-byte key; the secret key itself is that key.
-    if (!/^[\x21-\x7e]{32}$/.test(key.secretKey))
-      throw new Error('NicePaySimulator: secret keys are 32 ASCII characters');
-  }
-  if (options.keys !== undefined && options.keys.length === 0)
-    throw new Error('NicePaySimulator: keys must not be empty');
 }

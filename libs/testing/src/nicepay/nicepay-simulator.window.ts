@@ -95,6 +95,8 @@ export class NicePaySimulatorWindow {
     const payment = this.state.payments.get(tid);
     if (!payment || payment.payMethod !== 'vbank')
       throw new Error(`NicePaySimulator.deposit: no virtual-account payment ${tid}`);
+    if (this.state.vbankPastDeadline(payment))
+      throw new Error(`NicePaySimulator.deposit: the deposit deadline of ${tid} has passed`);
     if (payment.status !== 'ready')
       throw new Error(`NicePaySimulator.deposit: payment ${tid} is ${payment.status}, not ready`);
     payment.status = 'paid';

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import { type Clock, systemClock } from '../clock';
-import { FaultRegistry } from '../shared/fault-registry';
 import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
 import {
   type Exchange,
@@ -11,9 +10,10 @@ import {
   jsonRouteReaders,
   listen,
 } from '../shared/simulator-http';
+import { type Answer, errorAnswer, wireAnswer } from './toss-simulator.answers';
 import { TOSS_ERRORS, TossApiError, tossError } from './toss-simulator.errors';
-import type { TossFault } from './toss-simulator.faults';
-import { formatKst, formatWebhookCreatedAt, newTraceId, newWebhookTransmissionId } from './toss-simulator.format';
+import { type TossFault, createTossFaultRegistry, tamperedBody } from './toss-simulator.faults';
+import { formatKst, formatWebhookCreatedAt, newWebhookTransmissionId } from './toss-simulator.format';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, type IdempotencyTicket, TossIdempotencyStore } from './toss-simulator.idempotency';
 import { type PaymentRef, type PaymentWindowInput, TossSimulatorStore } from './toss-simulator.store';
 import {
@@ -76,13 +76,6 @@ export interface SuccessUrlParams {
 
 export type { TossFault } from './toss-simulator.faults';
 
-/** `body` is serialized JSON, or '' for an empty body (DELETE billing). */
-interface Answer {
-  status: number;
-  body: string;
-  errorCode?: string;
-}
-
 /**
  * An in-process fake of the Toss Payments core API v1, on plain `node:http` so it keeps up with a benchmark. JSON
  * in/out on 127.0.0.1. What it models and which undocumented behaviours are settings: docs/gateways/toss.md#simulator.
@@ -104,7 +97,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   ) {
     super(
       { server, clock: options.clock ?? systemClock, latencyMs: options.latencyMs ?? 0 },
-      new FaultRegistry<TossFault>(),
+      createTossFaultRegistry(),
     );
     this.url = url;
     this.secretKeys = options.secretKeys ?? [TOSS_TEST_SECRET_KEY];
@@ -249,34 +242,42 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   }
 
   /**
-   * Transport faults come from the shared kit. The answer is written after the latency: the idempotency key stays
-   * "in flight" until then (its ticket settles with the write), the delay standing for the gateway's processing
-   * time, which is when Toss answers a duplicate with 409 (docs/gateways/toss.md#idempotency). A drop-after-commit
-   * settles the ticket
-   * too: Toss stored that answer under the Idempotency-Key, so a retry with the same key replays it.
+   * Transport faults come from the shared kit (what each kind does: toss-simulator.faults.ts). The answer is written
+   * after the latency: the idempotency key stays "in flight" until then (its ticket settles with the write), the delay
+   * standing for the gateway's processing time, which is when Toss answers a duplicate with 409
+   * (docs/gateways/toss.md#idempotency). A drop-after-commit settles the ticket too: Toss stored that answer under the
+   * Idempotency-Key, so a retry with the same key replays it.
    */
   protected handle(exchange: Exchange<RecordedRequest>): void {
     const { method, path } = exchange.request;
     this.http.serve(
       exchange,
       this.faults.take(method, path),
-      () => {
-        let ticket: IdempotencyTicket | undefined;
-        let answer: Answer;
-        try {
-          ({ answer, ticket } = this.execute(exchange.request));
-        } catch (error) {
-          // Refused before any idempotency ticket was taken (auth, test code, key checks): nothing to store.
-          answer = errorAnswer(error, method, path);
-        }
-        return wireAnswer(answer, ticket);
-      },
+      () => this.commit(exchange.request),
       (fault) => {
+        if (fault.kind === 'tamper-after-commit') {
+          // Applied for real, and the true answer is what the Idempotency-Key stores; only the wire copy is altered.
+          const answer = this.commit(exchange.request);
+          return { ...answer, body: tamperedBody(answer.status, answer.body, fault.patch) };
+        }
         // Applied before authentication: the gateway (or something in front of it) answered, nothing happened.
         const message = fault.message ?? TOSS_ERRORS[fault.code]?.message ?? '요청을 처리할 수 없습니다.';
         return wireAnswer({ status: fault.status, body: JSON.stringify({ code: fault.code, message }) });
       },
     );
+  }
+
+  /** Applies the request and returns Toss's answer, with the settle step that stores it under its Idempotency-Key. */
+  private commit(request: ParsedRequest): SimulatorAnswer {
+    let ticket: IdempotencyTicket | undefined;
+    let answer: Answer;
+    try {
+      ({ answer, ticket } = this.execute(request));
+    } catch (error) {
+      // Refused before any idempotency ticket was taken (auth, test code, key checks): nothing to store.
+      answer = errorAnswer(error, request.method, request.path);
+    }
+    return wireAnswer(answer, ticket);
   }
 
   private execute(request: ParsedRequest): { answer: Answer; ticket?: IdempotencyTicket } {
@@ -378,26 +379,6 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
     }
     throw tossError('NOT_FOUND');
   }
-}
-
-/** Toss answers JSON (no content-type on an empty body) with a trace id. */
-function wireAnswer(answer: Answer, ticket?: IdempotencyTicket): SimulatorAnswer {
-  return {
-    status: answer.status,
-    body: answer.body,
-    contentType: answer.body.length > 0 ? 'application/json' : undefined,
-    headers: { 'x-tosspayments-trace-id': newTraceId() },
-    settle: ticket ? () => ticket.complete({ status: answer.status, body: answer.body }, answer.errorCode) : undefined,
-  };
-}
-
-function errorAnswer(error: unknown, method: string, path: string): Answer {
-  if (!(error instanceof TossApiError)) {
-    // A simulator bug must show up in the test output; it is answered like a Toss internal error (500).
-    console.error('TossSimulator: unexpected error while handling', method, path, error);
-  }
-  const apiError = error instanceof TossApiError ? error : tossError('FAILED_INTERNAL_SYSTEM_PROCESSING');
-  return { status: apiError.status, body: JSON.stringify(apiError.toBody()), errorCode: apiError.code };
 }
 
 function validateOptions(options: TossSimulatorOptions): void {

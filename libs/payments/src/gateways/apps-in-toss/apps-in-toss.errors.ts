@@ -15,7 +15,8 @@ export const APPS_IN_TOSS_GATEWAY = 'appsInToss';
  * - duplicate:       PAYMENT_EXISTING_PAYMENT, the orderNo was used before;
  * - configuration:   the merchant's TossPay key in the console is wrong or missing, or the partner is not allowed;
  * - request:         INVALID_PARAMETER and its kin: our request was wrong;
- * - not-found:       get-payment-status answers 404 for an unknown payToken/orderNo;
+ * - not-found:       get-payment-status answers 404 for an unknown payToken/orderNo (an envelope from Toss: a 404
+ *                    page without one proves nothing about the payment, so it is an unknown outcome);
  * - decline:         every other FAIL: a definitive refusal, nothing moved.
  */
 export type AppsInTossErrorCategory =
@@ -100,10 +101,17 @@ export function classifyAppsInTossFailure(status: number, failure: AppsInTossFai
   if (UNKNOWN_OUTCOME_RESULT_TYPES.has(failure.resultType)) return 'unknown-outcome';
   const known = APPS_IN_TOSS_ERROR_TABLE.get(failure.errorCode);
   if (known) return known;
-  if (status === 404) return 'not-found';
+  // "No such payment" is believed only from Toss's own envelope: the core ends stuck payments on it, and a 404 page
+  // from a proxy or a wrong payBaseUrl says nothing about whether Toss has the payment.
+  if (status === 404) return hasEnvelope(status, failure) ? 'not-found' : 'unknown-outcome';
   // A server error with an unknown code, or no envelope at all (a proxy's outage page): whether Toss acted is unknown.
   if (status >= 500) return 'unknown-outcome';
   return 'decline';
+}
+
+/** `readFailure` stands in `HTTP_<status>` for the resultType when the body was not a Toss envelope. */
+function hasEnvelope(status: number, failure: AppsInTossFailure): boolean {
+  return failure.resultType !== `HTTP_${status}`;
 }
 
 export interface AppsInTossErrorContext {

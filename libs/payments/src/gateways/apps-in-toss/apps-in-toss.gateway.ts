@@ -1,13 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
 import {
   AmountMismatchError,
+  ForeignPaymentKeyError,
   GatewayDeclinedError,
+  GatewayRequestError,
   InvalidInputError,
   OrderMismatchError,
+  PaymentNotFoundError,
   UnsupportedOperationError,
+  type PaymentsError,
 } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw } from '../../domain/money';
-import { assertAnswerIsFor, isSettledApprovalOf } from '../gateway-answers';
+import { acceptDuplicateApproval, assertAnswerIsFor, type AskedPayment } from '../gateway-answers';
 import type {
   ApproveRequest,
   CancelRequest,
@@ -41,7 +45,11 @@ import {
   requireUserKey,
 } from './apps-in-toss.fields';
 import { APPS_IN_TOSS_METHOD, executeTruth, makePaymentBody, refundResult, statusTruth } from './apps-in-toss.mapping';
-import type { AppsInTossExecuteResult, ResolvedAppsInTossOptions } from './apps-in-toss.types';
+import type {
+  AppsInTossExecuteResult,
+  AppsInTossPaymentStatusBody,
+  ResolvedAppsInTossOptions,
+} from './apps-in-toss.types';
 
 export interface AppsInTossGatewayDependencies {
   client: AppsInTossClient;
@@ -70,6 +78,12 @@ export class AppsInTossGateway implements PaymentGateway {
     // No net-cancel API: a lost execute answer is read back with get-payment-status.
     netCancel: false,
   };
+  /**
+   * One call: connect (TCP + the TLS handshake with the client certificate) plus the read timeout; every pay
+   * endpoint uses the same read timeout and answers a small JSON body
+   * (docs/gateways/apps-in-toss.md#lost-answers-and-recovery).
+   */
+  readonly maxCallMs: number;
 
   private readonly client: AppsInTossClient;
   private readonly http: AppsInTossHttpTransport;
@@ -86,6 +100,7 @@ export class AppsInTossGateway implements PaymentGateway {
     this.credentials = dependencies.credentials;
     this.clock = dependencies.clock;
     this.logger = dependencies.logger;
+    this.maxCallMs = options.timeouts.connectMs + options.timeouts.readMs;
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -174,8 +189,9 @@ export class AppsInTossGateway implements PaymentGateway {
   /**
    * execute-payment (docs/gateways/apps-in-toss.md#confirm-execute-payment). Success needs resultType SUCCESS with
    * `code` 0/null and no `errorCode` (checked in the client); the answer's amount and orderNo must be ours. A FAIL is
-   * a typed decline; a transport-class resultType or a lost answer is GatewayUnavailableError(requestSent=true): the
-   * core marks the payment UNKNOWN and `sync` reads it back with get-payment-status (no webhook will tell us).
+   * read back once (`readBackRefusedExecute`), then a typed decline unless the read-back says otherwise; a
+   * transport-class resultType or a lost answer is GatewayUnavailableError(requestSent=true): the core marks the
+   * payment UNKNOWN and `sync` reads it back with get-payment-status (no webhook will tell us).
    */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
     // The core ran `verifyConfirmInput` before moving the row to IN_PROGRESS (gateway.port.ts).
@@ -190,12 +206,16 @@ export class AppsInTossGateway implements PaymentGateway {
         isTestPayment: this.options.testPayment,
       });
     } catch (error) {
-      // A second execute of a completed payment answers FAIL with an undocumented code, e.g. a retried confirm whose
-      // first answer was lost. Before a refusal is reported as final, the payment is read back: if Toss holds it as
-      // paid for our order and amount, that is the answer (docs/gateways/apps-in-toss.md#lost-answers-and-recovery).
-      if (error instanceof GatewayDeclinedError) {
-        const executed = await this.readBackPaid(userKey, payToken, prepared);
-        if (executed) return executed;
+      // A refused execute is read back once before the refusal is reported: a retried confirm whose first answer was
+      // lost is refused as a second execute, and a payToken Toss does not know (or knows as another order's) means
+      // nothing was approved for this order. Which code Toss uses for either is not documented, so every refusal
+      // about the request is read back (docs/gateways/apps-in-toss.md#lost-answers-and-recovery).
+      if (
+        error instanceof GatewayDeclinedError ||
+        error instanceof GatewayRequestError ||
+        error instanceof PaymentNotFoundError
+      ) {
+        return this.readBackRefusedExecute(userKey, payToken, prepared, error);
       }
       throw error;
     }
@@ -212,24 +232,60 @@ export class AppsInTossGateway implements PaymentGateway {
     return truth;
   }
 
-  /** The payment's truth when get-payment-status shows it paid for exactly this order and amount; else null. */
-  private async readBackPaid(
+  /**
+   * What a refused execute means, from get-payment-status:
+   * - Toss holds the payToken paid for exactly our order and amount, with no refund: that is the answer;
+   * - the payToken is another order's: `ForeignPaymentKeyError` (nothing was approved for this order);
+   * - Toss has no payment under this payToken and orderNo for this buyer: `PaymentNotFoundError` (nothing approved);
+   * - anything else, or a read-back that fails otherwise: the refusal stands (`sync` can read the payment later).
+   */
+  private async readBackRefusedExecute(
     userKey: string,
     payToken: string,
     prepared: PreparedPayment,
-  ): Promise<GatewayPaymentTruth | null> {
+    refusal: PaymentsError,
+  ): Promise<GatewayPaymentTruth> {
+    const asked: AskedPayment = { orderId: prepared.orderId, amount: prepared.amount, paymentKey: payToken };
+    let truth: GatewayPaymentTruth;
     try {
-      const result = await this.client.getPaymentStatus(userKey, {
-        payToken,
-        orderNo: prepared.orderId,
-        isTestPayment: this.options.testPayment,
-      });
-      const asked = { orderId: prepared.orderId, amount: prepared.amount, paymentKey: payToken };
-      const truth = statusTruth(result, asked, this.logger);
-      return isSettledApprovalOf(truth, asked) && truth.cancels.length === 0 ? truth : null;
-    } catch {
-      return null; // the refusal stands; `sync` can still read the payment later
+      truth = await this.readStatus(userKey, { payToken, orderNo: prepared.orderId }, asked);
+    } catch (error) {
+      if (error instanceof PaymentNotFoundError) return this.ownerOfUnknownPayToken(userKey, payToken, asked, error);
+      throw refusal;
     }
+    const accepted = acceptDuplicateApproval(APPS_IN_TOSS_GATEWAY, truth, asked);
+    if (accepted && accepted.cancels.length === 0) return accepted;
+    throw refusal;
+  }
+
+  /**
+   * Toss has no payment under this payToken for our orderNo. Read by the payToken alone (the API reference says
+   * either key is enough): a payment of another order means the browser brought back another order's key. Otherwise,
+   * or when that lookup fails too, the payToken is unknown for this order.
+   */
+  private async ownerOfUnknownPayToken(
+    userKey: string,
+    payToken: string,
+    asked: AskedPayment,
+    notFound: PaymentNotFoundError,
+  ): Promise<never> {
+    let owner: GatewayPaymentTruth;
+    try {
+      owner = await this.readStatus(userKey, { payToken }, asked);
+    } catch {
+      throw notFound;
+    }
+    if (owner.orderId !== asked.orderId) throw new ForeignPaymentKeyError(APPS_IN_TOSS_GATEWAY, asked.orderId);
+    throw notFound;
+  }
+
+  private async readStatus(
+    userKey: string,
+    keys: Omit<AppsInTossPaymentStatusBody, 'isTestPayment'>,
+    lookup: AskedPayment,
+  ): Promise<GatewayPaymentTruth> {
+    const result = await this.client.getPaymentStatus(userKey, { ...keys, isTestPayment: this.options.testPayment });
+    return statusTruth(result, lookup, this.logger);
   }
 
   /**
@@ -238,12 +294,8 @@ export class AppsInTossGateway implements PaymentGateway {
    */
   async getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth> {
     const userKey = requireUserKey(lookup.customerKey ?? undefined, 'customerKey');
-    const result = await this.client.getPaymentStatus(userKey, {
-      ...(lookup.paymentKey ? { payToken: lookup.paymentKey } : {}),
-      orderNo: lookup.orderId,
-      isTestPayment: this.options.testPayment,
-    });
-    return statusTruth(result, lookup, this.logger);
+    const keys = { ...(lookup.paymentKey ? { payToken: lookup.paymentKey } : {}), orderNo: lookup.orderId };
+    return this.readStatus(userKey, keys, lookup);
   }
 
   /**

@@ -39,7 +39,7 @@ import type {
  */
 export const APPS_IN_TOSS_METHOD = 'EASY_PAY';
 
-/** Failure code recorded when the buyer closed the payment window before execution (payStatus PAY_CANCEL). */
+/** Failure code recorded when the payment window was closed or lapsed before execution (payStatus PAY_CANCEL). */
 export const APPS_IN_TOSS_WINDOW_CANCELED = 'PAY_CANCEL';
 
 const KST_OFFSET = '+09:00'; // Asia/Seoul has no DST
@@ -255,10 +255,10 @@ export function statusTruth(
     card: success.payMethod === 'CARD' && isRecord(success.card) ? mapCard(success.card) : null,
     cancels,
     failure:
-      status === 'FAILED'
+      status === 'EXPIRED'
         ? {
             code: APPS_IN_TOSS_WINDOW_CANCELED,
-            message: 'the buyer canceled the TossPay window before execution (payStatus PAY_CANCEL)',
+            message: 'the TossPay window was closed or lapsed before execution (payStatus PAY_CANCEL)',
           }
         : null,
     lastTransactionKey: nonEmptyString(last?.transactionId) ?? null,
@@ -269,24 +269,26 @@ export function statusTruth(
 
 /**
  * payStatus → canonical status (docs/gateways/apps-in-toss.md#status-mapping):
- * - PAY_STANDBY (created, window not completed) → READY;
- * - PAY_APPROVED (buyer authenticated, not executed: no money moved yet) and PAY_PROGRESS → IN_PROGRESS;
- * - PAY_CANCEL (the buyer canceled the window, or it expired, before execution) → FAILED with failure PAY_CANCEL:
- *   no money ever moved, so it is not a CANCELED (refunded) payment, and the payToken is dead;
+ * - PAY_STANDBY (created, window not completed) and PAY_APPROVED (buyer authenticated, not executed) → READY: Toss
+ *   holds the payment as not approved and nothing is in flight there, so no money has moved. Once our own execute
+ *   call is over (`maxCallMs`), READY proves the execute did not happen; the payToken can still be executed;
+ * - PAY_PROGRESS → IN_PROGRESS: Toss is executing it, the outcome is still open;
+ * - PAY_CANCEL (the buyer closed the window, or it lapsed, before execution) → EXPIRED with failure PAY_CANCEL: the
+ *   window was abandoned, no money ever moved (so it is not a refund), and the payToken is dead;
  * - PAY_COMPLETE, SETTLEMENT_COMPLETE → PAID;
  * - REFUND_PROGRESS → PAID with the refund as an IN_PROGRESS cancel (money still held until it completes);
  * - REFUND_SUCCESS, SETTLEMENT_REFUND_COMPLETE → CANCELED.
- * An unknown value is reported as IN_PROGRESS (never as settled) and logged.
+ * An unknown value is reported as IN_PROGRESS (never as settled, never as "not approved") and logged.
  */
 export function mapPayStatus(payStatus: string, logger?: LoggerService): GatewayPaymentStatus {
   switch (payStatus) {
     case 'PAY_STANDBY':
-      return 'READY';
     case 'PAY_APPROVED':
+      return 'READY';
     case 'PAY_PROGRESS':
       return 'IN_PROGRESS';
     case 'PAY_CANCEL':
-      return 'FAILED';
+      return 'EXPIRED';
     case 'PAY_COMPLETE':
     case 'SETTLEMENT_COMPLETE':
     case 'REFUND_PROGRESS':

@@ -98,17 +98,48 @@ function stableJson(value: unknown): string {
 }
 
 /**
- * Our cancel among those read back after a cancel answer: same amount, recognised by the answer's appNo/appDtm when
- * it carries them, else the latest of that amount.
+ * How far KISPG's clock may run behind ours when its cancel times are compared with the moment we sent a cancel. Ten
+ * minutes is the clock difference KISPG itself tolerates in an ediDate (docs/gateways/kispg.md#request-signing); a
+ * wider window costs nothing, since the newest entry is taken anyway.
+ */
+export const KISPG_CLOCK_ALLOWANCE_MS = 10 * 60_000;
+
+/**
+ * Our cancel among those read back after a successful cancel answer (docs/gateways/kispg.md#which-history-entry-is-ours).
+ * The core sends one cancel per payment at a time, so ours is the newest cancel of that amount, and never one older
+ * than the moment we sent it:
+ * - entries of another amount, or timed before `sentAt` (less the clock allowance), are not ours;
+ * - of the rest, those that carry the answer's appNo / appDtm, if any, are KISPG naming this very cancel;
+ * - the newest wins: the latest time, then the later place in the list (a history without times is read in order).
+ * Undefined when nothing qualifies: the read-back does not list our cancel yet.
  */
 export function findOurCancel(
   readCancels: readonly ReadCancel[],
   amount: number,
   answer: KispgResult,
+  sentAt: Date,
 ): ReadCancel | undefined {
+  const notBefore = Math.floor(sentAt.getTime() / 1000) * 1000 - KISPG_CLOCK_ALLOWANCE_MS;
+  const candidates = readCancels.filter(
+    (c) => c.amount === amount && (c.canceledAt === null || c.canceledAt.getTime() >= notBefore),
+  );
   const answerValues = [stringOf(answer.appNo), stringOf(answer.appDtm)].filter((v): v is string => !!v);
-  const sameAmount = readCancels.filter((c) => c.amount === amount);
-  return sameAmount.find((c) => answerValues.some((v) => c.values.includes(v))) ?? sameAmount[sameAmount.length - 1];
+  const named = candidates.filter((c) => answerValues.some((v) => c.values.includes(v)));
+  return newest(named.length > 0 ? named : candidates);
+}
+
+/** The latest by time; equal or missing times fall back to the place in the list (later = newer). */
+function newest(cancels: readonly ReadCancel[]): ReadCancel | undefined {
+  let latest: ReadCancel | undefined;
+  for (const cancel of cancels) {
+    const later =
+      latest === undefined ||
+      latest.canceledAt === null ||
+      cancel.canceledAt === null ||
+      cancel.canceledAt.getTime() >= latest.canceledAt.getTime();
+    if (later) latest = cancel;
+  }
+  return latest;
 }
 
 /** The key of a cancel no read-back shows: derived from the cancel answer and our arithmetic, stable for the answer. */

@@ -44,6 +44,12 @@ interface CancelOrder {
   refundAccount?: RefundAccount;
 }
 
+/** A cancel KISPG answered with a success code, and when we sent it (to tell our entry from older ones). */
+interface SentCancel {
+  result: KispgCallResult;
+  sentAt: Date;
+}
+
 /**
  * Full (partCanFlg 0) or partial (1) cancel (docs/gateways/kispg.md#cancel). A cancel answer carries no balance, so
  * the payment is read back from /v2/order and its balance checked against ours (balanceBefore − amount).
@@ -71,7 +77,7 @@ export async function cancelKispgPayment(context: KispgCancelContext, request: C
 }
 
 /** Sends the cancel and accepts only a success answer about our tid and order (anything unreadable: unknown). */
-async function sendCancel(context: KispgCancelContext, order: CancelOrder): Promise<KispgCallResult> {
+async function sendCancel(context: KispgCancelContext, order: CancelOrder): Promise<SentCancel> {
   const prepared = order.prepared;
   let payMethod = kispgMethodOf(prepared.method);
   if (!payMethod) {
@@ -89,10 +95,11 @@ async function sendCancel(context: KispgCancelContext, order: CancelOrder): Prom
   if (!order.refundAccount && payMethod === 'VACNT') {
     throw new InvalidInputError('refundAccount', 'is required to cancel a deposited virtual account');
   }
+  const sentAt = context.clock.now();
   const body = kispgCancelBody(
     context.options,
     { ...order, payMethod, orderNo: prepared.orderId },
-    formatKispgEdiDate(context.clock.now()),
+    formatKispgEdiDate(sentAt),
   );
 
   const result = await context.client.cancel(body);
@@ -115,7 +122,7 @@ async function sendCancel(context: KispgCancelContext, order: CancelOrder): Prom
   if (answeredOrderNo !== undefined && answeredOrderNo !== '' && answeredOrderNo !== prepared.orderId) {
     throw kispgMalformed('cancel', 'ordNo differs from the cancelled order');
   }
-  return result;
+  return { result, sentAt };
 }
 
 /**
@@ -127,17 +134,17 @@ async function settleCancel(
   context: KispgCancelContext,
   order: CancelOrder,
   balanceBefore: number,
-  sent: KispgCallResult,
+  sent: SentCancel,
 ): Promise<CancelResult> {
   const { prepared, tid, amount, reason } = order;
   const expectedBalance = balanceBefore - amount;
-  const answer = sent.body;
+  const answer = sent.result.body;
   const answeredAt = parseKispgDateTime(answer.appDtm) ?? context.clock.now();
   const readBack = await readBackAfterCancel(context, order, answer, expectedBalance);
   const answeredKey = kispgAnsweredCancelKey(tid, answer, amount, balanceBefore);
 
   if (readBack === null) {
-    const payment = kispgTruthOf(sent, {
+    const payment = kispgTruthOf(sent.result, {
       tid,
       orderId: prepared.orderId,
       totalAmount: prepared.amount,
@@ -168,10 +175,10 @@ async function settleCancel(
       status: cancelStatusFor(payment.totalAmount, expectedBalance),
     };
   }
-  const ours = showsOurCancel ? findOurCancel(readBack.cancels, amount, answer) : undefined;
+  const ours = showsOurCancel ? findOurCancel(readBack.cancels, amount, answer, sent.sentAt) : undefined;
   const cancel = ours
     ? kispgCancelTruth(ours.transactionKey, amount, ours.canceledAt ?? answeredAt, reason)
-    : kispgCancelTruth(answeredKey, amount, answeredAt, reason);
+    : { ...kispgCancelTruth(answeredKey, amount, answeredAt, reason), provisional: true };
   return { payment, cancel };
 }
 

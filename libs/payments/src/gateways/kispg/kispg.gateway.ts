@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import { GatewayDeclinedError, GatewayRequestError, PaymentNotFoundError } from '../../domain/errors';
+import { GatewayUnavailableError, PaymentNotFoundError, type PaymentsError } from '../../domain/errors';
 import { assertKrwAmount } from '../../domain/money';
+import { acceptDuplicateApproval, type AskedPayment } from '../gateway-answers';
 import type {
   LostApprovalPolicyCapability,
   ParsedWebhook,
@@ -29,7 +30,7 @@ import { cancelKispgPayment, type KispgCancelContext } from './kispg.cancel';
 import { kispgConfirmInputFromReturn, validateKispgCheckout, verifyKispgAuthResult } from './kispg.checkout';
 import type { KispgClient } from './kispg.client';
 import { formatKispgEdiDate, verifyKispgHash } from './kispg.crypto';
-import { kispgErrorFromResult, kispgMalformed } from './kispg.errors';
+import { classifyKispgResult, kispgErrorFromResult, kispgMalformed } from './kispg.errors';
 import { kispgMethodOf, normalizeKispgMethod, stringOf } from './kispg.fields';
 import {
   kispgApprovalTruth,
@@ -62,6 +63,8 @@ export class KispgGateway
   readonly name = 'kispg' as const;
   /** No 망취소 at KISPG: a reversal is an ordinary full cancel. Billing, cash receipts and transaction lists: none. */
   readonly features: GatewayFeatures = { partialCancel: true, virtualAccount: true, netCancel: false };
+  /** Every KISPG call is one JSON exchange under the same timeouts: connect, then the answer within readMs. */
+  readonly maxCallMs: number;
   readonly webhookAllowedSources: readonly string[];
 
   private readonly client: KispgClient;
@@ -78,6 +81,7 @@ export class KispgGateway
     this.clock = dependencies.clock;
     this.logger = dependencies.logger;
     this.closeTransport = dependencies.close;
+    this.maxCallMs = options.timeouts.connectMs + options.timeouts.readMs;
     this.webhookAllowedSources = [...options.webhookAllowedSources];
     this.cancelContext = {
       client: this.client,
@@ -112,9 +116,9 @@ export class KispgGateway
 
   /**
    * POST /v2/payment with a fresh ediDate. The core ran `verifyConfirmInput` on the same input first. Success only on
-   * the method's code; the answer must name the same tid, amount and ordNo. A lost answer surfaces as
-   * GatewayUnavailableError(requestSent=true) from the HTTP layer: the core marks the payment UNKNOWN and calls
-   * `resolveUnknownApproval`.
+   * the method's code; the answer must name the same tid, amount and ordNo. A refusal is read back first (see
+   * `approvalBehindRefusal`). A lost answer surfaces as GatewayUnavailableError(requestSent=true) from the HTTP layer:
+   * the core marks the payment UNKNOWN and calls `resolveUnknownApproval`.
    */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
     const auth = request.input.authResult as Record<string, string>;
@@ -132,24 +136,34 @@ export class KispgGateway
       normalizeKispgMethod(auth['payMethod']) ??
       kispgMethodOf(request.prepared.method);
     if (!this.isApprovalSuccess(payMethod, resultCd)) {
-      throw kispgErrorFromResult(
+      const refusal = kispgErrorFromResult(
         resultCd,
         stringOf(body.resultMsg),
         this.resultContext('payment', request.prepared.orderId),
       );
+      const asked = { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey: tid };
+      const approvedBefore = await this.approvalBehindRefusal(resultCd, refusal, asked);
+      if (approvedBefore) return approvedBefore;
+      throw refusal;
     }
     this.checkApprovalHash(body);
     return kispgApprovalTruth(result, tid, payMethod);
   }
 
-  /** POST /v2/order by tid (paymentKey) else ordNo, hashed with the ORIGINAL amount. */
+  /**
+   * POST /v2/order by tid (paymentKey) else ordNo, hashed with the ORIGINAL amount. KISPG's refusal of the query becomes
+   * a typed error by `resultCodeCategories`: `PaymentNotFoundError` only for the codes mapped to 'not-found'
+   * (docs/gateways/kispg.md#when-kispg-has-no-record).
+   */
   async getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth> {
     return (await this.readOrder(lookup)).truth;
   }
 
   /**
-   * KISPG has no net-cancel: a lost approval answer is resolved with /v2/order before anything is reported. A query
-   * KISPG answers without a record (not approved, unknown tid) leaves the payment where it is: an IN_PROGRESS truth.
+   * KISPG has no net-cancel: a lost approval answer is resolved with /v2/order before anything is reported. When KISPG
+   * has no record of the tid (a code mapped to 'not-found'), the payment stays where it is: an IN_PROGRESS truth, which
+   * the core's repair rules turn into READY only once the gateway's longest call is over. Any other refusal of the
+   * query proves nothing about the approval and is thrown (docs/gateways/kispg.md#when-kispg-has-no-record).
    */
   async resolveUnknownApproval(request: UnknownApprovalRequest): Promise<UnknownApprovalResolution> {
     const paymentKey = request.paymentKey ?? request.prepared.gatewayPaymentKey ?? null;
@@ -161,13 +175,7 @@ export class KispgGateway
       });
       return { action: 'query', truth };
     } catch (error) {
-      if (!(
-        error instanceof GatewayRequestError ||
-        error instanceof PaymentNotFoundError ||
-        error instanceof GatewayDeclinedError
-      )) {
-        throw error;
-      }
+      if (!(error instanceof PaymentNotFoundError)) throw error;
       return {
         action: 'query',
         truth: {
@@ -217,6 +225,37 @@ export class KispgGateway
   // Internals
   // ------------------------------------------------------------------------------------------------------------
 
+  /**
+   * KISPG publishes no "already approved" code, so a refusal that may be one is read back by tid before it is reported
+   * (docs/gateways/kispg.md#duplicate-and-foreign-keys): our own earlier approval is the answer; a tid KISPG holds for
+   * another order is `ForeignPaymentKeyError` (nothing was approved for this order). Not read back: configuration
+   * refusals (the query would be refused alike) and 'not-found' ones (KISPG has no such tid).
+   * A read-back that is lost makes the outcome unknown rather than a decline: the refusal may have been "already
+   * approved" of an approval that went through.
+   */
+  private async approvalBehindRefusal(
+    resultCd: string,
+    refusal: PaymentsError,
+    asked: AskedPayment & { paymentKey: string },
+  ): Promise<GatewayPaymentTruth | null> {
+    const category = classifyKispgResult(resultCd, 'payment', this.options.resultCodeCategories);
+    if (category === 'configuration' || category === 'not-found') return null;
+    let truth: GatewayPaymentTruth;
+    try {
+      truth = (await this.readOrder({ paymentKey: asked.paymentKey, orderId: asked.orderId, amount: asked.amount }))
+        .truth;
+    } catch (error) {
+      if (!(error instanceof GatewayUnavailableError)) return null; // KISPG holds no approval under this tid
+      throw new GatewayUnavailableError(
+        'kispg',
+        `payment: refused (${resultCd}) and the /v2/order read-back failed: ${error.message}`,
+        true,
+        { gatewayCode: refusal.gatewayCode, gatewayMessage: refusal.gatewayMessage },
+      );
+    }
+    return acceptDuplicateApproval('kispg', truth, asked);
+  }
+
   /** The /v2/order answer: the truth, and the cancels as read (to find our own after a cancel). */
   private async readOrder(lookup: PaymentLookup): Promise<KispgOrderReadBack> {
     const amount = assertKrwAmount(lookup.amount, 'amount');
@@ -235,7 +274,11 @@ export class KispgGateway
     if (lookup.paymentKey && body.tid !== undefined && body.tid !== lookup.paymentKey) {
       throw kispgMalformed('order', 'tid differs from the queried tid');
     }
-    const reading = readKispgOrder(result, lookup.orderId, amount);
+    const reading = readKispgOrder(
+      result,
+      { orderId: lookup.orderId, originalAmount: amount },
+      { now: this.clock.now(), vacntExpiryGraceMs: this.options.vacntExpiryGraceMs },
+    );
     for (const warning of reading.warnings) this.logger?.warn?.(warning, 'KispgGateway');
     return { truth: reading.truth, cancels: reading.cancels };
   }

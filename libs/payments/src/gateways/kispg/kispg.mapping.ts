@@ -230,6 +230,12 @@ export interface KispgOrderReadBack {
   cancels: ReadCancel[];
 }
 
+/** When a /v2/order answer was read, and how long after a virtual account's deadline it still counts as open. */
+export interface KispgReadMoment {
+  now: Date;
+  vacntExpiryGraceMs: number;
+}
+
 /**
  * /v2/order answer → truth (docs/gateways/kispg.md#query-and-cancel-history). trxStatus decides the state; the canceled
  * amount is computed from the amounts readable in cancelData, never from its key names. `warnings` are for the log:
@@ -237,9 +243,10 @@ export interface KispgOrderReadBack {
  */
 export function readKispgOrder(
   result: KispgCallResult,
-  orderId: string,
-  originalAmount: number,
+  lookup: { orderId: string; originalAmount: number },
+  moment: KispgReadMoment,
 ): KispgOrderReadBack & { warnings: string[] } {
+  const { orderId, originalAmount } = lookup;
   const body = result.body;
   const tid = stringOf(body.tid);
   if (!tid || !KISPG_TID_PATTERN.test(tid)) throw kispgMalformed('order', 'tid');
@@ -249,6 +256,7 @@ export function readKispgOrder(
   const warnings: string[] = [];
   const history = readHistory(body.cancelData, tid, totalAmount, orderId, warnings);
   const state = orderState(body, tid, totalAmount, history, orderId, warnings);
+  if (state.status === 'WAITING_FOR_DEPOSIT' && vacntDeadlinePassed(body, moment)) state.status = 'EXPIRED';
   const truth = kispgTruthOf(result, {
     tid,
     orderId: stringOf(body.ordNo) ?? orderId,
@@ -360,12 +368,26 @@ function virtualAccountOf(body: KispgResult): VirtualAccountInfo | null {
   const accountNumber = stringOf(body.vacntNo);
   if (!accountNumber) return null;
   const bankCode = stringOf(body.fnCd) ?? stringOf(body.fnNm) ?? '';
-  const lmtDay = stringOf(body.lmtDay);
   return {
     bankCode: bankCode.slice(0, 10),
     accountNumber,
     customerName: stringOf(body.ordNm),
-    // A yyyyMMdd deadline means "through that day": the end of the day in KST.
-    dueDate: lmtDay && lmtDay.length === 8 ? parseKispgDateTime(`${lmtDay}235959`) : parseKispgDateTime(lmtDay),
+    dueDate: vacntDeadline(body),
   };
+}
+
+/** The deposit deadline: a yyyyMMdd lmtDay means "through that day", the end of the day in KST. */
+function vacntDeadline(body: KispgResult): Date | null {
+  const lmtDay = stringOf(body.lmtDay);
+  return lmtDay && lmtDay.length === 8 ? parseKispgDateTime(`${lmtDay}235959`) : parseKispgDateTime(lmtDay);
+}
+
+/**
+ * KISPG has no status for a virtual account whose deadline passed: it keeps answering 입금대기, and no deposit can
+ * arrive any more. EXPIRED is final here, so it is read only once the deadline is a grace period behind us (a deposit
+ * made at the last second may reach KISPG's records a little later); without a readable deadline, never.
+ */
+function vacntDeadlinePassed(body: KispgResult, moment: KispgReadMoment): boolean {
+  const deadline = vacntDeadline(body);
+  return deadline !== null && moment.now.getTime() > deadline.getTime() + moment.vacntExpiryGraceMs;
 }

@@ -120,6 +120,11 @@ export const KISPG_TEST_BASE_URL = 'https://testapi.kispg.co.kr';
 /** The timeouts of KISPG's sample pages: connect 15 s, read 25 s. */
 export const KISPG_DEFAULT_CONNECT_MS = 15_000;
 export const KISPG_DEFAULT_READ_MS = 25_000;
+/**
+ * How long after a virtual account's deposit deadline (lmtDay, through the end of that KST day) an account KISPG still
+ * reports as 입금대기 is taken as expired. KISPG documents no expiry status (docs/gateways/kispg.md#virtual-account-deadlines).
+ */
+export const KISPG_DEFAULT_VACNT_EXPIRY_GRACE_MS = 3_600_000;
 /** The guide says /v2/cancel, KISPG's own sample page posts to /v2/cancelTrans.do (docs/gateways/kispg.md#cancel). */
 export const KISPG_CANCEL_PATHS = ['/v2/cancel', '/v2/cancelTrans.do'] as const;
 export type KispgCancelPath = (typeof KISPG_CANCEL_PATHS)[number];
@@ -285,6 +290,13 @@ export class KispgGatewayOptions {
   @IsOptional()
   @IsBoolean()
   logBodies?: boolean;
+
+  /** Grace after a virtual account's deadline before a 입금대기 read-back counts as EXPIRED (0-7 days, in ms). */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86_400_000)
+  vacntExpiryGraceMs?: number;
 }
 
 /** Options with every default filled in; what the adapter actually runs with. */
@@ -303,6 +315,7 @@ export interface ResolvedKispgOptions {
   notificationReply: { status: number; body: string; contentType: string };
   resultCodeCategories: Readonly<Record<string, KispgResultCategory>>;
   logBodies: boolean;
+  vacntExpiryGraceMs: number;
 }
 
 export function resolveKispgOptions(options: KispgGatewayOptions): ResolvedKispgOptions {
@@ -334,5 +347,6 @@ export function resolveKispgOptions(options: KispgGatewayOptions): ResolvedKispg
     },
     resultCodeCategories: { ...(options.resultCodeCategories ?? {}) },
     logBodies: options.logBodies ?? false,
+    vacntExpiryGraceMs: options.vacntExpiryGraceMs ?? KISPG_DEFAULT_VACNT_EXPIRY_GRACE_MS,
   };
 }

@@ -59,6 +59,20 @@ export interface NicePayClientConfig {
   clock: GatewayClock;
 }
 
+/**
+ * The longest one request of this client may take, from the configured timeouts. One HTTP exchange ends within
+ * connectMs + readMs (the HTTP client's connect and read timeouts). With Basic auth a request is one exchange. With
+ * Bearer auth it may first wait for a token (POST /v1/access-token), and a 401 answer makes it mint again and resend
+ * once (see `send`): four exchanges at worst.
+ */
+export function nicePayRequestMaxMs(
+  timeouts: { connectMs: number; readMs: number },
+  authMode: NicePayAuthMode,
+): number {
+  const exchanges = authMode === 'bearer' ? 4 : 1;
+  return exchanges * (timeouts.connectMs + timeouts.readMs);
+}
+
 /** NicePay's token lifetime (30 minutes), used when an access-token answer carries no readable expiry. */
 const TOKEN_TTL_FALLBACK_MS = 30 * 60 * 1000;
 

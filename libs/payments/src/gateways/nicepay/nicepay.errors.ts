@@ -366,22 +366,29 @@ export const NICEPAY_ERROR_TABLE: ReadonlyMap<string, NicePayErrorCategory> = bu
 export const NICEPAY_DUPLICATE_ORDER_CODES: ReadonlySet<string> = new Set(['P015', 'U112', 'A127']);
 /** Codes meaning "this tid was already used or approved". */
 export const NICEPAY_ALREADY_APPROVED_CODES: ReadonlySet<string> = new Set(['U114', 'A225', '2201']);
+/**
+ * Codes meaning "the approval amount is not the one this tid was authenticated for". Our approval always sends the
+ * prepared amount and the returnUrl amount was checked against it, so the tid came from another order's window.
+ */
+export const NICEPAY_OTHER_AMOUNT_AUTHENTICATED_CODES: ReadonlySet<string> = new Set(['A123']);
 /** A billing key already deleted (a repeated expire answers U115). */
 export const NICEPAY_BILLING_KEY_GONE_CODES: ReadonlySet<string> = new Set(['U115', 'A126']);
 
 /**
  * Category of a failed answer. A known code decides by the table. Without a code: HTTP 401/403 -> configuration
- * (NicePay pairs 401 with U104/U108 and 403 with U109), 404 -> not-found, 5xx -> retryable (outcome unknown), other
- * statuses -> request. A code we do not know is a decline with the code kept: NicePay's table has ~400 rows and
- * most of them are refusals, and a decline never moves money or retries blindly.
+ * (NicePay pairs 401 with U104/U108 and 403 with U109), 404 and 5xx -> retryable (outcome unknown), other statuses
+ * -> request. NicePay always names what it does not have (U107, U121 ...); a 404 without its code comes from
+ * something in front of it (a proxy, a wrong path), which proves nothing about the payment, while "not found" is
+ * read by the core as proof that an approval never happened (docs/gateways/nicepay.md#no-record-at-nicepay). A code
+ * we do not know is a decline with the code kept: NicePay's table has ~400 rows and most of them are refusals, and a
+ * decline never moves money or retries blindly.
  */
 export function classifyNicePayError(httpStatus: number, code: string | undefined | null): NicePayErrorCategory {
   const known = code ? NICEPAY_ERROR_TABLE.get(code) : undefined;
   if (known) return known;
   if (!code) {
     if (httpStatus === 401 || httpStatus === 403) return 'configuration';
-    if (httpStatus === 404) return 'not-found';
-    if (httpStatus >= 500 || httpStatus === 429) return 'retryable';
+    if (httpStatus >= 500 || httpStatus === 429 || httpStatus === 404) return 'retryable';
     return 'request';
   }
   if (httpStatus === 401 || httpStatus === 403) return 'configuration';

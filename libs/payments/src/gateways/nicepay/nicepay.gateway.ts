@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import {
-  AmountMismatchError,
-  GatewayDeclinedError,
-  GatewayRequestError,
+  ForeignPaymentKeyError,
   GatewayUnavailableError,
-  InvalidInputError,
   OrderMismatchError,
   PaymentNotFoundError,
   PaymentsError,
-  SignatureMismatchError,
 } from '../../domain/errors';
-import { assertAnswerIsFor, isSettledApprovalOf } from '../gateway-answers';
+import { acceptDuplicateApproval, assertAnswerIsFor, type AskedPayment } from '../gateway-answers';
 import type {
   BillingChargeRequest,
   BillingKeyCapability,
@@ -45,27 +41,20 @@ import type {
   PrepareRequest,
 } from '../gateway.port';
 import type { GatewayClock } from '../payment-gateway-module';
-import type { NicePayClient, NicePayResult } from './nicepay.client';
-import { nicePayKstDate, nicePayReturnSignature, nicePaySignatureMatches } from './nicepay.crypto';
+import { nicePayRequestMaxMs, type NicePayClient, type NicePayResult } from './nicepay.client';
+import { nicePayKstDate } from './nicepay.crypto';
 import {
   NICEPAY_ALREADY_APPROVED_CODES,
   NICEPAY_BILLING_KEY_GONE_CODES,
   NICEPAY_DUPLICATE_ORDER_CODES,
+  NICEPAY_OTHER_AMOUNT_AUTHENTICATED_CODES,
   nicePayErrorFromResult,
 } from './nicepay.errors';
-import {
-  assertBid,
-  assertOrderId,
-  assertTid,
-  nicePayRequestOrderId,
-  parseAmountText,
-  TID_PATTERN,
-} from './nicepay.fields';
+import { assertBid, assertOrderId, assertTid, nicePayRequestOrderId } from './nicepay.fields';
+import { NicePayLostApprovals } from './nicepay.lost-approval';
 import {
   billingKeyTruthOf,
-  confirmInputFromReturnBody,
   malformed,
-  notApprovedTruth,
   paymentTruthOf,
   verifiedPaymentTruth,
   verifiedReceiptTruth,
@@ -79,8 +68,9 @@ import {
   cashReceiptIssueBody,
   checkoutFields,
 } from './nicepay.requests';
+import { confirmInputFromReturnBody, verifyNicePayReturn } from './nicepay.return';
 import type { NicePayCashReceipt, NicePayPayment, ResolvedNicePayOptions } from './nicepay.types';
-import { NICEPAY_NET_CANCEL_WINDOW_MS, NICEPAY_SANDBOX_BASE_URL } from './nicepay.types';
+import { NICEPAY_SANDBOX_BASE_URL } from './nicepay.types';
 import { nicePayWebhookReply, parseNicePayWebhook } from './nicepay.webhook';
 
 export interface NicePayGatewayDependencies {
@@ -108,21 +98,28 @@ export class NicePayGateway
 {
   readonly name = 'nicepay' as const;
   readonly features: GatewayFeatures;
+  /**
+   * Two requests in a row, each as long as the client's longest request (`nicePayRequestMaxMs`: one exchange with
+   * Basic auth, four with Bearer): an approval or billing charge refused as a duplicate reads the payment back before
+   * it returns (docs/gateways/nicepay.md#how-long-a-call-can-take).
+   */
+  readonly maxCallMs: number;
   readonly webhookAllowedSources: readonly string[];
 
   private readonly client: NicePayClient;
-  private readonly clock: GatewayClock;
   private readonly logger?: LoggerService;
   private readonly closeTransport?: () => Promise<void>;
+  private readonly lostApprovals: NicePayLostApprovals;
 
   constructor(
     private readonly options: ResolvedNicePayOptions,
     dependencies: NicePayGatewayDependencies,
   ) {
     this.client = dependencies.client;
-    this.clock = dependencies.clock;
     this.logger = dependencies.logger;
     this.closeTransport = dependencies.closeTransport;
+    this.lostApprovals = new NicePayLostApprovals(options, dependencies);
+    this.maxCallMs = 2 * nicePayRequestMaxMs(options.timeouts, options.authMode);
     this.webhookAllowedSources = [...options.webhookAllowedSources];
     this.features = {
       // The real sandbox host refuses every cancelAmt (U128); production and simulators allow it.
@@ -147,54 +144,11 @@ export class NicePayGateway
   }
 
   /**
-   * Local checks before approval, all before any network call: authResultCode 0000 (else a GatewayDeclinedError
-   * carrying NicePay's code and message), our clientId, the prepared orderId and amount, and
-   * signature = sha256(authToken + clientId + amount + SK) over the posted strings, timing-safe.
+   * Local checks before approval, all before any network call (docs/gateways/nicepay.md#return-and-approval): the
+   * window's result code, our clientId, the prepared orderId and amount, and the returnUrl signature.
    */
   verifyConfirmInput(prepared: PreparedPayment, input: ConfirmInput): void {
-    const auth = input.authResult;
-    if (!isRecord(auth)) throw new InvalidInputError('authResult', 'is required (the returnUrl POST body)');
-    const code = auth['authResultCode'];
-    if (typeof code !== 'string' || code.length === 0)
-      throw new InvalidInputError('authResult.authResultCode', 'is required');
-    if (code !== '0000') {
-      const message = typeof auth['authResultMsg'] === 'string' ? auth['authResultMsg'].slice(0, 200) : '';
-      throw new GatewayDeclinedError('nicepay', code.slice(0, 20), message);
-    }
-    if (auth['clientId'] !== this.options.clientId) {
-      throw new InvalidInputError('authResult.clientId', 'is not the clientId this gateway is configured with');
-    }
-    if (input.orderId !== prepared.orderId)
-      throw new OrderMismatchError(prepared.orderId, String(input.orderId).slice(0, 64));
-    if (auth['orderId'] !== prepared.orderId) {
-      throw new OrderMismatchError(prepared.orderId, String(auth['orderId']).slice(0, 64), {
-        field: 'authResult.orderId',
-      });
-    }
-    const postedAmount = parseAmountText(auth['amount'], 'authResult.amount');
-    if (postedAmount !== prepared.amount)
-      throw new AmountMismatchError(prepared.amount, postedAmount, { field: 'authResult.amount' });
-    if (input.amount !== prepared.amount) throw new AmountMismatchError(prepared.amount, input.amount);
-    const tid = auth['tid'];
-    if (typeof tid !== 'string' || !TID_PATTERN.test(tid)) {
-      throw new InvalidInputError('authResult.tid', 'must be the 30-character NicePay tid');
-    }
-    if (input.paymentKey !== undefined && input.paymentKey !== tid) {
-      throw new InvalidInputError('paymentKey', 'must equal authResult.tid');
-    }
-    const authToken = auth['authToken'];
-    if (typeof authToken !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(authToken)) {
-      throw new InvalidInputError('authResult.authToken', 'must be the NicePay authToken');
-    }
-    const expected = nicePayReturnSignature(
-      authToken,
-      auth['clientId'] as string,
-      auth['amount'] as string,
-      this.options.secretKey,
-    );
-    if (!nicePaySignatureMatches(auth['signature'], expected)) {
-      throw new SignatureMismatchError('nicepay', 'returnUrl');
-    }
+    verifyNicePayReturn(prepared, input, this.options);
   }
 
   // ---- Payments (docs/gateways/nicepay.md#return-and-approval, #inquiry, #lost-approvals) -------------------------
@@ -202,33 +156,73 @@ export class NicePayGateway
   /**
    * POST /v1/payments/{tid}: resultCode 0000 required, the response signature verified, then orderId/amount/tid
    * checked. A lost answer (read timeout, reset) is the HTTP client's GatewayUnavailableError(requestSent=true): the
-   * core marks the payment UNKNOWN and calls resolveUnknownApproval. "Already approved" (U114/A225/2201) reads the
-   * payment back and accepts it when it is the one we asked for. An answer that does not verify or is about another
-   * payment throws the core's mismatch errors: the core makes the payment UNKNOWN (never FAILED) and runs
-   * `resolveUnknownApproval`. The core ran `verifyConfirmInput` before.
+   * core marks the payment UNKNOWN and calls resolveUnknownApproval. An answer that does not verify or is about another
+   * payment throws the core's mismatch errors (UNKNOWN, never FAILED). A tid NicePay does not know is a
+   * `PaymentNotFoundError`; a tid of another order is a `ForeignPaymentKeyError` (see `refusedApproval` and
+   * `approvedAnotherOrder`): nothing was approved for this order either way. The core ran `verifyConfirmInput` before.
    */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
     const tid = (request.input.authResult as Record<string, string>)['tid'];
     const asked = { orderId: request.prepared.orderId, amount: request.prepared.amount, paymentKey: tid };
+    let truth: GatewayPaymentTruth;
     try {
-      const result = await this.client.approve(tid, { amount: request.prepared.amount });
-      const truth = this.verifiedTruth(result, 'approve');
-      assertAnswerIsFor('nicepay', truth, asked);
-      return truth;
+      truth = this.verifiedTruth(await this.client.approve(tid, { amount: request.prepared.amount }), 'approve');
     } catch (error) {
-      if (
-        error instanceof PaymentsError &&
-        error.gatewayCode &&
-        NICEPAY_ALREADY_APPROVED_CODES.has(error.gatewayCode)
-      ) {
-        const truth = this.verifiedTruth(await this.client.getPaymentByTid(tid), 'getPayment');
-        if (isSettledApprovalOf(truth, asked)) return truth;
-      }
-      throw error;
+      return this.refusedApproval(error, tid, asked);
     }
+    if (truth.paymentKey === tid && truth.orderId !== asked.orderId) await this.approvedAnotherOrder(truth, asked);
+    assertAnswerIsFor('nicepay', truth, asked);
+    return truth;
   }
 
-  /** GET /v1/payments/{tid}, else GET /v1/payments/find/{orderId}; the signature is verified. */
+  /**
+   * An approval NicePay refused. "Already approved" (U114/A225/2201, which one is not documented) reads the tid back:
+   * our own earlier approval is the answer, another order's payment a `ForeignPaymentKeyError`. A123 says the tid was
+   * authenticated for another amount: the returnUrl signature covers neither tid nor orderId, so that tid came from
+   * another order's window. Any other refusal stands.
+   */
+  private async refusedApproval(error: unknown, tid: string, asked: AskedPayment): Promise<GatewayPaymentTruth> {
+    const code = error instanceof PaymentsError ? error.gatewayCode : undefined;
+    if (code && NICEPAY_OTHER_AMOUNT_AUTHENTICATED_CODES.has(code)) {
+      throw new ForeignPaymentKeyError('nicepay', asked.orderId, { cause: error });
+    }
+    if (!code || !NICEPAY_ALREADY_APPROVED_CODES.has(code)) throw error;
+    let truth: GatewayPaymentTruth;
+    try {
+      truth = this.verifiedTruth(await this.client.getPaymentByTid(tid), 'getPayment');
+    } catch (readError) {
+      if (!(readError instanceof PaymentNotFoundError)) throw readError;
+      // "Approved" and "no such payment" at once: nothing here proves either way, so the outcome is unknown.
+      throw new GatewayUnavailableError('nicepay', `approve: ${code} but the read-back finds no payment`, true);
+    }
+    const ours = acceptDuplicateApproval('nicepay', truth, asked);
+    if (ours) return ours;
+    throw error;
+  }
+
+  /**
+   * A signed approval of the tid we sent, naming another order. The orderId is not covered by the signature, so the
+   * answer alone cannot tell a tid of another order's window (NicePay approved that order, not ours) from an answer
+   * altered on its way. NicePay's record of our own order decides: none means nothing was approved for this order
+   * (`ForeignPaymentKeyError`); otherwise the caller's mismatch check makes the outcome unknown.
+   */
+  private async approvedAnotherOrder(truth: GatewayPaymentTruth, asked: AskedPayment): Promise<void> {
+    try {
+      await this.client.getPaymentByOrderId(asked.orderId);
+    } catch (error) {
+      if (error instanceof PaymentNotFoundError) throw new ForeignPaymentKeyError('nicepay', asked.orderId);
+    }
+    this.logger?.warn?.(
+      `nicepay: approval of order ${asked.orderId} answered about order ${truth.orderId.slice(0, 64)}`,
+      'NicePayGateway',
+    );
+  }
+
+  /**
+   * GET /v1/payments/{tid}, else GET /v1/payments/find/{orderId}; the signature is verified. NicePay having no such
+   * payment (U107 and the other not-found codes) is a `PaymentNotFoundError` either way
+   * (docs/gateways/nicepay.md#no-record-at-nicepay).
+   */
   async getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth> {
     if (lookup.paymentKey) {
       assertTid(lookup.paymentKey, 'paymentKey');
@@ -238,61 +232,9 @@ export class NicePayGateway
     return this.verifiedTruth(await this.client.getPaymentByOrderId(lookup.orderId), 'getPaymentByOrderId');
   }
 
-  /**
-   * An approval whose answer was lost:
-   * - policy 'netcancel' (NicePay's own rule) and less than 1 hour since the approval was sent: POST
-   *   /v1/payments/netcancel by orderId. NicePay having no such order means it never approved: the truth is READY
-   *   (the core leaves the row UNKNOWN; a confirm retry may approve). A refusal (2020 window passed, already
-   *   cancelled ...) falls back to a query.
-   * - otherwise, or policy 'query-first': query by orderId (by tid when the order lookup does not know it, as for a
-   *   declined billing charge) and return what NicePay shows; never net-cancel automatically.
-   */
-  async resolveUnknownApproval(request: UnknownApprovalRequest): Promise<UnknownApprovalResolution> {
-    const elapsedMs = this.clock.now().getTime() - request.approvalSentAt.getTime();
-    if (this.options.unknownApprovalPolicy === 'netcancel' && elapsedMs < NICEPAY_NET_CANCEL_WINDOW_MS) {
-      try {
-        return { action: 'net-cancel', truth: await this.netCancel(request.prepared) };
-      } catch (error) {
-        if (error instanceof PaymentNotFoundError) {
-          return { action: 'net-cancel', truth: notApprovedTruth(request, error) };
-        }
-        if (!(error instanceof GatewayDeclinedError) && !(error instanceof GatewayRequestError)) throw error;
-        this.logger?.warn?.(
-          `nicepay: net-cancel of order ${request.prepared.orderId} refused (${error.gatewayCode ?? error.code}); querying instead`,
-          'NicePayGateway',
-        );
-      }
-    }
-    return { action: 'query', truth: await this.queryUnknownApproval(request) };
-  }
-
-  private async queryUnknownApproval(request: UnknownApprovalRequest): Promise<GatewayPaymentTruth> {
-    try {
-      const result = await this.client.getPaymentByOrderId(
-        request.prepared.orderId,
-        nicePayKstDate(request.approvalSentAt),
-      );
-      return this.verifiedTruth(result, 'getPaymentByOrderId');
-    } catch (error) {
-      if (!(error instanceof PaymentNotFoundError)) throw error;
-      if (request.paymentKey && TID_PATTERN.test(request.paymentKey)) {
-        try {
-          return this.verifiedTruth(await this.client.getPaymentByTid(request.paymentKey), 'getPayment');
-        } catch (byTidError) {
-          if (!(byTidError instanceof PaymentNotFoundError)) throw byTidError;
-          return notApprovedTruth(request, byTidError);
-        }
-      }
-      return notApprovedTruth(request, error);
-    }
-  }
-
-  /** POST /v1/payments/netcancel keyed by orderId; the answer is the (cancelled) payment object. */
-  private async netCancel(prepared: PreparedPayment): Promise<GatewayPaymentTruth> {
-    assertOrderId(prepared.orderId, 'orderId');
-    const truth = this.verifiedTruth(await this.client.netCancel({ orderId: prepared.orderId }), 'netCancel');
-    assertAnswerIsFor('nicepay', truth, { orderId: prepared.orderId, amount: prepared.amount });
-    return truth;
+  /** An approval whose answer was lost: net-cancel or query, per `unknownApprovalPolicy` (nicepay.lost-approval.ts). */
+  resolveUnknownApproval(request: UnknownApprovalRequest): Promise<UnknownApprovalResolution> {
+    return this.lostApprovals.resolve(request);
   }
 
   /**
@@ -342,21 +284,30 @@ export class NicePayGateway
 
   /**
    * POST /v1/subscribe/{bid}/payments. A retried charge whose first attempt went through answers "orderId used"
-   * (U112/P015/A127): it is read back by orderId and accepted when it is the charge we asked for.
+   * (U112/P015/A127): it is read back by orderId and accepted when it is the charge we asked for. When NicePay shows
+   * no payment under that orderId (a declined charge is found by tid only), the refusal stands.
    */
   async chargeBillingKey(request: BillingChargeRequest): Promise<GatewayPaymentTruth> {
     const body = billingChargeBody(request);
+    const asked = { orderId: request.orderId, amount: request.amount };
     try {
       const truth = this.verifiedTruth(
         await this.client.chargeBillingKey(request.billingKey, body),
         'chargeBillingKey',
       );
-      assertAnswerIsFor('nicepay', truth, { orderId: request.orderId, amount: request.amount });
+      assertAnswerIsFor('nicepay', truth, asked);
       return truth;
     } catch (error) {
       if (error instanceof PaymentsError && error.gatewayCode && NICEPAY_DUPLICATE_ORDER_CODES.has(error.gatewayCode)) {
-        const truth = this.verifiedTruth(await this.client.getPaymentByOrderId(request.orderId), 'getPaymentByOrderId');
-        if (isSettledApprovalOf(truth, { orderId: request.orderId, amount: request.amount })) return truth;
+        const truth = await this.client.getPaymentByOrderId(request.orderId).then(
+          (result) => this.verifiedTruth(result, 'getPaymentByOrderId'),
+          (readError: unknown) => {
+            if (readError instanceof PaymentNotFoundError) return null;
+            throw readError;
+          },
+        );
+        const ours = truth && acceptDuplicateApproval('nicepay', truth, asked);
+        if (ours) return ours;
       }
       throw error;
     }

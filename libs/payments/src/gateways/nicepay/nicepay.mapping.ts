@@ -1,16 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
-import {
-  InvalidInputError,
-  SignatureMismatchError,
-  type GatewayUnavailableError,
-  type PaymentsError,
-} from '../../domain/errors';
+import { InvalidInputError, SignatureMismatchError, type GatewayUnavailableError } from '../../domain/errors';
 import { malformedResponseError } from '../gateway-errors';
 import { isKrwAmount, isRecord } from '../gateway-fields';
-import type { BillingKeyTruth, CashReceiptTruth, UnknownApprovalRequest } from '../gateway-capabilities';
+import type { BillingKeyTruth, CashReceiptTruth } from '../gateway-capabilities';
 import type {
   CardInfo,
-  ConfirmInput,
   GatewayCancelTruth,
   GatewayPaymentStatus,
   GatewayPaymentTruth,
@@ -24,14 +18,12 @@ import {
   nicePaySignatureMatches,
   parseNicePayDate,
 } from './nicepay.crypto';
-import { assertOrderId, parseAmountText, TID_PATTERN } from './nicepay.fields';
 import type {
   NicePayBillingRegistration,
   NicePayCancelElement,
   NicePayCard,
   NicePayCashReceipt,
   NicePayPayment,
-  NicePayReturnBody,
   NicePayVbank,
 } from './nicepay.types';
 
@@ -99,50 +91,6 @@ export function nicePayMethodOf(method: string | undefined): string {
   return mapped;
 }
 
-/** The fields of the returnUrl POST; anything else in the body is dropped. */
-const RETURN_FIELDS: readonly (keyof NicePayReturnBody)[] = [
-  'authResultCode',
-  'authResultMsg',
-  'tid',
-  'clientId',
-  'orderId',
-  'amount',
-  'mallReserved',
-  'authToken',
-  'signature',
-];
-
-/**
- * The returnUrl POST body as a ConfirmInput: orderId as posted, amount from its string strictly (digits only, no
- * sign, no leading zero, at most 12 digits). Only the documented fields are kept, as strings.
- */
-export function confirmInputFromReturnBody(body: Record<string, unknown>): ConfirmInput {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new InvalidInputError('body', 'must be the returnUrl form fields');
-  }
-  const authResult: Record<string, string> = {};
-  for (const field of RETURN_FIELDS) {
-    const value = body[field];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw new InvalidInputError(field, 'must be a single string value');
-    if (value.length > 600) throw new InvalidInputError(field, 'is too long');
-    authResult[field] = value;
-  }
-  const orderId = authResult['orderId'];
-  if (orderId === undefined) throw new InvalidInputError('orderId', 'is required (a field of the returnUrl POST)');
-  assertOrderId(orderId, 'orderId');
-  const amountText = authResult['amount'];
-  if (amountText === undefined) throw new InvalidInputError('amount', 'is required (a field of the returnUrl POST)');
-  const amount = parseAmountText(amountText, 'amount');
-  const tid = authResult['tid'];
-  return {
-    orderId,
-    amount,
-    paymentKey: tid !== undefined && TID_PATTERN.test(tid) ? tid : undefined,
-    authResult,
-  };
-}
-
 /**
  * A 0000 payment object whose `signature` = sha256(tid + amount + ediDate + SK) verifies, mapped. A missing or wrong
  * signature on a success is a SignatureMismatchError: every 0000 payment answer carries one.
@@ -194,7 +142,7 @@ export function paymentTruthOf(
     approvedAt: settled ? parseNicePayDate(payment.paidAt) : null,
     currency: typeof payment.currency === 'string' ? payment.currency : undefined,
     card: mapCard(payment.card, payment.approveNo),
-    virtualAccount: mapVbank(payment.vbank),
+    virtualAccount: mapVbank(payment),
     cancels,
     failure:
       payment.status === 'failed'
@@ -208,7 +156,9 @@ export function paymentTruthOf(
 
 /**
  * `status` -> canonical. `ready` is an issued, unpaid virtual account; on any other method it means authenticated
- * but not approved (READY). A payment cancelled down to 0 is CANCELED whatever it is called.
+ * but not approved (READY). An unpaid account whose deposit deadline has passed is EXPIRED, whether NicePay says
+ * `expired` or still `ready` (docs/gateways/nicepay.md#virtual-accounts). A payment cancelled down to 0 is CANCELED
+ * whatever it is called.
  */
 function nicePayPaymentStatus(
   payment: NicePayPayment,
@@ -221,7 +171,8 @@ function nicePayPaymentStatus(
     case 'paid':
       return 'PAID';
     case 'ready':
-      return payment.payMethod === 'vbank' || isRecord(payment.vbank) ? 'WAITING_FOR_DEPOSIT' : 'READY';
+      if (payment.payMethod !== 'vbank' && !isRecord(payment.vbank)) return 'READY';
+      return vbankExpired(payment) ? 'EXPIRED' : 'WAITING_FOR_DEPOSIT';
     case 'failed':
       return 'FAILED';
     case 'cancelled':
@@ -327,22 +278,6 @@ export function billingKeyTruthOf(
   };
 }
 
-/** The truth for "NicePay has no approval for this order": READY, which leaves an UNKNOWN row as it is. */
-export function notApprovedTruth(request: UnknownApprovalRequest, error: PaymentsError): GatewayPaymentTruth {
-  return {
-    gateway: 'nicepay',
-    paymentKey: request.paymentKey ?? '',
-    orderId: request.prepared.orderId,
-    status: 'READY',
-    totalAmount: request.prepared.amount,
-    balanceAmount: request.prepared.amount,
-    method: null,
-    cancels: [],
-    failure: null,
-    raw: { resultCode: error.gatewayCode ?? null, note: 'NicePay has no approval for this order' },
-  };
-}
-
 function mapCancel(element: NicePayCancelElement, operation: string): GatewayCancelTruth {
   if (!isRecord(element) || typeof element.tid !== 'string') throw malformed(operation, 'cancels[].tid');
   return {
@@ -370,14 +305,36 @@ function mapCard(card: NicePayCard | null | undefined, approveNo: unknown): Card
   };
 }
 
-function mapVbank(vbank: NicePayVbank | null | undefined): VirtualAccountInfo | null {
+function mapVbank(payment: NicePayPayment): VirtualAccountInfo | null {
+  const vbank = payment.vbank;
   if (!isRecord(vbank) || typeof vbank.vbankNumber !== 'string') return null;
   return {
     bankCode: String(vbank.vbankCode ?? ''),
     accountNumber: vbank.vbankNumber,
     customerName: typeof vbank.vbankHolder === 'string' ? vbank.vbankHolder : undefined,
-    dueDate: parseNicePayDate(vbank.vbankExpDate),
+    dueDate: vbankDeadline(vbank),
+    expired: (payment.status === 'ready' || payment.status === 'expired') && vbankExpired(payment),
   };
+}
+
+/**
+ * An unpaid account past its deposit deadline, by NicePay's own clock: the answer's `ediDate` (the time NicePay
+ * answered) is later than `vbankExpDate`. NicePay's manual lists an `expired` status, but unpaid accounts have been
+ * reported to stay `ready` after the deadline; the bank refuses deposits then either way. Our clock is not used: a
+ * fast local clock must never expire an account NicePay still accepts deposits into.
+ */
+function vbankExpired(payment: NicePayPayment): boolean {
+  if (payment.status === 'expired') return true;
+  const deadline = isRecord(payment.vbank) ? vbankDeadline(payment.vbank) : null;
+  const answeredAt = parseNicePayDate(payment.ediDate);
+  return deadline !== null && answeredAt !== null && answeredAt.getTime() > deadline.getTime();
+}
+
+/** `vbankExpDate` as an instant; a bare date (YYYYMMDD) is open until the end of that day in Korea. */
+function vbankDeadline(vbank: NicePayVbank): Date | null {
+  const parsed = parseNicePayDate(vbank.vbankExpDate);
+  if (parsed === null || !/^\d{8}$/.test(String(vbank.vbankExpDate))) return parsed;
+  return new Date(parsed.getTime() + 24 * 60 * 60 * 1000);
 }
 
 function requireAmount(value: unknown, operation: string, field: string): number {

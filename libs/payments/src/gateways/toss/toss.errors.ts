@@ -1,4 +1,4 @@
-import type { PaymentsError } from '../../domain/errors';
+import { CancelConflictError, type PaymentsError } from '../../domain/errors';
 import { buildErrorCodeTable, gatewayErrorFor, type GatewayErrorCategory } from '../gateway-errors';
 import { nonEmptyString } from '../gateway-fields';
 
@@ -11,8 +11,10 @@ import { nonEmptyString } from '../gateway-fields';
  * - configuration: our keys/contract are wrong; a human must fix the merchant setup.
  * - request:       the request itself is wrong (a bug on our side or input that slipped validation).
  * - not-found:     the addressed resource does not exist at Toss.
+ * - conflict:      the cancel's `refundableAmount` lock failed: the balance at Toss is not the one we sent. Nothing
+ *                  was refunded; read back and send again (docs/gateways/toss.md#cancel).
  */
-export type TossErrorCategory = GatewayErrorCategory;
+export type TossErrorCategory = GatewayErrorCategory | 'conflict';
 
 const RETRYABLE = [
   'PROVIDER_ERROR',
@@ -108,7 +110,6 @@ const DECLINE = [
   'NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT',
   'NOT_ALLOWED_REFUND_BANK',
   'NOT_SUPPORTED_REFUND',
-  'NOT_MATCHES_REFUNDABLE_AMOUNT',
   'REFUND_REJECTED',
   'FORBIDDEN_BANK_REFUND_REQUEST',
   'EXCEED_MAX_REFUND_AMOUNT',
@@ -202,6 +203,9 @@ const REQUEST = [
 
 const NOT_FOUND = ['NOT_FOUND', 'NOT_FOUND_PAYMENT', 'NOT_FOUND_BILLING', 'PAYOUT_NOT_FOUND'] as const;
 
+/** The optimistic lock of a cancel: a conflict to resolve by reading back, never a refusal of the refund itself. */
+const CONFLICT = ['NOT_MATCHES_REFUNDABLE_AMOUNT'] as const;
+
 /** Every Toss error code we know, with its category. */
 export const TOSS_ERROR_TABLE: ReadonlyMap<string, TossErrorCategory> = buildErrorCodeTable('toss.errors', [
   [RETRYABLE, 'retryable'],
@@ -209,6 +213,7 @@ export const TOSS_ERROR_TABLE: ReadonlyMap<string, TossErrorCategory> = buildErr
   [CONFIGURATION, 'configuration'],
   [REQUEST, 'request'],
   [NOT_FOUND, 'not-found'],
+  [CONFLICT, 'conflict'],
 ]);
 
 /**
@@ -238,8 +243,12 @@ export function tossErrorFromResponse(status: number, body: unknown, context: To
   const envelope = body !== null && typeof body === 'object' ? (body as { code?: unknown; message?: unknown }) : {};
   const code = nonEmptyString(envelope.code);
   const message = typeof envelope.message === 'string' ? envelope.message : '';
+  const category = classifyTossError(status, code);
+  if (category === 'conflict') {
+    return new CancelConflictError('toss', { gatewayCode: code ?? `HTTP_${status}`, gatewayMessage: message });
+  }
   // 'retryable': the request reached Toss and was answered, so a money-moving call's outcome is unknown until read back.
-  return gatewayErrorFor(classifyTossError(status, code), {
+  return gatewayErrorFor(category, {
     gateway: 'toss',
     gatewayCode: code ?? `HTTP_${status}`,
     gatewayMessage: message,

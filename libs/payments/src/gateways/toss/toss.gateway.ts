@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { GatewayUnavailableError, InvalidInputError, NotFoundError, PaymentsError } from '../../domain/errors';
+import { ForeignPaymentKeyError, GatewayUnavailableError, InvalidInputError, PaymentsError } from '../../domain/errors';
 import { assertKrwAmount, assertNonNegativeKrw } from '../../domain/money';
 import type {
   BillingChargeRequest,
@@ -19,7 +19,7 @@ import type {
   WebhookReply,
 } from '../gateway-capabilities';
 import { isRecord } from '../gateway-fields';
-import { assertAnswerIsFor, isSettledApprovalOf } from '../gateway-answers';
+import { acceptDuplicateApproval, assertAnswerIsFor, type AskedPayment } from '../gateway-answers';
 import type {
   ApproveRequest,
   CancelRequest,
@@ -46,16 +46,8 @@ import {
   assertText,
   virtualAccountRequestOf,
 } from './toss.input';
-import {
-  formatKstDate,
-  formatKstDateTime,
-  malformedTossResponse,
-  pickCreatedCancel,
-  tossBillingKeyTruth,
-  tossCashReceiptTruth,
-  tossPaymentTruth,
-  tossTransaction,
-} from './toss.mapping';
+import { findTossCashReceipt, walkTossTransactions } from './toss.listings';
+import { pickCreatedCancel, tossBillingKeyTruth, tossCashReceiptTruth, tossPaymentTruth } from './toss.mapping';
 import {
   tossBillingCardBody,
   tossBillingChargeBody,
@@ -67,14 +59,10 @@ import {
   tossVirtualAccountCheckout,
 } from './toss.request-bodies';
 import type { ResolvedTossOptions, TossBilling, TossPayment } from './toss.types';
-import { parseTossWebhook, scrubTossPayload, tossWebhookReply } from './toss.webhook';
+import { parseTossWebhook, tossWebhookReply } from './toss.webhook';
 
-/** Largest page the transaction list serves (docs/gateways/toss.md#transaction-list). */
-const MAX_TRANSACTIONS_PAGE = 5000;
-/** Largest page the cash receipt list serves (docs/gateways/toss.md#cash-receipts). */
-const CASH_RECEIPT_PAGE_LIMIT = 10_000;
-/** Upper bound on pages walked by one lookup, so a gateway that never stops paging cannot spin us forever. */
-const MAX_PAGES = 10_000;
+/** Confirm refusals after which the paymentKey is read back (docs/gateways/toss.md#confirm). */
+const CONFIRM_READ_BACK_CODES: ReadonlySet<string> = new Set(['ALREADY_PROCESSED_PAYMENT', 'INVALID_REQUEST']);
 
 export interface TossGatewayDependencies {
   client: TossClient;
@@ -85,7 +73,8 @@ export interface TossGatewayDependencies {
 /**
  * Toss Payments core API v1 behind the gateway port: the flows (which call, in which order, with which idempotency
  * key, and what is accepted as an answer). Wire bodies are built in toss.request-bodies.ts, truths in toss.mapping.ts,
- * input rules live in toss.input.ts, the HTTP exchange in TossClient. See docs/gateways/toss.md#flows.
+ * input rules live in toss.input.ts, paged list walks in toss.listings.ts, the HTTP exchange in TossClient. See
+ * docs/gateways/toss.md#flows.
  */
 export class TossGateway
   implements PaymentGateway, BillingKeyCapability, CashReceiptCapability, TransactionListCapability, WebhookCapability
@@ -98,6 +87,11 @@ export class TossGateway
     netCancel: false,
     virtualAccount: true,
   };
+  /**
+   * Connect plus the slowest read timeout any call uses (billing charges and transaction lists read with slowReadMs):
+   * no single call to Toss outlives this (docs/gateways/toss.md#timeouts).
+   */
+  readonly maxCallMs: number;
 
   private readonly client: TossClient;
   private readonly clock: GatewayClock;
@@ -110,6 +104,8 @@ export class TossGateway
     this.client = dependencies.client;
     this.clock = dependencies.clock;
     this.logger = dependencies.logger;
+    const { connectMs, readMs, slowReadMs } = options.timeouts;
+    this.maxCallMs = connectMs + Math.max(readMs, slowReadMs);
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -147,7 +143,11 @@ export class TossGateway
     assertConfirmInput(prepared, input);
   }
 
-  /** The core ran `verifyConfirmInput` before moving the row to IN_PROGRESS (docs/gateways/toss.md#confirm). */
+  /**
+   * The core ran `verifyConfirmInput` before moving the row to IN_PROGRESS (docs/gateways/toss.md#confirm). A key
+   * Toss does not know is a `PaymentNotFoundError` (NOT_FOUND_PAYMENT); another payment's key is a
+   * `ForeignPaymentKeyError`: nothing was approved for this order either way.
+   */
   async approve(request: ApproveRequest): Promise<GatewayPaymentTruth> {
     assertIdempotencyKey(request.idempotencyKey);
     const paymentKey = request.input.paymentKey as string;
@@ -163,16 +163,42 @@ export class TossGateway
       assertAnswerIsFor('toss', truth, asked);
       return truth;
     } catch (error) {
-      if (error instanceof PaymentsError && error.gatewayCode === 'ALREADY_PROCESSED_PAYMENT') {
-        // An earlier confirm went through: read it back and accept it if it is the payment we expect.
-        const truth = this.toTruth(await this.client.getPaymentByKey(paymentKey), 'getPayment');
-        if (isSettledApprovalOf(truth, asked)) return truth;
-      }
+      const code = error instanceof PaymentsError ? error.gatewayCode : undefined;
+      if (code === undefined || !CONFIRM_READ_BACK_CODES.has(code)) throw error;
+      const ours = await this.readBackRefused(code, paymentKey, asked);
+      if (ours) return ours;
       throw error;
     }
   }
 
-  /** By paymentKey when we have it, else by orderId (docs/gateways/toss.md#reading-a-payment-back). */
+  /**
+   * The paymentKey of a refused confirm, read back. A duplicate may be our own earlier approval: returned. Another
+   * order's payment throws `ForeignPaymentKeyError`; so does, after INVALID_REQUEST (Toss's answer to a key whose order
+   * or amount is not the one confirmed), a payment of another amount. Otherwise null: the refusal stands.
+   */
+  private async readBackRefused(code: string, key: string, asked: AskedPayment): Promise<GatewayPaymentTruth | null> {
+    const truth = await this.client
+      .getPaymentByKey(key)
+      .then((result) => this.toTruth(result, 'getPayment'))
+      .catch((readError: unknown) => {
+        // INVALID_REQUEST approved nothing: it stands whatever the read-back did. After a duplicate the payment may be
+        // ours and approved, so the read-back's own failure surfaces (an unknown outcome).
+        if (code === 'INVALID_REQUEST') return null;
+        throw readError;
+      });
+    if (!truth) return null;
+    const ours = acceptDuplicateApproval('toss', truth, asked);
+    if (ours) return ours;
+    if (code === 'INVALID_REQUEST' && truth.totalAmount !== asked.amount) {
+      throw new ForeignPaymentKeyError('toss', asked.orderId);
+    }
+    return null;
+  }
+
+  /**
+   * By paymentKey when we have it, else by orderId (docs/gateways/toss.md#reading-a-payment-back). Toss holding no
+   * such payment is a `PaymentNotFoundError` (NOT_FOUND_PAYMENT / NOT_FOUND), either way.
+   */
   async getPayment(lookup: PaymentLookup): Promise<GatewayPaymentTruth> {
     const result = lookup.paymentKey
       ? await this.client.getPaymentByKey(lookup.paymentKey)
@@ -180,7 +206,10 @@ export class TossGateway
     return this.toTruth(result, 'getPayment');
   }
 
-  /** One cancel, locked on the balance we saw (docs/gateways/toss.md#cancel). */
+  /**
+   * One cancel, locked on the balance we saw (docs/gateways/toss.md#cancel). A balance that moved at Toss is a
+   * `CancelConflictError` (NOT_MATCHES_REFUNDABLE_AMOUNT: nothing refunded, read back and retry), never a decline.
+   */
   async cancel(request: CancelRequest): Promise<CancelResult> {
     assertText(request.reason, 'reason', 1, 200);
     assertIdempotencyKey(request.idempotencyKey);
@@ -247,7 +276,8 @@ export class TossGateway
         (error.gatewayCode === 'DUPLICATED_ORDER_ID' || error.gatewayCode === 'ALREADY_PROCESSED_PAYMENT')
       ) {
         const truth = this.toTruth(await this.client.getPaymentByOrderId(request.orderId), 'getPaymentByOrderId');
-        if (isSettledApprovalOf(truth, asked)) return truth;
+        const ours = acceptDuplicateApproval('toss', truth, asked);
+        if (ours) return ours;
       }
       throw error;
     }
@@ -293,55 +323,16 @@ export class TossGateway
 
   /** Toss has no get-by-key for receipts: walk the day's list (KST date) by cursor until the key shows up. */
   async getCashReceipt(receiptKey: string, requestDate: Date): Promise<CashReceiptTruth> {
-    const day = formatKstDate(requestDate);
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await this.client.listCashReceipts({ requestDate: day, cursor, limit: CASH_RECEIPT_PAGE_LIMIT });
-      const rows = result.body?.data;
-      if (!Array.isArray(rows)) throw malformedTossResponse('listCashReceipts', 'data');
-      const index = rows.findIndex((row) => isRecord(row) && row.receiptKey === receiptKey);
-      if (index >= 0) {
-        const scrubbedRows = isRecord(result.scrubbed) ? result.scrubbed['data'] : undefined;
-        const scrubbed = Array.isArray(scrubbedRows) ? scrubbedRows[index] : scrubTossPayload(rows[index]);
-        return tossCashReceiptTruth(rows[index], scrubbed, 'listCashReceipts');
-      }
-      const next = result.body.lastCursor;
-      if (!result.body.hasNext || next === undefined || next === null || String(next) === cursor) break;
-      cursor = String(next);
-    }
-    throw new NotFoundError('cash_receipt', `toss ${receiptKey} on ${day}`, { gateway: 'toss' });
+    return findTossCashReceipt(this.client, receiptKey, requestDate);
   }
 
   // ------------------------------------------------------------------------------------------------------------
   // Transactions (docs/gateways/toss.md#transaction-list)
   // ------------------------------------------------------------------------------------------------------------
 
-  /**
-   * Every transaction in [from, to]. Toss filters on Asia/Seoul wall-clock `yyyy-MM-ddTHH:mm:ss`; pages are bare
-   * arrays, so the next page is requested with `startingAfter=<last transactionKey>` while a page comes back full.
-   */
-  async *listTransactions(request: TransactionListRequest): AsyncIterable<GatewayTransaction> {
-    const limit = request.limit ?? MAX_TRANSACTIONS_PAGE;
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_TRANSACTIONS_PAGE) {
-      throw new InvalidInputError('limit', `must be an integer between 1 and ${MAX_TRANSACTIONS_PAGE}`);
-    }
-    const startDate = formatKstDateTime(request.from);
-    const endDate = formatKstDateTime(request.to);
-    let startingAfter: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await this.client.listTransactions({ startDate, endDate, startingAfter, limit });
-      const rows = result.body;
-      if (!Array.isArray(rows)) throw malformedTossResponse('listTransactions', 'expected an array');
-      const scrubbedRows = Array.isArray(result.scrubbed) ? result.scrubbed : [];
-      for (let i = 0; i < rows.length; i++) {
-        yield tossTransaction(rows[i], scrubbedRows[i] ?? scrubTossPayload(rows[i]), this.logger);
-      }
-      if (rows.length < limit) return;
-      const last = rows[rows.length - 1].transactionKey;
-      if (last === startingAfter) throw malformedTossResponse('listTransactions', 'paging cursor did not advance');
-      startingAfter = last;
-    }
-    throw malformedTossResponse('listTransactions', `more than ${MAX_PAGES} pages`);
+  /** Every transaction in [from, to], page after page. */
+  listTransactions(request: TransactionListRequest): AsyncIterable<GatewayTransaction> {
+    return walkTossTransactions(this.client, request, this.logger);
   }
 
   // ------------------------------------------------------------------------------------------------------------

@@ -75,7 +75,15 @@ export function tossPaymentTruth(
     gateway: 'toss',
     paymentKey: payment.paymentKey,
     orderId: payment.orderId,
-    status: tossPaymentStatus(payment.status, { balanceAmount, cancelCount: cancels.length }, logger),
+    status: tossPaymentStatus(
+      payment.status,
+      {
+        balanceAmount,
+        cancelCount: cancels.length,
+        virtualAccountExpired: isRecord(payment.virtualAccount) && payment.virtualAccount.expired === true,
+      },
+      logger,
+    ),
     totalAmount,
     balanceAmount,
     taxFreeAmount: optionalAmount(payment.taxFreeAmount),
@@ -97,10 +105,12 @@ export function tossPaymentTruth(
 /**
  * Toss Payment.status -> canonical (docs/gateways/toss.md#status-and-method-mapping). A payment whose balance reached
  * 0 through cancels is CANCELED whatever Toss calls it: real answers show PARTIAL_CANCELED with balanceAmount 0.
+ * A virtual account whose due date passed stays WAITING_FOR_DEPOSIT at Toss, with `virtualAccount.expired: true` and
+ * no webhook; no deposit can arrive any more, so it is EXPIRED here.
  */
 export function tossPaymentStatus(
   status: string,
-  context: { balanceAmount: number | null; cancelCount: number },
+  context: { balanceAmount: number | null; cancelCount: number; virtualAccountExpired?: boolean },
   logger?: LoggerService,
 ): GatewayPaymentStatus {
   if (context.cancelCount > 0 && context.balanceAmount === 0) return 'CANCELED';
@@ -112,15 +122,16 @@ export function tossPaymentStatus(
     case 'CANCELED':
       return 'CANCELED';
     case 'WAITING_FOR_DEPOSIT':
-      return 'WAITING_FOR_DEPOSIT';
+      return context.virtualAccountExpired ? 'EXPIRED' : 'WAITING_FOR_DEPOSIT';
     case 'ABORTED':
       return 'FAILED';
     case 'EXPIRED':
       return 'EXPIRED';
     case 'READY':
-      return 'READY';
     case 'IN_PROGRESS':
-      return 'IN_PROGRESS';
+      // Toss's IN_PROGRESS is "authenticated in the window, not confirmed": no approval exists yet (a confirm whose
+      // request was lost reads back like this until the 10-minute confirm window ends in EXPIRED).
+      return 'READY';
     default:
       // A status added after the API version we speak: report it as still in progress, never as settled, so nothing
       // is paid out or failed on a guess; sync will see the real state later.
