@@ -31,16 +31,16 @@ describe('KISPG adapter: what recovery relies on', () => {
   const count = (path: string) => sim.requestsTo('POST', path).length;
   const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined).catch((e: unknown) => e);
 
-  it('maxCallMs is one call under the configured timeouts (connect + read), and bounds a call KISPG never answers', async () => {
+  it('maxCallMs covers two calls under the configured timeouts (a cancel may look the method up first), and bounds a call KISPG never answers', async () => {
     const defaults = createKispgGateway(
       Object.assign(new KispgGatewayOptions(), { mid: KISPG_TEST_MID, merchantKey: KISPG_TEST_MERCHANT_KEY }),
       { logger, clock },
     );
     const tuned = createKispgGateway(options({ timeouts: { connectMs: 3_000, readMs: 7_000 } }), { logger, clock });
     try {
-      expect(defaults.maxCallMs).toBe(15_000 + 25_000);
-      expect(tuned.maxCallMs).toBe(10_000);
-      expect(gateway.maxCallMs).toBe(1_000 + 1_500);
+      expect(defaults.maxCallMs).toBe(2 * (15_000 + 25_000));
+      expect(tuned.maxCallMs).toBe(2 * 10_000);
+      expect(gateway.maxCallMs).toBe(2 * (1_000 + 1_500));
     } finally {
       await defaults.close();
       await tuned.close();

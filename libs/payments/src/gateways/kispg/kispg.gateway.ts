@@ -63,7 +63,10 @@ export class KispgGateway
   readonly name = 'kispg' as const;
   /** No 망취소 at KISPG: a reversal is an ordinary full cancel. Billing, cash receipts and transaction lists: none. */
   readonly features: GatewayFeatures = { partialCancel: true, virtualAccount: true, netCancel: false };
-  /** Every KISPG call is one JSON exchange under the same timeouts: connect, then the answer within readMs. */
+  /**
+   * The longest an adapter operation keeps a KISPG request open: every call is one JSON exchange under the same
+   * timeouts, and a cancel may first look the payment method up, so the cancel itself can start one call late.
+   */
   readonly maxCallMs: number;
   readonly webhookAllowedSources: readonly string[];
 
@@ -81,7 +84,7 @@ export class KispgGateway
     this.clock = dependencies.clock;
     this.logger = dependencies.logger;
     this.closeTransport = dependencies.close;
-    this.maxCallMs = options.timeouts.connectMs + options.timeouts.readMs;
+    this.maxCallMs = 2 * (options.timeouts.connectMs + options.timeouts.readMs);
     this.webhookAllowedSources = [...options.webhookAllowedSources];
     this.cancelContext = {
       client: this.client,
