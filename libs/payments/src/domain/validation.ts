@@ -12,6 +12,7 @@ export function validateDto<T extends object>(cls: new () => T, input: unknown, 
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidInputError(root || 'input', 'must be an object');
   }
+  assertStorableInput(input, root);
   const instance = plainToInstance(cls, input, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -50,4 +51,37 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
 /** class-validator messages start with the property name; we prefix the full path ourselves. */
 function stripProperty(message: string, property: string): string {
   return message.startsWith(`${property} `) ? message.slice(property.length + 1) : message;
+}
+
+/** Deeper than any DTO (8 levels of `metadata` inside a DTO field): refused before anything recurses into it. */
+export const MAX_INPUT_DEPTH = 16;
+
+/**
+ * Checks, without recursion, what no DTO rule can see and PostgreSQL or the class transformer would choke on: U+0000
+ * (text and jsonb cannot hold it), lone UTF-16 surrogates (jsonb refuses them; text would silently store U+FFFD while
+ * the gateway got the original) in keys and values, and nesting deep enough to overflow the stack. The problem is an
+ * `InvalidInputError` naming the field, thrown before anything is written.
+ */
+export function assertStorableInput(input: unknown, root = ''): void {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: input, path: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop() as { value: unknown; path: string; depth: number };
+    if (typeof value === 'string') {
+      assertStorableText(value, path || 'input');
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_INPUT_DEPTH)
+      throw new InvalidInputError(path || 'input', `nests deeper than ${MAX_INPUT_DEPTH} levels`);
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const childPath = path ? `${path}.${key}` : key;
+      assertStorableText(key, childPath);
+      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    }
+  }
+}
+
+function assertStorableText(text: string, field: string): void {
+  if (text.includes('\u0000')) throw new InvalidInputError(field, 'must not contain U+0000');
+  if (!text.isWellFormed()) throw new InvalidInputError(field, 'must be well-formed text (no lone surrogates)');
 }

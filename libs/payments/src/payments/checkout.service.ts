@@ -3,7 +3,7 @@ import type { PaymentsClock } from '../domain/clock';
 import { AmountMismatchError, GatewayUnavailableError, InvalidInputError, PaymentsError } from '../domain/errors';
 import { idempotencyKeys, newOrderId } from '../domain/ids';
 import { PaymentStatus } from '../domain/payment-status';
-import { validateDto } from '../domain/validation';
+import { assertStorableInput, validateDto } from '../domain/validation';
 import type { Payment } from '../entities/payment.entity';
 import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
@@ -127,6 +127,7 @@ export class CheckoutService {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw new InvalidInputError('body', 'must be the returnUrl POST fields');
     }
+    assertStorableInput(body, 'body');
     const input = gateway.confirmInputFromReturn(body);
     return this.confirm({
       gateway: gateway.name,

@@ -1,4 +1,5 @@
-import { Controller, HttpCode, Param, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import { BadRequestException, Controller, HttpCode, Param, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import { assertStorableInput } from '../domain/validation';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
@@ -34,6 +35,12 @@ export class PaymentsWebhookController {
   ): Promise<void> {
     const parsed = request[PARSED_WEBHOOK];
     if (!parsed) throw new Error('WebhookGuard did not run');
+    try {
+      // What the inbox stores must fit PostgreSQL (no U+0000, no lone surrogates, bounded nesting): a 400, never a 500.
+      assertStorableInput(parsed.payload, 'body');
+    } catch (error) {
+      throw new BadRequestException(error instanceof Error ? error.message : 'invalid body');
+    }
     const outcome = await this.webhooks.handle(gatewayName, parsed, request.ip);
     const gateway = requireCapability(this.gateways.get(gatewayName), 'webhooks', 'webhooks');
     const answer = gateway.webhookReply(outcome === 'rejected' ? 'rejected' : 'accepted');

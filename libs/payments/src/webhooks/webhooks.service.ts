@@ -138,15 +138,28 @@ export class WebhooksService {
     const payment = known ?? (await this.findPayment(gateway.name, parsed));
     if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this delivery' };
     // Unsigned body: trust only what the gateway tells us on a call we authenticate.
-    const truth = await gateway.getPayment({
-      paymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey ?? parsed.paymentKey ?? null,
-      orderId: payment.orderId,
-      amount: payment.amount,
-      customerKey: payment.customerKey,
-    });
-    // Stamped as it arrives: a read-back that loses the row-lock race to a later one cannot move the payment back.
-    const applied = await this.payments.apply(payment.id, this.payments.observed(truth), 'webhook');
-    return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
+    let truth;
+    try {
+      truth = await gateway.getPayment({
+        paymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey ?? parsed.paymentKey ?? null,
+        orderId: payment.orderId,
+        amount: payment.amount,
+        customerKey: payment.customerKey,
+      });
+    } catch (error) {
+      // The gateway has no such payment: the delivery named something that does not exist (forged or mistaken).
+      if (!(error instanceof PaymentNotFoundError)) throw error;
+      return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'read-back: no such payment' };
+    }
+    try {
+      // Stamped as it arrives: a read-back that loses the row-lock race to a later one cannot move the payment back.
+      const applied = await this.payments.apply(payment.id, this.payments.observed(truth), 'webhook');
+      return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
+    } catch (error) {
+      // The read-back is about another order, amount or key than the payment the delivery named: never applied.
+      if (!answerDisagrees(error)) throw error;
+      return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: (error as Error).message };
+    }
   }
 
   private async findPayment(gateway: string, parsed: ParsedWebhook): Promise<Payment | null> {
