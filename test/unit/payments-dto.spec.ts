@@ -25,8 +25,13 @@ describe('payments DTOs: text and JSON the database cannot store', () => {
   });
 
   it('refuses metadata / extra / authResult that jsonb cannot hold or that is unreasonably large or deep', () => {
-    expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: { note: 'a\u0000b' } })).field).toBe('metadata');
-    expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: { ['k\u0000']: 1 } })).field).toBe('metadata');
+    // The field is named down to the key that holds U+0000.
+    expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: { note: 'a\u0000b' } })).field).toBe(
+      'metadata.note',
+    );
+    expect(refusal(() => validateDto(PrepareDto, { ...base, metadata: { ['k\u0000']: 1 } })).field).toBe(
+      'metadata.k\u0000',
+    );
     expect(refusal(() => validateDto(PrepareDto, { ...base, extra: { blob: 'x'.repeat(20_000) } })).field).toBe(
       'extra',
     );
@@ -42,7 +47,7 @@ describe('payments DTOs: text and JSON the database cannot store', () => {
           authResult: { tid: '\u0000' },
         }),
       ).field,
-    ).toBe('authResult');
+    ).toBe('authResult.tid');
     expect(
       validateDto(PrepareDto, { ...base, metadata: { cart: [{ sku: 'A-1', qty: 2 }], 메모: '선물 포장' } }).metadata,
     ).toEqual({ cart: [{ sku: 'A-1', qty: 2 }], 메모: '선물 포장' });
