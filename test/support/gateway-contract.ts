@@ -99,8 +99,11 @@ const REFUSED_CANCEL_CODES = ['CANCEL_AMOUNT_EXCEEDS_BALANCE', 'INVALID_PAYMENT_
 const ORDER_NAME = '계약 테스트 상품';
 /** A reason every gateway accepts (Apps-in-Toss allows a narrow charset, no spaces). */
 const CANCEL_REASON = '단순변심';
-/** The at-rest encryption label of billing keys: a row written here must decrypt like one the library wrote. */
-const BILLING_KEY_AAD = 'billing_keys.billing_key';
+/**
+ * The encrypted column of billing keys: its ciphertexts are bound to `<column>:<rowId>` and its lookup hashes use the
+ * column name, so a row written here decrypts like one the library wrote.
+ */
+const BILLING_KEY_COLUMN = 'billing_keys.billing_key';
 
 const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined).catch((error: unknown) => error);
 
@@ -402,14 +405,15 @@ function unsupportedOperationCases<S, R>(contract: Contract<S, R>): void {
 async function storedBillingKeyId({ spec, shop, nextId }: AppContext): Promise<string> {
   const cipher = shop.app.get(FieldCipher, { strict: false });
   const value = nextId('contract-billing-key-');
-  const encrypted = cipher.encrypt(value, BILLING_KEY_AAD);
+  const id = crypto.randomUUID();
+  const encrypted = cipher.encrypt(value, `${BILLING_KEY_COLUMN}:${id}`);
   const row = shop.dataSource.manager.create(BillingKey, {
-    id: crypto.randomUUID(),
+    id,
     gateway: spec.gateway,
     customerKey: 'contract-customer',
     billingKeyCiphertext: encrypted.ciphertext,
     keyId: encrypted.keyId,
-    billingKeyHash: cipher.lookupHash(value, BILLING_KEY_AAD),
+    billingKeyHash: cipher.lookupHash(value, BILLING_KEY_COLUMN),
     status: BillingKeyStatus.ACTIVE,
     raw: null,
   });

@@ -88,6 +88,16 @@ export interface RecoveryContractSpec<S, R> extends ContractBasics<S, R> {
   returnedWithKey(returned: R, gatewayKey: string): R;
   /** A key of the gateway's format that no payment has. */
   madeUpKey(payable: PayablePayment<R>): string;
+  /**
+   * The gateway hands out its key at prepare (Apps-in-Toss payToken): the buyer cannot come back through a new payment
+   * window under another key, so that case is skipped.
+   */
+  keyIssuedAtPrepare?: boolean;
+  /**
+   * The gateway refuses a second payment window for an order number it already issued a key for (KISPG: ordNo is
+   * unique per order): a buyer whose approval provably never happened confirms again with the same window's result.
+   */
+  oneWindowPerOrder?: boolean;
   billing?: RecoveryBillingSpec<S>;
   virtualAccount?: RecoveryVirtualAccountSpec<S, R>;
 }

@@ -43,7 +43,7 @@ describe('KISPG adapter: lost, garbled and unusual answers', () => {
     expect(queries[0].body).toMatchObject({ mid: KISPG_TEST_MID, tid: auth.returned.tid, goodsAmt: '8000' });
   });
 
-  it('an approval that never reached KISPG resolves to IN_PROGRESS (the row stays as it is)', async () => {
+  it('an approval that never reached KISPG resolves to READY without the tid (no approval held at KISPG)', async () => {
     const auth = await authenticated(8_000, 'CARD');
     sim.failNext({ method: 'POST', path: '/v2/payment' }, { kind: 'drop-before-commit' });
     await expect(
@@ -59,7 +59,7 @@ describe('KISPG adapter: lost, garbled and unusual answers', () => {
       approvalSentAt: new Date(),
       idempotencyKey: 'k',
     });
-    expect(resolution.truth).toMatchObject({ status: 'IN_PROGRESS', failure: { code: 'SIM5' } });
+    expect(resolution.truth).toMatchObject({ status: 'READY', paymentKey: '', failure: { code: 'SIM5' } });
   });
 
   it('HTML error pages and non-JSON answers are unknown outcomes, never declines', async () => {

@@ -237,7 +237,10 @@ function assertTruthIsFor(payment: Payment, truth: GatewayPaymentTruth): void {
 
 /** Copies what the gateway knows and we keep (method, approval time, virtual account, failure, receipt...). */
 function copyTruthDetails(payment: Payment, truth: GatewayPaymentTruth, options: ApplyOptions): void {
-  payment.gatewayPaymentKey = truth.paymentKey || payment.gatewayPaymentKey;
+  // A key becomes the payment's only with an approval behind it: a read-back of an unapproved window (READY, or still
+  // processing) must not pin a key the buyer may replace by coming back through a new window.
+  const approved = truth.status !== 'READY' && truth.status !== 'IN_PROGRESS';
+  if (approved) payment.gatewayPaymentKey = truth.paymentKey || payment.gatewayPaymentKey;
   payment.method = truth.method ?? payment.method;
   payment.approvedAt = truth.approvedAt ?? payment.approvedAt;
   if (truth.vat !== undefined && truth.vat !== null) payment.vat = truth.vat;

@@ -16,6 +16,10 @@ export interface PlannedCancel {
  * flight in another cancel counts as spent: a cancel that only fits if that one fails is refused, not queued.
  */
 export function planCancel(payment: Payment, gateway: PaymentGateway, dto: CancelDto): PlannedCancel {
+  if (payment.status === PaymentStatus.CANCELED) {
+    // Nothing left to refund: the caller asked for more than the balance (0), not for something that makes no sense.
+    throw new CancelAmountExceedsBalanceError(dto.amount ?? 0, 0, { paymentId: payment.id });
+  }
   if (payment.status !== PaymentStatus.PAID && payment.status !== PaymentStatus.PARTIALLY_CANCELED) {
     throw new InvalidPaymentStateError(payment.id, payment.status, 'cancel');
   }

@@ -1,5 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
-import { GatewayUnavailableError, PaymentNotFoundError, type PaymentsError } from '../../domain/errors';
+import {
+  ForeignPaymentKeyError,
+  GatewayUnavailableError,
+  PaymentNotFoundError,
+  type PaymentsError,
+} from '../../domain/errors';
 import { assertKrwAmount } from '../../domain/money';
 import { acceptDuplicateApproval, type AskedPayment } from '../gateway-answers';
 import type {
@@ -150,7 +155,24 @@ export class KispgGateway
       throw refusal;
     }
     this.checkApprovalHash(body);
-    return kispgApprovalTruth(result, tid, payMethod);
+    const truth = kispgApprovalTruth(result, tid, payMethod);
+    if (truth.orderId !== request.prepared.orderId) await this.refuseForeignTid(request.prepared);
+    return truth;
+  }
+
+  /**
+   * /v2/payment is keyed by tid alone: a tid from another order's window approves THAT order, and its answer names
+   * that order. When KISPG holds nothing under our order number, the tid was simply not ours (a forged or mixed-up
+   * return): ForeignPaymentKeyError, and our order stays payable. When it does hold something, we cannot tell what
+   * happened to our order: the mismatch stands and the core reads the payment back (UNKNOWN).
+   */
+  private async refuseForeignTid(prepared: ApproveRequest['prepared']): Promise<void> {
+    try {
+      await this.readOrder({ paymentKey: null, orderId: prepared.orderId, amount: prepared.amount });
+    } catch (error) {
+      if (error instanceof PaymentNotFoundError) throw new ForeignPaymentKeyError('kispg', prepared.orderId);
+      throw error;
+    }
   }
 
   /**
@@ -164,9 +186,10 @@ export class KispgGateway
 
   /**
    * KISPG has no net-cancel: a lost approval answer is resolved with /v2/order before anything is reported. When KISPG
-   * has no record of the tid (a code mapped to 'not-found'), the payment stays where it is: an IN_PROGRESS truth, which
-   * the core's repair rules turn into READY only once the gateway's longest call is over. Any other refusal of the
-   * query proves nothing about the approval and is thrown (docs/gateways/kispg.md#when-kispg-has-no-record).
+   * has no record of the tid (a code mapped to 'not-found'), it holds no approval: a READY truth (without the tid, which
+   * is not ours until approved), which the core's repair rules act on only once the gateway's longest call is over. Any
+   * other refusal of the query proves nothing about the approval and is thrown
+   * (docs/gateways/kispg.md#when-kispg-has-no-record).
    */
   async resolveUnknownApproval(request: UnknownApprovalRequest): Promise<UnknownApprovalResolution> {
     const paymentKey = request.paymentKey ?? request.prepared.gatewayPaymentKey ?? null;
@@ -183,9 +206,9 @@ export class KispgGateway
         action: 'query',
         truth: {
           gateway: 'kispg',
-          paymentKey: paymentKey ?? '',
+          paymentKey: '',
           orderId: request.prepared.orderId,
-          status: 'IN_PROGRESS',
+          status: 'READY',
           totalAmount: request.prepared.amount,
           balanceAmount: request.prepared.amount,
           cancels: [],

@@ -1,0 +1,214 @@
+import { CancelStatus, PaymentsError, PaymentStatus, type PaymentCancel } from 'nestjs-kr-payments';
+import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator, type TossFault } from 'nestjs-kr-payments/testing';
+import type { PayablePayment } from '../../support/gateway-contract';
+import { URLS } from '../../support/harness';
+import { describeRecoveryContract, type RecoveryContext } from '../../support/recovery-contract';
+import {
+  expectLedgerEqualsGateway,
+  ORDER_NAME,
+  paidPayment,
+  repairPass,
+  type RecoveryFaultKind,
+} from '../../support/recovery-context';
+
+/** The Toss successUrl parameters the browser brings back. */
+interface TossReturn {
+  paymentKey: string;
+}
+type TossContext = RecoveryContext<TossSimulator, TossReturn>;
+
+const CONFIRM_PATH = '/v1/payments/confirm';
+/** POST /v1/billing/{billingKey} (a charge), not /v1/billing/authorizations/issue. */
+const CHARGE_PATH = /^\/v1\/billing\/(?!authorizations)[^/]+$/;
+const cancelPath = (paymentKey: string) => `/v1/payments/${paymentKey}/cancel`;
+const bodyOf = (request: { body: unknown }) => (request.body ?? {}) as { orderId?: string };
+
+/** A Toss payment's record at the simulator, in the recovery suite's terms. */
+function tossRecord(sim: TossSimulator, paymentKey: string) {
+  const view = sim.getPayment(paymentKey) as { status: string; totalAmount: number; balanceAmount: number } | undefined;
+  if (!view) return null;
+  const approved = ['DONE', 'PARTIAL_CANCELED', 'CANCELED'].includes(view.status);
+  return { approved, totalAmount: view.totalAmount, refundedAmount: view.totalAmount - view.balanceAmount };
+}
+
+/**
+ * Toss against the recovery contract. Toss keeps no policy for lost answers (a payment stays UNKNOWN until read back)
+ * and its simulator has every transport fault except a late commit (docs/gateways/toss.md#simulator).
+ */
+describeRecoveryContract<TossSimulator, TossReturn>(
+  {
+    gateway: 'toss',
+    startSimulator: () => TossSimulator.start({ port: 0 }),
+    stopSimulator: (sim) => sim.stop(),
+    gatewayOptions: (sim) => ({
+      toss: {
+        secretKey: TOSS_TEST_SECRET_KEY,
+        clientKey: TOSS_TEST_CLIENT_KEY,
+        baseUrl: sim.url,
+        // Billing charges read with slowReadMs: kept short so a late answer times out within a test.
+        timeouts: { connectMs: 1_000, readMs: 1_500, slowReadMs: 2_000 },
+      },
+    }),
+    prepareFields: { ...URLS },
+    openPaymentWindow: (sim, { payment }) => {
+      const { paymentKey } = sim.authenticatePayment({
+        orderId: payment.orderId,
+        amount: payment.amount,
+        orderName: payment.orderName,
+      });
+      return { returned: { paymentKey }, gatewayKey: paymentKey };
+    },
+    confirm: (payments, { orderId, amount, returned }) =>
+      payments.confirm({ gateway: 'toss', orderId, amount, paymentKey: returned.paymentKey }),
+    adapterConfirmInput: (_adapter, { orderId, amount, returned }) => ({
+      orderId,
+      amount,
+      paymentKey: returned.paymentKey,
+    }),
+    lostAnswerPolicy: 'unknown',
+    faultKinds: ['drop-before-commit', 'drop-after-commit', 'hang-after-commit'],
+    armFault: (sim, kind, target, ms) => {
+      const path =
+        target.operation === 'approval'
+          ? CONFIRM_PATH
+          : target.operation === 'charge'
+            ? CHARGE_PATH
+            : cancelPath(target.gatewayKey);
+      sim.failNext({ method: 'POST', path }, tossFault(kind, ms));
+    },
+    record: tossRecord,
+    returnedWithKey: (_returned, paymentKey) => ({ paymentKey }),
+    madeUpKey: ({ gatewayKey }) => `${gatewayKey.slice(0, -5)}QZ9X7`,
+    count: {
+      approvals: (sim, { orderId }) =>
+        sim.requestsTo('POST', CONFIRM_PATH).filter((r) => bodyOf(r).orderId === orderId).length,
+      refundRequests: (sim, { gatewayKey }) => sim.requestsTo('POST', cancelPath(gatewayKey)).length,
+      refundedAmount: (sim, { gatewayKey }) => tossRecord(sim, gatewayKey)?.refundedAmount ?? 0,
+    },
+    billing: {
+      issueBillingKey: async (sim, payments, customerKey) => {
+        const { authKey } = sim.authenticateBilling({ customerKey });
+        return payments.issueBillingKey({ gateway: 'toss', customerKey, authKey });
+      },
+      chargeRequests: (sim, orderId) =>
+        sim.requestsTo('POST', CHARGE_PATH).filter((r) => bodyOf(r).orderId === orderId).length,
+    },
+    virtualAccount: {
+      prepareFields: { ...URLS, method: 'VIRTUAL_ACCOUNT' },
+      openPaymentWindow: (sim, { payment }) => {
+        const { paymentKey } = sim.authenticatePayment({
+          orderId: payment.orderId,
+          amount: payment.amount,
+          orderName: payment.orderName,
+          method: 'VIRTUAL_ACCOUNT',
+          customerName: '김토스',
+        });
+        return { returned: { paymentKey }, gatewayKey: paymentKey };
+      },
+      deposit: (sim, paymentKey) => sim.deposit({ paymentKey }),
+    },
+  },
+  tossOnlyCases,
+);
+
+function tossFault(kind: RecoveryFaultKind, ms: number): TossFault {
+  if (kind === 'hang-after-commit') return { kind, ms };
+  if (kind === 'late-commit') throw new Error('the Toss simulator has no late-commit fault');
+  return { kind };
+}
+
+/** Twenty concurrent partial cancels of 1,000 KRW, and virtual accounts past their due date. */
+function tossOnlyCases(context: TossContext): void {
+  concurrentPartialCancelCases(context);
+  virtualAccountExpiryCases(context);
+}
+
+function concurrentPartialCancelCases(context: TossContext): void {
+  const concurrentCancels = async (ready: PayablePayment<TossReturn>) => {
+    const cancel = () =>
+      context.shop.payments.cancel({ paymentId: ready.payment.id, amount: 1_000, reason: '부분취소' });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, cancel));
+    const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    return { done, refused };
+  };
+
+  const expectTenOfTwenty = async (ready: PayablePayment<TossReturn>, done: PaymentCancel[], refused: unknown[]) => {
+    expect(done.map((c) => [c.status, c.amount])).toEqual(Array.from({ length: 10 }, () => [CancelStatus.DONE, 1_000]));
+    expect(context.spec.count.refundedAmount(context.sim, ready)).toBe(10_000);
+    expect(context.spec.count.refundRequests(context.sim, ready)).toBe(10);
+    const row = await expectLedgerEqualsGateway(context, ready.payment.id, ready.gatewayKey);
+    expect(row).toMatchObject({ status: PaymentStatus.CANCELED, canceledAmount: 10_000, balanceAmount: 0 });
+    expect(refused.every((error) => error instanceof PaymentsError)).toBe(true);
+    const codes = refused.map((error) => (error as PaymentsError).code);
+    expect(codes).toEqual(Array.from({ length: 10 }, () => 'CANCEL_AMOUNT_EXCEEDS_BALANCE'));
+  };
+
+  it('20 concurrent partial cancels of 1,000 on 10,000: exactly 10 succeed, 10 exceed the balance', async () => {
+    const ready = await paidPayment(context, 10_000);
+    const { done, refused } = await concurrentCancels(ready);
+    await expectTenOfTwenty(ready, done, refused);
+  });
+
+  it('the same 20 concurrent partial cancels with the latency fault on every cancel: exactly 10 succeed', async () => {
+    const ready = await paidPayment(context, 10_000);
+    context.sim.failNext({ method: 'POST', path: cancelPath(ready.gatewayKey) }, { kind: 'latency', ms: 150 }, 20);
+    const { done, refused } = await concurrentCancels(ready);
+    context.sim.clearFaults();
+    await expectTenOfTwenty(ready, done, refused);
+  });
+}
+
+function virtualAccountExpiryCases(context: TossContext): void {
+  /** A window-issued virtual account, WAITING_FOR_DEPOSIT, due in an hour. */
+  const waitingVirtualAccount = async () => {
+    const { shop, sim } = context;
+    const orderId = context.nextId('rcvx');
+    const amount = 17_000;
+    await shop.payments.prepare({
+      ...URLS,
+      gateway: 'toss',
+      orderId,
+      amount,
+      orderName: ORDER_NAME,
+      method: 'VIRTUAL_ACCOUNT',
+    });
+    const { paymentKey } = sim.authenticatePayment({
+      orderId,
+      amount,
+      orderName: ORDER_NAME,
+      method: 'VIRTUAL_ACCOUNT',
+      customerName: '김토스',
+      validHours: 1,
+    });
+    const issued = await shop.payments.confirm({ gateway: 'toss', orderId, amount, paymentKey });
+    expect(issued).toMatchObject({
+      status: PaymentStatus.WAITING_FOR_DEPOSIT,
+      virtualAccountDueDate: expect.any(Date),
+    });
+    return { issued, paymentKey };
+  };
+
+  it('a virtual account past its due date ends EXPIRED via sync', async () => {
+    const { issued, paymentKey } = await waitingVirtualAccount();
+    context.sim.expireVirtualAccount({ paymentKey });
+    expect(await context.shop.payments.sync(issued.id)).toMatchObject({ status: PaymentStatus.EXPIRED });
+    expect(await context.shop.payments.get(issued.id)).toMatchObject({
+      status: PaymentStatus.EXPIRED,
+      canceledAmount: 0,
+    });
+  });
+
+  it('a virtual account past its due date ends EXPIRED via the repair job (and not before its due date)', async () => {
+    const { issued, paymentKey } = await waitingVirtualAccount();
+    expect(await repairPass(context, issued.id)).toEqual([]);
+    context.sim.expireVirtualAccount({ paymentKey });
+    const dueInMs = (issued.virtualAccountDueDate as Date).getTime() - context.clock.now().getTime();
+    context.clock.advance(dueInMs + 60_000);
+    expect(await repairPass(context, issued.id)).toEqual([
+      { paymentId: issued.id, rule: 'deposit', status: PaymentStatus.EXPIRED },
+    ]);
+    expect(await context.shop.payments.get(issued.id)).toMatchObject({ status: PaymentStatus.EXPIRED });
+    expect(await repairPass(context, issued.id)).toEqual([]);
+  });
+}
