@@ -281,3 +281,67 @@ describe('scrubHeaders', () => {
     });
   });
 });
+
+describe('card numbers only where a card number can be', () => {
+  it('masks full numbers in card-number fields, with or without a valid check digit, and keeps masked ones', () => {
+    expect(
+      scrub({
+        card: { number: '4111-1111-1111-1111', issuerCode: '61' },
+        billing: { card: { number: '1234 5678 1234 5678' } },
+        cardBinNumber: '4111111111111111',
+        cardNum4Print: '5361121234561234',
+        masked: { card: { number: '43301234****123*' } },
+        cardNumber: '4111 1111 1111 1111',
+      }),
+    ).toEqual({
+      card: { number: '[CARD]', issuerCode: '61' },
+      billing: { card: { number: '[CARD]' } },
+      cardBinNumber: '[CARD]',
+      cardNum4Print: '[CARD]',
+      masked: { card: { number: '43301234****123*' } },
+      cardNumber: '[REDACTED]',
+    });
+  });
+
+  it('masks Luhn-valid numbers in free text, grouped by dashes or spaces, glued to words or punctuation', () => {
+    expect(
+      scrub({
+        orderName: `카드${VISA} 결제`,
+        failure: { message: `card 4111-1111-1111-1111 declined; retry with 4111 1111 1111 1111 or card:${AMEX}.` },
+        lines: [`ab${MC2}xy`, `order-${KR_DOMESTIC}`],
+      }),
+    ).toEqual({
+      orderName: '카드[CARD] 결제',
+      failure: { message: 'card [CARD] declined; retry with [CARD] or card:[CARD].' },
+      lines: ['ab[CARD]xy', 'order-[CARD]'],
+    });
+    expect(scrubText(`GET /v1/x?q=${VISA}&note=4111-1111-1111-1111`)).toBe('GET /v1/x?q=[CARD]&note=[CARD]');
+  });
+
+  it('keeps a Luhn-invalid 16-digit order number in free text', () => {
+    // Acceptable on purpose: a number that fails the Luhn check is not a card number (every issued PAN passes it), and
+    // the masked numbers gateways send (`43301234****123*`) are already masked. Masking every 16-digit run would
+    // rewrite order numbers, tids and timestamps in messages that support staff need to read.
+    const orderNumber = '4111111111111112';
+    expect(scrubText(`order ${orderNumber} was not found`)).toBe(`order ${orderNumber} was not found`);
+    expect(scrub({ resultMsg: `주문번호 ${orderNumber} 없음` })).toEqual({ resultMsg: `주문번호 ${orderNumber} 없음` });
+  });
+
+  it('never scans the fields a gateway signature covers, nor signature headers', () => {
+    const signed = { tid: `t${VISA}x`, orderId: VISA, ediDate: '2025-08-15T12:00:00.000+09:00', mid: `m_${VISA}` };
+    expect(scrub(signed)).toEqual(signed);
+    expect(scrubText(`{"orderId":"${VISA}","orderName":"${VISA}"} tid=${VISA}`)).toBe(
+      `{"orderId":"${VISA}","orderName":"[CARD]"} tid=${VISA}`,
+    );
+    const header = `v1:${Buffer.from(VISA.repeat(2)).toString('base64')}`;
+    expect(scrubHeaders({ 'TossPayments-Webhook-Signature': header })).toEqual({
+      'tosspayments-webhook-signature': header,
+    });
+  });
+
+  it('reads the padded tail of a base64 token as padding, not as a sensitive key=value pair', () => {
+    const token = 'AAAAAAAAAAAAAAAAAAAA/CI=';
+    expect(scrubText(`signature ${token} did not verify`)).toBe(`signature ${token} did not verify`);
+    expect(scrubText(`login ci=abc123&x=1`)).toBe('login ci=[REDACTED]&x=1');
+  });
+});

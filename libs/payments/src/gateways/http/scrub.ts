@@ -1,3 +1,14 @@
+import {
+  CARD_REDACTED,
+  isCardNumberField,
+  isBase64Padding,
+  isEncodedToken,
+  isSignedField,
+  maskCardNumberField,
+  maskCardNumbersInText,
+  type TextRange,
+} from './card-numbers';
+
 /**
  * Scrubbing of everything the library writes somewhere a human or a log pipeline can read it: log lines, error
  * messages, and the `raw jsonb` copy of the last gateway response (kept for support, so it outlives any one call).
@@ -7,12 +18,14 @@
  *
  * Two independent nets:
  * 1. by key: a value stored under a sensitive key name is replaced by '[REDACTED]' whatever it looks like;
- * 2. by value: any string anywhere that contains a full card number (13–19 digits, Luhn-valid, plausible IIN) has those
- *    digits replaced by '[CARD]', so a PAN pasted into `orderName` or a gateway's error message is caught too.
+ * 2. by value: full card numbers are replaced by '[CARD]' in card-number fields (any 13–19 digits) and in free text
+ *    (Luhn-valid, plausible IIN), so a PAN pasted into `orderName` or a gateway's error message is caught too.
+ * The second net never edits a signature or the fields it covers, nor a hex/base64 token (`./card-numbers.ts`):
+ * a stored gateway answer must still verify.
  */
 
+export { CARD_REDACTED };
 export const REDACTED = '[REDACTED]';
-export const CARD_REDACTED = '[CARD]';
 const CIRCULAR = '[Circular]';
 const TRUNCATED = '[Truncated]';
 const MAX_DEPTH = 20;
@@ -120,56 +133,43 @@ function buildKeySet(extraKeys?: Iterable<string>): ReadonlySet<string> {
   return keys;
 }
 
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let digit = digits.charCodeAt(i) - 48;
-    if (double) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-    double = !double;
-  }
-  return sum % 10 === 0;
+/** Replaces every full card number inside free `text` with '[CARD]'. Masked numbers and hex/base64 tokens are kept. */
+export function scrubCardNumbers(text: string): string {
+  return maskCardNumbersInText(text);
 }
 
 /**
- * Card brands start with 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard, Korean local brands), 6 (UnionPay,
- * Discover), 9 (Korean domestic cards) or 2221–2720 (Mastercard 2-series). Requiring this keeps Luhn's 1-in-10 false
- * positives away from the digit strings gateways return everywhere: 14-digit timestamps (`20230411101055`, KISPG's
- * `appDtm`), `ediDate`s, tids and approval numbers.
+ * Where a value sits: the normalized name of the field holding it (array items inherit their array's) and of the
+ * object around that field, so `card.number` is told from any other `number`.
  */
-function plausibleCardPrefix(digits: string): boolean {
-  const first = digits[0];
-  if (first === '3' || first === '4' || first === '5' || first === '6' || first === '9') return true;
-  if (first === '2') {
-    const prefix4 = Number(digits.slice(0, 4));
-    return prefix4 >= 2221 && prefix4 <= 2720;
-  }
-  return false;
+interface FieldContext {
+  field?: string;
+  parent?: string;
 }
 
-// 13–19 digits, each optionally preceded by one '-' or ' ', not glued to other digits.
-const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
-
-/** Replaces every full card number inside `text` with '[CARD]'. Masked numbers (with `*`) never match. */
-export function scrubCardNumbers(text: string): string {
-  if (!/\d{4}/.test(text) && !/\d[ -]\d/.test(text)) return text;
-  return text.replace(CARD_CANDIDATE, (candidate) => {
-    const digits = candidate.replace(/[ -]/g, '');
-    return plausibleCardPrefix(digits) && luhnValid(digits) ? CARD_REDACTED : candidate;
-  });
+/** A string value by the field that holds it: signed fields kept, card fields fully masked, anything else as text. */
+function scrubString(value: string, context: FieldContext): string {
+  const { field, parent } = context;
+  if (field !== undefined && isSignedField(field)) return value;
+  if (field !== undefined && isCardNumberField(field, parent)) return maskCardNumberField(value);
+  if (isEncodedToken(value)) return value;
+  return maskCardNumbersInText(value);
 }
 
-function scrubNode(value: unknown, keys: ReadonlySet<string>, ancestors: object[], depth: number): unknown {
-  if (typeof value === 'string') return scrubCardNumbers(value);
+/** What one `scrub` call carries down the tree: the key set and the objects on the current path (cycle check). */
+interface Walk {
+  keys: ReadonlySet<string>;
+  ancestors: object[];
+}
+
+function scrubNode(value: unknown, walk: Walk, depth: number, context: FieldContext = {}): unknown {
+  if (typeof value === 'string') return scrubString(value, context);
   if (value === null || typeof value !== 'object') {
     // Numbers are left alone on purpose: every gateway sends card numbers as strings, and ids such as the
     // Apps-in-Toss `userKey` (int64, 13 digits) would otherwise be turned into strings in `raw`.
     return value;
   }
+  const { ancestors } = walk;
   if (ancestors.includes(value)) return CIRCULAR;
   if (depth >= MAX_DEPTH) return TRUNCATED;
   if (value instanceof Date) return new Date(value.getTime());
@@ -179,42 +179,33 @@ function scrubNode(value: unknown, keys: ReadonlySet<string>, ancestors: object[
   ancestors.push(value);
   try {
     if (Array.isArray(value)) {
-      return value.map((item) => scrubNode(item, keys, ancestors, depth + 1));
-    }
-    if (value instanceof Map) {
-      const copy: Record<string, unknown> = {};
-      for (const [key, item] of value) copy[String(key)] = scrubEntry(String(key), item, keys, ancestors, depth);
-      return copy;
+      return value.map((item) => scrubNode(item, walk, depth + 1, context));
     }
     if (value instanceof Error) {
       return { name: value.name, message: scrubText(value.message) };
     }
-    // Class instances are copied as plain objects of their own enumerable properties: `raw` is JSON anyway.
+    // Maps and class instances are copied as plain objects of their own entries: `raw` is JSON anyway.
+    const entries: Array<[string, unknown]> =
+      value instanceof Map
+        ? [...(value as Map<unknown, unknown>)].map(([key, item]): [string, unknown] => [String(key), item])
+        : Object.entries(value);
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      copy[key] = scrubEntry(key, item, keys, ancestors, depth);
-    }
+    for (const [key, item] of entries) copy[key] = scrubEntry(key, item, walk, depth, context.field);
     return copy;
   } finally {
     ancestors.pop();
   }
 }
 
-function scrubEntry(
-  key: string,
-  item: unknown,
-  keys: ReadonlySet<string>,
-  ancestors: object[],
-  depth: number,
-): unknown {
+function scrubEntry(key: string, item: unknown, walk: Walk, depth: number, parent: string | undefined): unknown {
   const normalized = normalizeKey(key);
-  if (keys.has(normalized)) {
+  if (walk.keys.has(normalized)) {
     // null/undefined carry "not present" information and no secret.
     if (item === null || item === undefined) return item;
     if (MASK_AWARE_KEYS.has(normalized) && isMasked(item)) return item;
     return REDACTED;
   }
-  return scrubNode(item, keys, ancestors, depth + 1);
+  return scrubNode(item, walk, depth + 1, { field: normalized, parent });
 }
 
 /**
@@ -223,7 +214,7 @@ function scrubEntry(
  * anything nested deeper than 20 levels becomes '[Truncated]'.
  */
 export function scrub<T = unknown>(value: T, extraKeys?: Iterable<string>): unknown {
-  return scrubNode(value, buildKeySet(extraKeys), [], 0);
+  return scrubNode(value, { keys: buildKeySet(extraKeys), ancestors: [] }, 0);
 }
 
 /**
@@ -236,7 +227,7 @@ export class Scrubber {
     this.keys = buildKeySet(extraKeys);
   }
   scrub(value: unknown): unknown {
-    return scrubNode(value, this.keys, [], 0);
+    return scrubNode(value, { keys: this.keys, ancestors: [] }, 0);
   }
   scrubText(text: string): string {
     return scrubTextWith(text, this.keys);
@@ -257,7 +248,7 @@ const JSON_PAIR_PATTERN = /"([A-Za-z][A-Za-z0-9_-]*)"(\s*:\s*)("(?:[^"\\]|\\.)*"
  * - `Basic xxx` / `Bearer xxx` credentials,
  * - Toss secret keys (`test_sk_`, `live_sk_`, `test_gsk_`, `live_gsk_`, legacy `test_ak_`: every prefix Toss issues),
  * - `key=value` pairs (query/form strings) and `"key": value` pairs (JSON snippets) whose key is sensitive,
- * - full card numbers.
+ * - full card numbers, except inside the values of signed keys and inside hex/base64 tokens.
  */
 export function scrubText(text: string, extraKeys?: Iterable<string>): string {
   return scrubTextWith(text, buildKeySet(extraKeys));
@@ -267,10 +258,15 @@ function scrubTextWith(text: string, keys: ReadonlySet<string>): string {
   if (typeof text !== 'string' || text.length === 0) return text;
   let out = text.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`);
   out = out.replace(/\b(?:test|live)_(?:sk|gsk|ak)_[A-Za-z0-9_-]+/g, REDACTED);
-  out = out.replace(KEY_VALUE_KEYS_PATTERN, (whole, key: string, eq: string, value: string) =>
-    keys.has(normalizeKey(key)) && value.length > 0 && !(MASK_AWARE_KEYS.has(normalizeKey(key)) && isMasked(value))
-      ? `${key}${eq}${REDACTED}`
-      : whole,
+  out = out.replace(
+    KEY_VALUE_KEYS_PATTERN,
+    (whole, key: string, eq: string, value: string, offset: number, all: string) => {
+      const normalized = normalizeKey(key);
+      if (!keys.has(normalized) || value.length === 0) return whole;
+      if (MASK_AWARE_KEYS.has(normalized) && isMasked(value)) return whole;
+      const paddingEnd = offset + key.length + eq.length + (value.startsWith('=') ? 1 : 0);
+      return isBase64Padding(all, offset, paddingEnd) ? whole : `${key}${eq}${REDACTED}`;
+    },
   );
   out = out.replace(JSON_PAIR_PATTERN, (whole, key: string, sep: string, value: string) => {
     const normalized = normalizeKey(key);
@@ -278,12 +274,27 @@ function scrubTextWith(text: string, keys: ReadonlySet<string>): string {
     if (MASK_AWARE_KEYS.has(normalized) && isMasked(value)) return whole;
     return `"${key}"${sep}"${REDACTED}"`;
   });
-  return scrubCardNumbers(out);
+  return maskCardNumbersInText(out, signedValueRanges(out));
+}
+
+/** Where the values of signed keys (`signature=…`, `"tid":"…"`) sit in `text`: card scanning leaves them alone. */
+function signedValueRanges(text: string): TextRange[] {
+  const ranges: TextRange[] = [];
+  for (const pattern of [KEY_VALUE_KEYS_PATTERN, JSON_PAIR_PATTERN]) {
+    for (const match of text.matchAll(pattern)) {
+      const [whole, key, , value] = match;
+      if (!isSignedField(normalizeKey(key))) continue;
+      const end = match.index + whole.length;
+      ranges.push([end - value.length, end]);
+    }
+  }
+  return ranges;
 }
 
 /**
  * Headers for a log line: names lower-cased, sensitive headers (Authorization, Cookie, any sensitive key name)
- * redacted, multi-valued headers joined with ', ', undefined dropped, every other value passed through `scrubText`.
+ * redacted, multi-valued headers joined with ', ', undefined dropped, signature headers (Toss's
+ * `tosspayments-webhook-signature`) kept as sent, every other value passed through `scrubText`.
  */
 export function scrubHeaders(
   headers: Record<string, string | string[] | undefined>,
@@ -301,7 +312,9 @@ function scrubHeadersWith(
     if (raw === undefined || raw === null) continue;
     const lower = name.toLowerCase();
     const value = Array.isArray(raw) ? raw.join(', ') : String(raw);
-    out[lower] = keys.has(normalizeKey(lower)) ? REDACTED : scrubTextWith(value, keys);
+    const normalized = normalizeKey(lower);
+    if (keys.has(normalized)) out[lower] = REDACTED;
+    else out[lower] = isSignedField(normalized) ? value : scrubTextWith(value, keys);
   }
   return out;
 }
