@@ -143,6 +143,47 @@ describe('FieldCipher', () => {
     expect(text).not.toContain(Buffer.from(K1, 'base64').toString('hex'));
   });
 
+  describe('key check values', () => {
+    it('fingerprint the lookup key and each ring key, stable while the bytes stay the same', () => {
+      const options = { keys: { k1: K1, k2: K2 }, activeKeyId: 'k2', lookupKeyId: 'k1' };
+      const checks = new FieldCipher(options).keyCheckValues();
+      expect(new FieldCipher(options).keyCheckValues()).toEqual(checks);
+      expect(checks.lookup).toMatch(/^[0-9a-f]{64}$/);
+      expect([...checks.keys.keys()]).toEqual(['k1', 'k2']);
+      expect(checks.keys.get('k1')).not.toBe(checks.keys.get('k2'));
+      // Rotating the active key changes neither the lookup check (pinned) nor a key's own check.
+      expect(new FieldCipher({ ...options, activeKeyId: 'k1' }).keyCheckValues()).toEqual(checks);
+    });
+
+    it('change when the lookup key or the bytes behind a key id change', () => {
+      const base = new FieldCipher({ keys: { k1: K1 }, activeKeyId: 'k1', lookupKey: LOOKUP }).keyCheckValues();
+      const otherLookup = new FieldCipher({
+        keys: { k1: K1 },
+        activeKeyId: 'k1',
+        lookupKey: randomBytes(32).toString('base64'),
+      }).keyCheckValues();
+      expect(otherLookup.lookup).not.toBe(base.lookup);
+      expect(otherLookup.keys.get('k1')).toBe(base.keys.get('k1'));
+      const otherBytes = new FieldCipher({ keys: { k1: K2 }, activeKeyId: 'k1', lookupKey: LOOKUP }).keyCheckValues();
+      expect(otherBytes.lookup).toBe(base.lookup);
+      expect(otherBytes.keys.get('k1')).not.toBe(base.keys.get('k1'));
+    });
+
+    it('are HMACs of a NUL-free label, so none equals a lookup hash, and reveal no key bytes', () => {
+      const withKey = new FieldCipher({ keys: { k1: K1 }, activeKeyId: 'k1', lookupKey: LOOKUP });
+      const checks = withKey.keyCheckValues();
+      const expectedLookup = createHmac('sha256', Buffer.from(LOOKUP, 'base64'))
+        .update('nestjs-kr-payments/key-check/lookup')
+        .digest('hex');
+      expect(checks.lookup).toBe(expectedLookup);
+      const [purpose, value] = ['nestjs-kr-payments/key-check', 'lookup'];
+      expect(withKey.lookupHash(value, purpose)).not.toBe(checks.lookup);
+      const text = JSON.stringify([checks.lookup, [...checks.keys.values()]]);
+      expect(text).not.toContain(Buffer.from(K1, 'base64').toString('hex'));
+      expect(text).not.toContain(Buffer.from(LOOKUP, 'base64').toString('hex'));
+    });
+  });
+
   describe('options validation', () => {
     it('accepts a valid configuration', () => {
       expect(FieldCipher.validateOptions({ keys: { k1: K1, k2: K2 }, activeKeyId: 'k2', lookupKeyId: 'k1' })).toEqual(

@@ -157,7 +157,8 @@ describe('notification hash (hashStr = sha256(mid + ediDate + amt + key))', () =
     for (const request of [asForm(signed), asJson(signed)]) {
       const parsed = parseKispgWebhook(request, options);
       expect(parsed).toMatchObject({
-        dedupeKey: `kispg:${base.tid}:3001:N:1000`,
+        // The same fields as a form or as JSON: one key, ending with a digest of the fields.
+        dedupeKey: expect.stringMatching(new RegExp(`^kispg:${base.tid}:3001:N:1000:[0-9a-f]{40}$`)),
         eventType: 'NOTI_3001',
         orderId: 'order-0001',
         paymentKey: base.tid,
@@ -166,6 +167,10 @@ describe('notification hash (hashStr = sha256(mid + ediDate + amt + key))', () =
       expect(JSON.stringify(parsed.payload)).not.toContain(signed.hashStr);
       expect(parsed.payload).toMatchObject({ charset: 'UTF-8', charSet: 'UTF-8' });
     }
+    const keyOf = (fields: Record<string, string>) => parseKispgWebhook(asForm(fields), options).dedupeKey;
+    expect(parseKispgWebhook(asJson(signed), options).dedupeKey).toBe(keyOf(signed));
+    // The hash does not cover ordNo: a copy naming another order is another delivery, never the genuine one's key.
+    expect(keyOf({ ...signed, ordNo: 'order-0002' })).not.toBe(keyOf(signed));
   });
 
   it('accepts encData in place of hashStr', () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { FieldCipher } from '../crypto/field-cipher';
+import { FieldCipher, type EncryptedValue } from '../crypto/field-cipher';
+import { BILLING_KEY_FIELD, openRowValue, sealRowValue } from '../crypto/row-binding';
 import type { PaymentsClock } from '../domain/clock';
 import { NotFoundError } from '../domain/errors';
 import { BillingKeyStatus } from '../domain/payment-status';
@@ -8,12 +9,9 @@ import { BillingKey } from '../entities/billing-key.entity';
 import type { BillingKeyTruth } from '../gateways/gateway-capabilities';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE } from '../payments.tokens';
 
-/** Additional authenticated data of billing-key ciphertexts (and the HMAC domain of their lookup hashes). */
-const BILLING_KEY_AAD = 'billing_keys.billing_key';
-
 /**
- * The `billing_keys` table. The gateway's billing key is stored only encrypted (AES-256-GCM) plus a keyed hash for
- * lookups; it is decrypted only to call the gateway and never returned.
+ * The `billing_keys` table. The gateway's billing key is stored only encrypted (AES-256-GCM, bound to its row: see
+ * crypto/row-binding.ts) plus a keyed hash for lookups; it is decrypted only to call the gateway and never returned.
  */
 @Injectable()
 export class BillingKeyStore {
@@ -24,14 +22,14 @@ export class BillingKeyStore {
   ) {}
 
   async insert(id: string, gateway: string, customerKey: string, truth: BillingKeyTruth): Promise<BillingKey> {
-    const encrypted = this.cipher.encrypt(truth.billingKey, BILLING_KEY_AAD);
+    const encrypted = sealRowValue(this.cipher, BILLING_KEY_FIELD, id, truth.billingKey);
     const row = this.dataSource.manager.create(BillingKey, {
       id,
       gateway,
       customerKey: truth.customerKey || customerKey,
       billingKeyCiphertext: encrypted.ciphertext,
       keyId: encrypted.keyId,
-      billingKeyHash: this.cipher.lookupHash(truth.billingKey, BILLING_KEY_AAD),
+      billingKeyHash: this.cipher.lookupHash(truth.billingKey, BILLING_KEY_FIELD.name),
       status: BillingKeyStatus.ACTIVE,
       method: truth.method ?? null,
       cardIssuerCode: truth.card?.issuerCode ?? null,
@@ -52,7 +50,11 @@ export class BillingKeyStore {
     return row;
   }
 
-  /** The row and its decrypted billing key, for a gateway call. */
+  /**
+   * The row and its decrypted billing key, for a gateway call. A ciphertext that is not this row's throws
+   * EncryptionError before anything is written or sent. One written before row binding (or under an old ring key) is
+   * stored again under the row-bound AAD and the active key.
+   */
   async loadWithSecret(billingKeyId: string): Promise<{ row: BillingKey; secret: string }> {
     const row = await this.dataSource.manager
       .createQueryBuilder(BillingKey, 'b')
@@ -60,14 +62,32 @@ export class BillingKeyStore {
       .where('b.id = :id', { id: billingKeyId })
       .getOne();
     if (!row) throw new NotFoundError('billing_key', billingKeyId, { field: 'billingKeyId' });
-    const secret = this.cipher.decrypt({ keyId: row.keyId, ciphertext: row.billingKeyCiphertext }, BILLING_KEY_AAD);
+    const stored = { keyId: row.keyId, ciphertext: row.billingKeyCiphertext };
+    const opened = openRowValue(this.cipher, BILLING_KEY_FIELD, {
+      rowId: row.id,
+      value: stored,
+      lookupHash: row.billingKeyHash,
+    });
+    if (opened.rewrite) await this.rewriteCiphertext(row.id, stored, opened.rewrite);
     delete (row as Partial<BillingKey>).billingKeyCiphertext;
-    return { row, secret };
+    return { row, secret: opened.plaintext };
+  }
+
+  /**
+   * Replaces the ciphertext only where the row still holds the one that was read: concurrent readers each try, one
+   * wins, and a value written meanwhile is never overwritten. The key id follows the ciphertext it belongs to.
+   */
+  private async rewriteCiphertext(billingKeyId: string, read: EncryptedValue, next: EncryptedValue): Promise<void> {
+    await this.dataSource.manager.update(
+      BillingKey,
+      { id: billingKeyId, billingKeyCiphertext: read.ciphertext, keyId: read.keyId },
+      { billingKeyCiphertext: next.ciphertext, keyId: next.keyId },
+    );
   }
 
   /** Finds a billing key by its value (a gateway notification names the key, not our id). */
   async findByValue(gateway: string, billingKey: string): Promise<BillingKey | null> {
-    const hash = this.cipher.lookupHash(billingKey, BILLING_KEY_AAD);
+    const hash = this.cipher.lookupHash(billingKey, BILLING_KEY_FIELD.name);
     return this.dataSource.manager.findOne(BillingKey, { where: { gateway, billingKeyHash: hash } });
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { FieldCipher } from '../crypto/field-cipher';
+import { IDENTITY_NUMBER_FIELD, sealRowValue } from '../crypto/row-binding';
 import type { PaymentsClock } from '../domain/clock';
 import { DuplicateOrderError, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -9,9 +10,6 @@ import { CashReceipt } from '../entities/cash-receipt.entity';
 import type { CashReceiptTruth, CashReceiptType } from '../gateways/gateway-capabilities';
 import { isUniqueViolation } from '../ledger/payment-ledger';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE } from '../payments.tokens';
-
-/** Additional authenticated data of identity-number ciphertexts (and the HMAC domain of their lookup hashes). */
-const IDENTITY_NUMBER_AAD = 'cash_receipts.identity_number';
 
 export interface NewCashReceipt {
   gateway: string;
@@ -24,7 +22,11 @@ export interface NewCashReceipt {
   identityNumber: string;
 }
 
-/** The `cash_receipts` table. Identity numbers (phone, business number ...) are stored only encrypted. */
+/**
+ * The `cash_receipts` table. Identity numbers (phone, business number ...) are stored only encrypted, bound to their
+ * row (crypto/row-binding.ts). The library never decrypts them: they are sent to the gateway from the caller's input
+ * and kept for the merchant's records.
+ */
 @Injectable()
 export class CashReceiptStore {
   constructor(
@@ -35,9 +37,10 @@ export class CashReceiptStore {
 
   /** Inserts a PENDING receipt before the gateway is called; one receipt per (gateway, orderId). */
   async insertPending(input: NewCashReceipt): Promise<CashReceipt> {
-    const encrypted = this.cipher.encrypt(input.identityNumber, IDENTITY_NUMBER_AAD);
+    const id = newId();
+    const encrypted = sealRowValue(this.cipher, IDENTITY_NUMBER_FIELD, id, input.identityNumber);
     const receipt = this.dataSource.manager.create(CashReceipt, {
-      id: newId(),
+      id,
       gateway: input.gateway,
       paymentId: input.paymentId,
       orderId: input.orderId,
@@ -47,7 +50,7 @@ export class CashReceiptStore {
       type: input.type,
       identityNumberCiphertext: encrypted.ciphertext,
       keyId: encrypted.keyId,
-      identityNumberHash: this.cipher.lookupHash(input.identityNumber, IDENTITY_NUMBER_AAD),
+      identityNumberHash: this.cipher.lookupHash(input.identityNumber, IDENTITY_NUMBER_FIELD.name),
       receiptKey: null,
       cancelReceiptKey: null,
       issueNumber: null,

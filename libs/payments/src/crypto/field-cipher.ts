@@ -4,12 +4,15 @@
  *
  * - AES-256-GCM, a fresh random 12-byte IV per value, stored as base64(iv | tag | data) next to the `key_id` that
  *   encrypted it, so keys can rotate: new writes use `activeKeyId`, old rows keep decrypting with their own key until
- *   a re-encryption job (driven by `needsRotation`) rewrites them.
- * - The AAD names the row purpose (e.g. `billing_keys.billing_key:<rowId>`), so a ciphertext copied into another column
- *   or row does not decrypt.
+ *   they are rewritten (billing keys when next read, see `row-binding.ts`; anything else by a job using
+ *   `needsRotation`).
+ * - The AAD names table, column and row (`billing_keys.billing_key:<rowId>`, built in `row-binding.ts`), so a
+ *   ciphertext copied into another column or row does not decrypt.
  * - `lookupHash` is an HMAC for equality lookups (find a billing key row by its gateway value without decrypting every
  *   row). Its key must stay the same for the life of the data, or stored hashes stop matching: give `lookupKey`
  *   explicitly, or pin `lookupKeyId` to the first key id you ever used and keep that key in `keys` forever.
+ * - `keyCheckValues` fingerprints the lookup key and every ring key, so a boot with changed key bytes is caught
+ *   before it writes anything (`encryption-key-verifier.ts`).
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { EncryptionError, PaymentsConfigurationError } from '../domain/errors';
@@ -43,6 +46,12 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const LOOKUP_INFO = 'nestjs-kr-payments/lookup';
+/**
+ * The messages key-check values are HMACs of. Neither contains a NUL, and every `lookupHash` message does, so a
+ * check value can never equal a stored lookup hash.
+ */
+const LOOKUP_CHECK_LABEL = 'nestjs-kr-payments/key-check/lookup';
+const DATA_KEY_CHECK_LABEL = 'nestjs-kr-payments/key-check/data';
 /** Key ids end up in a `key_id` column and in error messages: short, printable, no secrets. */
 const KEY_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
@@ -146,6 +155,18 @@ export class FieldCipher {
       throw new EncryptionError('lookupHash: purpose must be a non-empty string');
     }
     return createHmac('sha256', this.#lookupKey).update(`${purpose}\0${value}`, 'utf8').digest('hex');
+  }
+
+  /**
+   * Hex HMAC-SHA256 of a fixed label under the lookup key and under each ring key: stable while the key bytes stay
+   * the same, and they reveal nothing about the keys. `lookup` is the check of the lookup key, `keys` maps key id ->
+   * check of that key.
+   */
+  keyCheckValues(): { lookup: string; keys: ReadonlyMap<string, string> } {
+    const check = (key: Buffer, label: string) => createHmac('sha256', key).update(label, 'utf8').digest('hex');
+    const keys = new Map<string, string>();
+    for (const [keyId, key] of this.#keys) keys.set(keyId, check(key, DATA_KEY_CHECK_LABEL));
+    return { lookup: check(this.#lookupKey, LOOKUP_CHECK_LABEL), keys };
   }
 
   /** True when a row encrypted under `keyId` should be re-encrypted under the active key. */
