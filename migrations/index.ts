@@ -1,8 +1,15 @@
 import { InitialSchema1795458255848 } from './1795458255848-InitialSchema';
 import { RecoveryColumns1796331902397 } from './1796331902397-RecoveryColumns';
+import { WebhookInboxClaims1796332800000 } from './1796332800000-WebhookInboxClaims';
+import { EncryptionKeyChecks1796333245718 } from './1796333245718-EncryptionKeyChecks';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
  * Generated with `npm run migration:generate -- migrations/<Name>`; `npm run migration:check` proves no drift.
  */
-export const PAYMENTS_MIGRATIONS = [InitialSchema1795458255848, RecoveryColumns1796331902397] as const;
+export const PAYMENTS_MIGRATIONS = [
+  InitialSchema1795458255848,
+  RecoveryColumns1796331902397,
+  WebhookInboxClaims1796332800000,
+  EncryptionKeyChecks1796333245718,
+] as const;

@@ -52,7 +52,7 @@ export function paymentsOptionsFromConfig(config: ConfigService): PaymentsModule
     ['nicepay', 'NICEPAY_WEBHOOK_IP_ALLOWLIST'],
     ['kispg', 'KISPG_WEBHOOK_IP_ALLOWLIST'],
   ] as const) {
-    // Unset: the gateway's default (NicePay and KISPG ship their documented sources, Toss accepts any source).
+    // Unset: the gateway's default (Toss, NicePay and KISPG ship their published sources); `any` turns it off.
     const raw = config.get<string>(variable);
     if (raw !== undefined && raw !== '') ipAllowlist[gateway] = raw === 'any' ? [] : listOf(raw);
   }
@@ -68,7 +68,8 @@ export function paymentsOptionsFromConfig(config: ConfigService): PaymentsModule
       activeKeyId: config.getOrThrow<string>('PAYMENTS_ACTIVE_KEY_ID'),
       ...(lookupKeyId ? { lookupKeyId } : {}),
     },
-    webhooks: { ipAllowlist },
+    // Behind a load balancer: its addresses, so X-Forwarded-For is read from it (and from nowhere else).
+    webhooks: { ipAllowlist, trustedProxies: listOf(config.get<string>('WEBHOOK_TRUSTED_PROXIES')) },
   };
 }
 

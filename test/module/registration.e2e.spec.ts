@@ -22,7 +22,8 @@ describe('PaymentsModule registration styles', () => {
       {
         gateways: { toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: sim.url } },
         encryption: TEST_ENCRYPTION,
-        webhooks: { pathPrefix: prefix },
+        // Loopback allowed: Toss's own published addresses are the default list.
+        webhooks: { pathPrefix: prefix, ipAllowlist: { toss: ['127.0.0.1'] } },
       },
       style,
     );

@@ -14,6 +14,7 @@ import { BillingKeyStore } from './billing-keys/billing-key.store';
 import { BillingKeysService } from './billing-keys/billing-keys.service';
 import { CashReceiptStore } from './cash-receipts/cash-receipt.store';
 import { CashReceiptsService } from './cash-receipts/cash-receipts.service';
+import { EncryptionKeyVerifier } from './crypto/encryption-key-verifier';
 import { FieldCipher } from './crypto/field-cipher';
 import { systemClock } from './domain/clock';
 import { GatewayRegistry } from './gateways/gateway-registry';
@@ -27,6 +28,8 @@ import { SHIPPED_GATEWAY_MODULES } from './gateways/shipped-gateways';
 import { ApprovalRecovery } from './jobs/approval-recovery';
 import { RecoveryTiming } from './jobs/recovery-timing';
 import { RepairScheduler } from './jobs/repair.scheduler';
+import { RetentionScheduler } from './jobs/retention.scheduler';
+import { WebhookRetention } from './jobs/webhook-retention';
 import { StuckPaymentsRepair } from './jobs/stuck-payments.repair';
 import { CancelLedger } from './ledger/cancel-ledger';
 import { PaymentLedger } from './ledger/payment-ledger';
@@ -90,6 +93,7 @@ class GatewayLifecycle implements OnApplicationShutdown {
 
 /** The per-aggregate services behind the PaymentsService facade (see docs/architecture.md). */
 const LIBRARY_SERVICES: Provider[] = [
+  EncryptionKeyVerifier,
   PaymentLedger,
   CancelLedger,
   WebhookSecrets,
@@ -105,6 +109,8 @@ const LIBRARY_SERVICES: Provider[] = [
   ApprovalRecovery,
   StuckPaymentsRepair,
   RepairScheduler,
+  WebhookRetention,
+  RetentionScheduler,
   PaymentsService,
   WebhooksService,
   WebhookGuard,

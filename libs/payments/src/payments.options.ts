@@ -47,8 +47,22 @@ export interface RepairJobOptions {
   readyTtlMs?: number;
 }
 
+export interface RetentionJobOptions {
+  /** Delete old webhook inbox rows on a timer (needs `ScheduleModule.forRoot()`). Default false. */
+  enabled?: boolean;
+  /** Time between runs. Default 1 h. */
+  intervalMs?: number;
+  /** PROCESSED and IGNORED deliveries are kept this many days. Default 90. */
+  processedDays?: number;
+  /** REJECTED deliveries (failed authentication or read-back) are kept this many days. Default 7. */
+  rejectedDays?: number;
+  /** Rows per DELETE statement. Default 1,000. */
+  batchSize?: number;
+}
+
 export interface JobsOptions {
   repair?: RepairJobOptions;
+  retention?: RetentionJobOptions;
 }
 
 export interface WebhooksOptions {
@@ -57,18 +71,32 @@ export interface WebhooksOptions {
   /** Register the webhook controller at all. Default true. */
   enabled?: boolean;
   /**
-   * Source-IP allowlists per gateway: addresses or CIDR blocks. Overrides the gateway's own default
-   * list (NicePay and KISPG ship their documented sources; `[]` turns it off). Without either, any source is accepted.
-   * Requires a correct `trust proxy` setting in the app when behind a load balancer.
+   * Source-address allowlists per gateway: addresses or CIDR blocks. Overrides the gateway's own default list (Toss,
+   * NicePay and KISPG ship the addresses they publish). `[]` accepts any source, and says so in a warning at boot.
+   * The source is the TCP peer, or X-Forwarded-For only behind `trustedProxies`; Express's `trust proxy` plays no part.
    */
   ipAllowlist?: Record<string, string[]>;
+  /**
+   * Your own reverse proxies / load balancers (addresses or CIDR blocks). Only a request whose TCP peer is one of them
+   * has its X-Forwarded-For read, from the right: the right-most address that is not one of them is the source.
+   * Default []: the TCP peer is the source, whatever the request's headers say.
+   */
+  trustedProxies?: string[];
+}
+
+/** The webhook options with their defaults. */
+export interface ResolvedWebhooksOptions {
+  pathPrefix: string;
+  enabled: boolean;
+  ipAllowlist: Record<string, string[]>;
+  trustedProxies: string[];
 }
 
 export interface ResolvedPaymentsOptions {
   gateways: Record<string, object>;
   encryption: EncryptionOptions;
-  webhooks: Required<Pick<WebhooksOptions, 'pathPrefix' | 'enabled'>> & { ipAllowlist: Record<string, string[]> };
-  jobs: { repair: Required<RepairJobOptions> };
+  webhooks: ResolvedWebhooksOptions;
+  jobs: { repair: Required<RepairJobOptions>; retention: Required<RetentionJobOptions> };
   clock?: PaymentsClock;
   logger?: LoggerService;
 }
@@ -150,47 +178,76 @@ function encryptionProblems(encryption: EncryptionOptions | undefined): string[]
   return problems;
 }
 
-function resolveWebhooks(webhooks: WebhooksOptions, problems: string[]): ResolvedPaymentsOptions['webhooks'] {
+function resolveWebhooks(webhooks: WebhooksOptions, problems: string[]): ResolvedWebhooksOptions {
   const pathPrefix = webhooks.pathPrefix ?? DEFAULT_WEBHOOK_PATH_PREFIX;
   if (typeof pathPrefix !== 'string' || !/^[A-Za-z0-9_\-/]+$/.test(pathPrefix) || pathPrefix.includes('//')) {
     problems.push('webhooks.pathPrefix: must be a URL path like "payments/webhooks"');
   }
   const ipAllowlist = webhooks.ipAllowlist ?? {};
-  for (const [name, ips] of Object.entries(ipAllowlist)) {
-    if (!Array.isArray(ips) || ips.some((ip) => typeof ip !== 'string' || ip.length === 0)) {
-      problems.push(`webhooks.ipAllowlist.${name}: must be an array of IP addresses or CIDR blocks`);
-    } else {
-      problems.push(...SourceAllowlist.problems(ips).map((p) => `webhooks.ipAllowlist.${name}: ${p}`));
+  if (typeof ipAllowlist !== 'object' || Array.isArray(ipAllowlist)) {
+    problems.push('webhooks.ipAllowlist: must be an object of gateway name -> addresses or CIDR blocks');
+  } else {
+    for (const [name, ips] of Object.entries(ipAllowlist)) {
+      problems.push(...addressListProblems(`webhooks.ipAllowlist.${name}`, ips));
     }
   }
+  const trustedProxies = webhooks.trustedProxies ?? [];
+  problems.push(...addressListProblems('webhooks.trustedProxies', trustedProxies));
   return {
     pathPrefix: String(pathPrefix).replace(/^\/+|\/+$/g, ''),
     enabled: webhooks.enabled ?? true,
     ipAllowlist,
+    trustedProxies,
   };
 }
 
+/** An array of IP addresses / CIDR blocks, checked with the rules the guard compiles them with. */
+function addressListProblems(field: string, entries: unknown): string[] {
+  if (!Array.isArray(entries) || entries.some((entry) => typeof entry !== 'string' || entry.length === 0)) {
+    return [`${field}: must be an array of IP addresses or CIDR blocks`];
+  }
+  return SourceAllowlist.problems(entries as string[]).map((problem) => `${field}: ${problem}`);
+}
+
 function resolveJobs(jobs: JobsOptions, problems: string[]): ResolvedPaymentsOptions['jobs'] {
-  const repair = jobs.repair ?? {};
-  const resolved = {
-    enabled: repair.enabled ?? false,
-    intervalMs: repair.intervalMs ?? 60_000,
-    batchSize: repair.batchSize ?? 100,
-    marginMs: repair.marginMs ?? DEFAULT_RECOVERY_MARGIN_MS,
-    readyTtlMs: repair.readyTtlMs ?? DEFAULT_READY_TTL_MS,
+  const repairIn = jobs.repair ?? {};
+  const retentionIn = jobs.retention ?? {};
+  const repair = {
+    enabled: repairIn.enabled ?? false,
+    intervalMs: repairIn.intervalMs ?? 60_000,
+    batchSize: repairIn.batchSize ?? 100,
+    marginMs: repairIn.marginMs ?? DEFAULT_RECOVERY_MARGIN_MS,
+    readyTtlMs: repairIn.readyTtlMs ?? DEFAULT_READY_TTL_MS,
   };
-  if (typeof resolved.enabled !== 'boolean') problems.push('jobs.repair.enabled: must be a boolean');
-  const limits: Array<[keyof typeof resolved, number]> = [
-    ['intervalMs', 1_000],
-    ['batchSize', 1],
-    ['marginMs', 0],
-    ['readyTtlMs', 60_000],
-  ];
-  for (const [field, min] of limits) {
-    const value = resolved[field];
+  const retention = {
+    enabled: retentionIn.enabled ?? false,
+    intervalMs: retentionIn.intervalMs ?? 60 * 60_000,
+    processedDays: retentionIn.processedDays ?? 90,
+    rejectedDays: retentionIn.rejectedDays ?? 7,
+    batchSize: retentionIn.batchSize ?? 1_000,
+  };
+  checkJob('jobs.repair', repair, { intervalMs: 1_000, batchSize: 1, marginMs: 0, readyTtlMs: 60_000 }, problems);
+  checkJob(
+    'jobs.retention',
+    retention,
+    { intervalMs: 1_000, processedDays: 1, rejectedDays: 1, batchSize: 1 },
+    problems,
+  );
+  return { repair, retention };
+}
+
+/** `enabled` must be a boolean and every listed number an integer at or above its minimum. */
+function checkJob(
+  prefix: string,
+  job: { enabled: unknown } & Record<string, unknown>,
+  minimums: Record<string, number>,
+  problems: string[],
+): void {
+  if (typeof job.enabled !== 'boolean') problems.push(`${prefix}.enabled: must be a boolean`);
+  for (const [field, min] of Object.entries(minimums)) {
+    const value = job[field];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      problems.push(`jobs.repair.${field}: must be an integer >= ${min}`);
+      problems.push(`${prefix}.${field}: must be an integer >= ${min}`);
     }
   }
-  return { repair: resolved };
 }

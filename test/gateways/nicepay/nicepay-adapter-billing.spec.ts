@@ -191,14 +191,18 @@ describe('NicePay adapter ↔ simulator: billing keys, cash receipts, webhooks',
       cancelledTid: null,
     };
 
-    it('a signed delivery carries the truth and a tid+status+cancelledTid dedupe key', async () => {
+    it('a signed delivery is only a hint: read-back by tid, keyed by tid + claimed status + body digest', async () => {
       const parsed = await deliver(sign(paid));
       expect(parsed).toMatchObject({
-        verification: 'signature',
-        dedupeKey: 'nicepay:nictest00m01012511221010101234:paid:',
+        verification: 'read-back',
+        eventType: 'payment.paid',
+        dedupeKey: expect.stringMatching(/^nicepay:nictest00m01012511221010101234:paid:[0-9a-f]{40}$/),
         orderId: 'order-wh-1',
-        truth: { status: 'PAID', totalAmount: 1004 },
+        paymentKey: 'nictest00m01012511221010101234',
       });
+      // The signature covers tid + amount + ediDate only: nothing the body claims is handed to the core as a truth.
+      expect(parsed.truth).toBeUndefined();
+      expect((await deliver(sign(paid))).dedupeKey).toBe(parsed.dedupeKey);
       const cancel = await deliver(
         sign({
           ...paid,
@@ -210,9 +214,12 @@ describe('NicePay adapter ↔ simulator: billing keys, cash receipts, webhooks',
           ],
         }),
       );
-      expect(cancel.dedupeKey).toBe(
-        'nicepay:nictest00m01012511221010101234:partialCancelled:nictest00m01012511221010109999',
-      );
+      expect(cancel).toMatchObject({ verification: 'read-back', paymentKey: 'nictest00m01012511221010101234' });
+      expect(cancel.dedupeKey).toMatch(/^nicepay:nictest00m01012511221010101234:partialCancelled:[0-9a-f]{40}$/);
+      // The same claimed status with another balance (the signature still verifies) is another delivery.
+      const altered = await deliver(sign({ ...paid, balanceAmt: 1 }));
+      expect(altered.verification).toBe('read-back');
+      expect(altered.dedupeKey).not.toBe(parsed.dedupeKey);
     });
 
     it('a forged or dashboard-TEST delivery is UNVERIFIED (none), logged without secrets, and still answered OK', async () => {

@@ -13,7 +13,6 @@ import {
   WebhookEvent,
 } from 'nestjs-kr-payments';
 import { NICEPAY_TEST_CLIENT_ID, NICEPAY_TEST_SECRET_KEY, NicePaySimulator } from 'nestjs-kr-payments/testing';
-import { nicePayPaymentSignature } from '../../../libs/payments/src/gateways/nicepay/nicepay.crypto';
 import { bootPaymentsApp, TEST_ENCRYPTION, type ShopApp } from '../../support/harness';
 import { CapturingLogger } from '../../support/logger';
 
@@ -131,7 +130,7 @@ describe('NicePay payments lifecycle', () => {
     expect(approvalsOf(posted['tid'])).toHaveLength(1);
     await sim.webhooksIdle();
     const events = await shop.dataSource.manager.find(WebhookEvent, { where: { orderId } });
-    expect(events.map((e) => [e.verification, e.status])).toEqual([['signature', 'PROCESSED']]);
+    expect(events.map((e) => [e.verification, e.status])).toEqual([['read-back', 'PROCESSED']]);
     const deliveries = sim.webhookDeliveries.filter((d) => (d.body as { orderId?: string })?.orderId === orderId);
     expect(deliveries.map((d) => [d.status, d.responseBody, d.accepted])).toEqual([[200, 'OK', true]]);
     expect((await shop.payments.get(paid.id)).status).toBe(PaymentStatus.PAID);
@@ -287,24 +286,24 @@ describe('NicePay payments lifecycle', () => {
     const { posted, payment, orderId } = await windowed(10_000);
     await shop.payments.confirmReturn('nicepay', posted);
     await sim.webhooksIdle();
-    const ediDate = '2025-11-22T12:00:00.000+0900';
-    const cancelTid = `${posted['tid'].slice(0, 26)}9999`;
-    const body = {
-      resultCode: '0000',
-      resultMsg: '정상 처리되었습니다.',
-      tid: posted['tid'],
-      cancelledTid: cancelTid,
-      orderId,
-      ediDate,
-      status: 'partialCancelled',
-      payMethod: 'card',
-      amount: 10_000,
-      balanceAmt: 6_000,
-      paidAt: '2025-11-22T11:00:00.000+0900',
-      cancelledAt: ediDate,
-      cancels: [{ tid: cancelTid, amount: 4_000, cancelledAt: ediDate, reason: '대시보드 취소' }],
-      signature: nicePayPaymentSignature(posted['tid'], 10_000, ediDate, NICEPAY_TEST_SECRET_KEY),
-    };
+    // A partial cancel made in NicePay's console: its 결제통보 is the payment object the cancel answers with.
+    sim.setWebhookUrl(undefined);
+    let body: Record<string, unknown>;
+    try {
+      const answer = await fetch(`${sim.url}/v1/payments/${posted['tid']}/cancel`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${NICEPAY_TEST_CLIENT_ID}:${NICEPAY_TEST_SECRET_KEY}`).toString('base64')}`,
+        },
+        body: JSON.stringify({ reason: '대시보드 취소', orderId: `${orderId}-console`, cancelAmt: 4_000 }),
+      });
+      body = (await answer.json()) as Record<string, unknown>;
+    } finally {
+      sim.setWebhookUrl(`${shop.url}/payments/webhooks/nicepay`);
+    }
+    expect(body).toMatchObject({ resultCode: '0000', status: 'partialCancelled', balanceAmt: 6_000 });
+    const readBacksBefore = sim.requestsTo('GET', `/v1/payments/${posted['tid']}`).length;
     for (let i = 0; i < 2; i++) {
       const response = await fetch(`${shop.url}/payments/webhooks/nicepay`, {
         method: 'POST',
@@ -314,10 +313,10 @@ describe('NicePay payments lifecycle', () => {
       expect(await response.text()).toBe('OK');
     }
     const events = await shop.dataSource.manager.find(WebhookEvent, {
-      where: { orderId, dedupeKey: `nicepay:${posted['tid']}:partialCancelled:${cancelTid}` },
+      where: { orderId, eventType: 'payment.partialCancelled' },
     });
-    expect(events).toHaveLength(1);
-    expect(events[0].status).toBe('PROCESSED');
+    expect(events.map((e) => [e.verification, e.status])).toEqual([['read-back', 'PROCESSED']]);
+    expect(sim.requestsTo('GET', `/v1/payments/${posted['tid']}`).length - readBacksBefore).toBe(1);
     expect(await shop.payments.get(payment.id)).toMatchObject({
       status: PaymentStatus.PARTIALLY_CANCELED,
       canceledAmount: 4_000,

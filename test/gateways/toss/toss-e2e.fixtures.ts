@@ -32,6 +32,8 @@ export class TossShopFixture {
             clientKey: TOSS_TEST_CLIENT_KEY,
             baseUrl: this.sim.url,
             timeouts: { connectMs: 1_000, readMs: 1_500 },
+            // The simulator delivers from loopback, not from Toss's published addresses (the default list).
+            webhookAllowedSources: ['127.0.0.1'],
             logBodies: true, // the log-scrubbing check reads the bodies too
           },
         },

@@ -53,6 +53,13 @@ export class WebhookEvent {
   @TimestampColumn({ name: 'processed_at', nullable: true })
   processedAt: Date | null;
 
+  /**
+   * Set while one delivery of this event is being processed (a compare-and-set claim): concurrent duplicates are
+   * answered without processing it again, and a claim whose process died is taken over once it has expired.
+   */
+  @TimestampColumn({ name: 'claimed_until', nullable: true })
+  claimedUntil: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

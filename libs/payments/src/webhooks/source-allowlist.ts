@@ -34,8 +34,13 @@ export class SourceAllowlist {
   }
 }
 
-/** '::ffff:127.0.0.1' and '127.0.0.1' are the same source. */
+/**
+ * One spelling per source: '::ffff:127.0.0.1' (an IPv4 peer on a dual-stack socket) is '127.0.0.1', IPv6 is lower
+ * case, and a zone suffix (`fe80::1%eth0`) is dropped.
+ */
 export function normaliseIp(ip: string | undefined): string | undefined {
   if (!ip) return undefined;
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  const address = ip.trim().toLowerCase().split('%')[0];
+  if (address.length === 0) return undefined;
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }

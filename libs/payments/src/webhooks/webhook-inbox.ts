@@ -1,20 +1,29 @@
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
 import { newId } from '../domain/ids';
 import { WebhookEventStatus } from '../domain/payment-status';
-import { WebhookEvent } from '../entities/webhook-event.entity';
 import type { ParsedWebhook } from '../gateways/gateway-capabilities';
 
+/** Longest processing of one delivery before another delivery of the same event may take over its claim. */
+export const WEBHOOK_CLAIM_LEASE_MS = 5 * 60_000;
+/**
+ * Stored bodies are capped: a delivery's fields are what the gateway sent, unauthenticated until read back, and a
+ * forger must not be able to grow the inbox without bound. Larger bodies keep a digest and their size instead.
+ */
+export const MAX_STORED_PAYLOAD_BYTES = 8_192;
+
 export interface InboxEntry {
-  event: WebhookEvent;
-  /** True when this delivery must be processed (new, or an earlier attempt failed / never finished). */
+  eventId: string;
+  /** True when this delivery won the claim and must be processed; false for a duplicate (done, or in flight). */
   shouldProcess: boolean;
 }
 
 /**
- * The webhook inbox: store first, then process. `(gateway, dedupe_key)` is unique; a redelivery of a
- * PROCESSED/IGNORED/REJECTED event is acknowledged without running anything again, while a RECEIVED/FAILED one
- * is claimed (compare-and-set on status) and processed again.
+ * The webhook inbox: store first, then process. `(gateway, dedupe_key)` is unique. One insert-or-count statement
+ * records the delivery and claims it in the same round trip: a new event, or a RECEIVED/FAILED one whose claim is free
+ * or expired, is claimed (`claimed_until`) and processed; concurrent duplicates, and redeliveries of events already
+ * PROCESSED/IGNORED/REJECTED, are acknowledged without running anything again.
  */
 export class WebhookInbox {
   constructor(
@@ -24,13 +33,21 @@ export class WebhookInbox {
 
   async record(gateway: string, parsed: ParsedWebhook, sourceIp: string | undefined): Promise<InboxEntry> {
     const now = this.clock.now();
-    const rows: Array<{ id: string; status: WebhookEventStatus; inserted: boolean }> = await this.dataSource.query(
-      `INSERT INTO webhook_events (id, gateway, dedupe_key, event_type, status, verification, attempts, order_id,
-                                   source_ip, payload, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10)
-       ON CONFLICT (gateway, dedupe_key)
-       DO UPDATE SET attempts = webhook_events.attempts + 1, updated_at = now()
-       RETURNING id, status, (xmax = 0) AS inserted`,
+    const leaseUntil = new Date(now.getTime() + WEBHOOK_CLAIM_LEASE_MS);
+    const rows: Array<{ id: string; claimed: boolean }> = await this.dataSource.query(
+      `WITH upsert AS (
+         INSERT INTO webhook_events (id, gateway, dedupe_key, event_type, status, verification, attempts, order_id,
+                                     source_ip, payload, received_at, claimed_until)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11)
+         ON CONFLICT (gateway, dedupe_key) DO UPDATE SET
+           attempts = webhook_events.attempts + 1,
+           updated_at = now(),
+           claimed_until = CASE
+             WHEN webhook_events.status IN ('RECEIVED', 'FAILED')
+              AND (webhook_events.claimed_until IS NULL OR webhook_events.claimed_until < $10) THEN $11
+             ELSE webhook_events.claimed_until END
+         RETURNING id, claimed_until, (xmax = 0) AS inserted)
+       SELECT id, (inserted OR claimed_until = $11) AS claimed FROM upsert`,
       [
         newId(),
         gateway,
@@ -40,17 +57,13 @@ export class WebhookInbox {
         parsed.verification,
         parsed.orderId?.slice(0, 64) ?? null,
         sourceIp?.slice(0, 64) ?? null,
-        JSON.stringify(parsed.payload ?? null),
+        storedPayload(parsed.payload),
         now,
+        leaseUntil,
       ],
     );
     const [row] = rows;
-    const event = (await this.dataSource.manager.findOneOrFail(WebhookEvent, {
-      where: { id: row.id },
-    })) as WebhookEvent;
-    const shouldProcess =
-      row.inserted || row.status === WebhookEventStatus.FAILED || row.status === WebhookEventStatus.RECEIVED;
-    return { event, shouldProcess };
+    return { eventId: row.id, shouldProcess: row.claimed };
   }
 
   async finish(
@@ -58,15 +71,26 @@ export class WebhookInbox {
     status: WebhookEventStatus,
     details: { paymentId?: string | null; error?: string | null } = {},
   ): Promise<void> {
-    await this.dataSource.manager.update(
-      WebhookEvent,
-      { id: eventId },
-      {
+    await this.dataSource.query(
+      `UPDATE webhook_events SET status = $2, payment_id = COALESCE($3, payment_id), last_error = $4,
+              processed_at = $5, claimed_until = NULL, updated_at = now()
+        WHERE id = $1`,
+      [
+        eventId,
         status,
-        paymentId: details.paymentId ?? undefined,
-        lastError: details.error ? details.error.slice(0, 1000) : null,
-        processedAt: status === WebhookEventStatus.FAILED ? null : this.clock.now(),
-      },
+        details.paymentId ?? null,
+        details.error ? details.error.slice(0, 1000) : null,
+        status === WebhookEventStatus.FAILED ? null : this.clock.now(),
+      ],
     );
   }
+}
+
+/** The body as stored: itself when small, otherwise its size and SHA-256 (enough to match it to an audit trail). */
+function storedPayload(payload: unknown): string {
+  const json = JSON.stringify(payload ?? null);
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= MAX_STORED_PAYLOAD_BYTES) return json;
+  const sha256 = createHash('sha256').update(json).digest('hex');
+  return JSON.stringify({ truncated: true, bytes, sha256 });
 }

@@ -14,6 +14,7 @@ import { PaymentLedger } from '../ledger/payment-ledger';
 import { WebhookSecrets } from '../ledger/webhook-secrets';
 import { PaymentSyncService } from '../payments/payment-sync.service';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
+import { ReadBackCoalescer } from './read-back-coalescer';
 import { WebhookInbox } from './webhook-inbox';
 
 /** A delivery that arrived before the state it refers to exists here; answered 5xx so the gateway retries. */
@@ -44,6 +45,7 @@ interface ProcessResult {
 @Injectable()
 export class WebhooksService {
   private readonly inbox: WebhookInbox;
+  private readonly readBacks = new ReadBackCoalescer();
 
   constructor(
     @Inject(PAYMENTS_DATA_SOURCE) dataSource: DataSource,
@@ -64,7 +66,7 @@ export class WebhooksService {
     if (!entry.shouldProcess) return 'duplicate';
     try {
       const result = await this.process(gateway, parsed);
-      await this.inbox.finish(entry.event.id, result.status, { paymentId: result.paymentId, error: result.note });
+      await this.inbox.finish(entry.eventId, result.status, { paymentId: result.paymentId, error: result.note });
       if (result.status === WebhookEventStatus.REJECTED) {
         this.logger.warn?.(`${gateway.name} webhook ${parsed.eventType} rejected: ${result.note ?? ''}`);
         return 'rejected';
@@ -72,7 +74,7 @@ export class WebhooksService {
       return result.status === WebhookEventStatus.PROCESSED ? 'processed' : 'ignored';
     } catch (error) {
       const message = scrubText(error instanceof Error ? error.message : String(error));
-      await this.inbox.finish(entry.event.id, WebhookEventStatus.FAILED, { error: message });
+      await this.inbox.finish(entry.eventId, WebhookEventStatus.FAILED, { error: message });
       if (error instanceof WebhookNotReadyError) {
         this.logger.warn?.(`${gateway.name} webhook ${parsed.eventType} arrived early; answered 503 for redelivery`);
         throw error;
@@ -137,6 +139,15 @@ export class WebhooksService {
   private async applyReadBack(gateway: PaymentGateway, parsed: ParsedWebhook, known?: Payment): Promise<ProcessResult> {
     const payment = known ?? (await this.findPayment(gateway.name, parsed));
     if (!payment) return { status: WebhookEventStatus.IGNORED, note: 'no payment for this delivery' };
+    // However many deliveries name this payment at once, one read-back at a time serves them.
+    return this.readBacks.run(payment.id, () => this.readBackAndApply(gateway, parsed, payment));
+  }
+
+  private async readBackAndApply(
+    gateway: PaymentGateway,
+    parsed: ParsedWebhook,
+    payment: Payment,
+  ): Promise<ProcessResult> {
     // Unsigned body: trust only what the gateway tells us on a call we authenticate.
     let truth;
     try {

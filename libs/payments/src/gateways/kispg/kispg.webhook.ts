@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidInputError, SignatureMismatchError } from '../../domain/errors';
 import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway-capabilities';
 import { webhookHeader } from '../gateway-webhook';
@@ -22,9 +23,12 @@ const MAX_NOTIFICATION_BYTES = 64 * 1024;
  * 2. `hashStr` (or `encData`) = sha256(mid + ediDate + amt + merchantKey), the 7.1 formula, checked in constant time
  *    with OUR mid and key: a wrong hash, a foreign MID or (with notificationHash 'require') no hash at all →
  *    SignatureMismatchError;
- * 3. even a verified body is only a hint: verification is 'read-back', the core credits nothing before a fresh
- *    /v2/order answer;
- * 4. dedupe on (tid, resultCd, cancelYN, amount) because KISPG retries.
+ * 3. even a verified body is only a hint: the hash covers mid, ediDate and the amount, not the result code, the cancel
+ *    flag, the cancelled amount or the order number, so verification is 'read-back' and the core credits nothing
+ *    before a fresh /v2/order answer;
+ * 4. dedupe on (tid, resultCd, cancelYN, amount) plus a digest of every field, because KISPG retries: a retry carries
+ *    the same fields, while a genuine body re-posted with any field changed is another delivery and can never occupy
+ *    the key of a genuine notification that has not arrived yet.
  */
 export function parseKispgWebhook(request: RawWebhookRequest, options: KispgWebhookVerificationOptions): ParsedWebhook {
   const fields = readNotificationFields(request);
@@ -58,7 +62,7 @@ export function parseKispgWebhook(request: RawWebhookRequest, options: KispgWebh
   // amount and time), so those join the key when present: a retry repeats them, a second cancel does not.
   const cancelPart = [fields['canAmt'], fields['ccDnt'] ?? fields['ccDtm']].filter((v) => v !== undefined && v !== '');
   return {
-    dedupeKey: `kispg:${tid}:${resultCd}:${cancelYN}:${amount}${cancelPart.length > 0 ? `:${cancelPart.join(':')}` : ''}`,
+    dedupeKey: `kispg:${tid}:${resultCd}:${cancelYN}:${amount}${cancelPart.length > 0 ? `:${cancelPart.join(':')}` : ''}:${fieldsDigest(fields)}`,
     eventType: `NOTI_${resultCd}`,
     orderId,
     paymentKey: tid,
@@ -117,4 +121,10 @@ function readNotificationFields(request: RawWebhookRequest): Record<string, stri
   // charSet (the sister platform's payload) and charset (KISPG's guide) are the same field.
   if (fields['charset'] === undefined && fields['charSet'] !== undefined) fields['charset'] = fields['charSet'];
   return fields;
+}
+
+/** Identifies one set of fields whatever their order or encoding (form or JSON): 40 hex digits of a SHA-256. */
+function fieldsDigest(fields: Record<string, string>): string {
+  const entries = Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 40);
 }

@@ -55,7 +55,6 @@ import { NicePayLostApprovals } from './nicepay.lost-approval';
 import {
   billingKeyTruthOf,
   malformed,
-  paymentTruthOf,
   verifiedPaymentTruth,
   verifiedReceiptTruth,
   type ReceiptMappingContext,
@@ -369,7 +368,6 @@ export class NicePayGateway
   async parseWebhook(request: RawWebhookRequest): Promise<ParsedWebhook> {
     return parseNicePayWebhook(request, {
       secretKey: this.options.secretKey,
-      toTruth: (payment, scrubbed) => paymentTruthOf(payment, scrubbed, 'webhook', this.logger),
       logger: this.logger,
     });
   }

@@ -2,33 +2,33 @@ import { createHash } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { stringField } from '../gateway-fields';
 import type { ParsedWebhook, RawWebhookRequest, WebhookReply } from '../gateway-capabilities';
-import type { GatewayPaymentTruth } from '../gateway.port';
 import { readJsonObjectBody } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { NICEPAY_SENSITIVE_KEYS } from './nicepay.client';
 import { nicePayPaymentSignature, nicePaySignatureMatches } from './nicepay.crypto';
-import type { NicePayPayment } from './nicepay.types';
 
 /** Event type stored for a delivery whose signature does not verify (dashboard TEST calls, forgeries). */
 export const NICEPAY_UNVERIFIED_EVENT = 'UNVERIFIED';
 
 export interface NicePayWebhookContext {
   secretKey: string;
-  /** Maps a verified payment object to the canonical truth (the gateway's mapping, shared with API answers). */
-  toTruth: (payment: NicePayPayment, scrubbed: unknown) => GatewayPaymentTruth;
   logger?: LoggerService;
 }
 
 /**
  * Parses one NicePay webhook (docs/gateways/nicepay.md#webhooks): the body is the payment object, authenticated only
  * by its `signature = sha256(tid + amount + ediDate + SK)` (there is no header signature).
- * - verified, resultCode 0000 and a status: `verification: 'signature'` with the truth; the core still rejects a truth
- *   whose amount or orderId differs from ours.
- * - anything else (dashboard TEST payloads, whose signature the merchant's key cannot verify; forgeries; bodies
- *   missing fields): `verification: 'none'`, event type UNVERIFIED, logged as a warning without any secret. It is
- *   stored and answered `OK` (so NicePay does not retry it ten times or fail the registration) but never applied.
- * Dedupe key: tid + status + cancelledTid (NicePay delivers at least once). Unverified deliveries get their own key
- * space (a body digest), so a forged copy can never occupy the key of the genuine event.
+ * - The signature covers the tid, the original amount and ediDate, and nothing else: not the status, the balance, the
+ *   cancels or the orderId. Anyone holding one genuine body (it is in `payments.raw`, the inbox and body logs) can
+ *   change those and keep a valid signature. So a verified delivery says only "payment `tid` changed":
+ *   `verification: 'read-back'`, and the core applies what an authenticated `GET /v1/payments/{tid}` answers.
+ * - Anything that does not verify (dashboard TEST payloads, whose signature the merchant's key cannot verify;
+ *   forgeries; bodies missing fields): `verification: 'none'`, event type UNVERIFIED, logged as a warning without any
+ *   secret. It is stored and answered `OK` (so NicePay does not retry it ten times or fail the registration) but never
+ *   acted on.
+ * Dedupe key: tid + the status it claims + a digest of the body. NicePay re-sends the same bytes, so its retries
+ * collapse; a re-posted body with any field changed is another delivery, and can never occupy the key of a genuine
+ * event that has not arrived yet.
  */
 export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePayWebhookContext): ParsedWebhook {
   const body = readJsonObjectBody(request);
@@ -36,7 +36,8 @@ export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePay
   const tid = stringField(body, 'tid');
   const orderId = stringField(body, 'orderId');
   const ediDate = stringField(body, 'ediDate');
-  const status = stringField(body, 'status');
+  const claimedStatus = stringField(body, 'status');
+  const status = claimedStatus !== undefined && /^[A-Za-z]{1,32}$/.test(claimedStatus) ? claimedStatus : 'unknown';
   const amount = body['amount'];
   const amountText = typeof amount === 'number' && Number.isSafeInteger(amount) ? String(amount) : undefined;
 
@@ -46,36 +47,26 @@ export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePay
     amountText !== undefined &&
     nicePaySignatureMatches(body['signature'], nicePayPaymentSignature(tid, amountText, ediDate, context.secretKey));
 
-  let truth: GatewayPaymentTruth | null = null;
-  if (verified && body['resultCode'] === '0000' && status !== undefined && orderId !== undefined) {
-    try {
-      truth = context.toTruth(body as unknown as NicePayPayment, payload);
-    } catch {
-      // Signed but unreadable (no integer balanceAmt ...): kept for audit below, never applied on a guess.
-      truth = null;
-    }
-  }
-  if (truth && tid !== undefined && status !== undefined) {
-    const cancelledTid = stringField(body, 'cancelledTid') ?? '';
+  if (verified) {
     return {
-      dedupeKey: `nicepay:${tid}:${status}:${cancelledTid}`,
+      dedupeKey: `nicepay:${tid}:${status}:${bodyDigest(request.rawBody)}`,
       eventType: `payment.${status}`,
-      orderId,
+      // A hint for finding our payment; the read-back answer must name the same order before anything is applied.
+      orderId: orderId ?? null,
       paymentKey: tid,
-      verification: 'signature',
-      truth,
+      verification: 'read-back',
       payload,
     };
   }
 
   // No body values in the log line: the payload is in the inbox row, scrubbed.
   context.logger?.warn?.(
-    `nicepay webhook ${verified ? 'without a result to apply' : 'with a signature that does not verify'} ` +
-      `(tid ${tid ? 'present' : 'missing'}, status "${(status ?? '').slice(0, 20)}"); stored as ${NICEPAY_UNVERIFIED_EVENT}, not applied`,
+    `nicepay webhook with a signature that does not verify (tid ${tid ? 'present' : 'missing'}, ` +
+      `status "${(claimedStatus ?? '').slice(0, 20)}"); stored as ${NICEPAY_UNVERIFIED_EVENT}, not applied`,
     'NicePayGateway',
   );
   return {
-    dedupeKey: `nicepay:${NICEPAY_UNVERIFIED_EVENT}:${createHash('sha256').update(request.rawBody).digest('hex').slice(0, 40)}`,
+    dedupeKey: `nicepay:${NICEPAY_UNVERIFIED_EVENT}:${bodyDigest(request.rawBody)}`,
     eventType: NICEPAY_UNVERIFIED_EVENT,
     orderId: orderId ?? null,
     paymentKey: tid ?? null,
@@ -97,4 +88,9 @@ export function nicePayWebhookReply(_outcome: 'accepted' | 'rejected'): WebhookR
 /** Scrubbed copy for the inbox row / `raw`: shared sensitive keys (bid, authToken, card data ...) plus NicePay's. */
 export function scrubNicePayPayload<T>(value: T): unknown {
   return scrub(value, NICEPAY_SENSITIVE_KEYS);
+}
+
+/** Identifies one exact body: the first 40 hex digits of its SHA-256. */
+function bodyDigest(rawBody: Buffer): string {
+  return createHash('sha256').update(rawBody).digest('hex').slice(0, 40);
 }

@@ -92,6 +92,8 @@ export class TossGateway
    * no single call to Toss outlives this (docs/gateways/toss.md#timeouts).
    */
   readonly maxCallMs: number;
+  /** Toss's published webhook sources unless the options say otherwise (docs/gateways/toss.md#source-addresses). */
+  readonly webhookAllowedSources: readonly string[];
 
   private readonly client: TossClient;
   private readonly clock: GatewayClock;
@@ -106,6 +108,7 @@ export class TossGateway
     this.logger = dependencies.logger;
     const { connectMs, readMs, slowReadMs } = options.timeouts;
     this.maxCallMs = connectMs + Math.max(readMs, slowReadMs);
+    this.webhookAllowedSources = [...options.webhookAllowedSources];
   }
 
   // ------------------------------------------------------------------------------------------------------------

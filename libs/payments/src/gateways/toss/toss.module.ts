@@ -1,3 +1,4 @@
+import { allowedSourceProblems } from '../gateway-options';
 import { createGatewayHttpClient } from '../http/create-gateway-http-client';
 import type { PaymentGateway } from '../gateway.port';
 import { PaymentGatewayModule, type GatewayContext } from '../payment-gateway-module';
@@ -27,9 +28,14 @@ export class TossGatewayModule {
    * - A live key only talks to the production host. Toss has no sandbox host, so a live key pointed at a simulator
    *   or any other URL is a mistake that would send real secrets elsewhere. A test key may use any URL.
    * (docs/gateways/toss.md#transport-and-authentication)
+   * - `webhookAllowedSources`: each entry an IP or an IP/prefix CIDR block (the webhook guard matches them).
    */
   static validateOptions(options: TossGatewayOptions): string[] {
-    return [...keyModeProblems(options), ...payoutKeyProblems(options)];
+    return [
+      ...keyModeProblems(options),
+      ...payoutKeyProblems(options),
+      ...allowedSourceProblems('toss', options.webhookAllowedSources),
+    ];
   }
 
   /** Shared HTTP client (timeouts, logging with `secret` etc. scrubbed) -> TossClient -> TossGateway. */

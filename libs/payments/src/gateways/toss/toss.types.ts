@@ -282,6 +282,11 @@ export const TOSS_DEFAULT_READ_MS = 30_000;
 /** Billing charge, transactions and settlements can take up to 60 s (docs/gateways/toss.md#timeouts). */
 export const TOSS_DEFAULT_SLOW_READ_MS = 60_000;
 export const TOSS_DEFAULT_PAYOUT_TOLERANCE_SEC = 300;
+/** Addresses Toss sends webhooks from (docs/gateways/toss.md#source-addresses). */
+export const TOSS_WEBHOOK_SOURCE_IPS: readonly string[] = [
+  ...['13.124.18.147', '13.124.108.35', '3.36.173.151', '3.38.81.32'],
+  ...['115.92.221.121', '115.92.221.122', '115.92.221.123', '115.92.221.125', '115.92.221.126', '115.92.221.127'],
+];
 
 /** Secret key families: API-individual `sk`, widget `gsk`, legacy `ak`. */
 export const TOSS_SECRET_KEY_PATTERN = /^(test|live)_(sk|gsk|ak)_[A-Za-z0-9_]+$/;
@@ -354,6 +359,16 @@ export class TossGatewayOptions {
   @Type(() => TossWebhookOptions)
   webhook?: TossWebhookOptions;
 
+  /**
+   * Where webhooks may come from (IPs or CIDR). Default Toss's published sources
+   * (docs/gateways/toss.md#source-addresses); [] = any source. `webhooks.ipAllowlist.toss` overrides it.
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @IsString({ each: true })
+  webhookAllowedSources?: string[];
+
   /** e.g. `en-US` for English messages and method names (docs/gateways/toss.md#status-and-method-mapping). */
   @IsOptional()
   @IsString()
@@ -373,6 +388,7 @@ export interface ResolvedTossOptions {
   baseUrl: string;
   timeouts: { connectMs: number; readMs: number; slowReadMs: number };
   webhook: { payoutSecurityKeys: string[]; payoutKeyEncoding: 'utf8' | 'hex'; payoutToleranceSec: number };
+  webhookAllowedSources: readonly string[];
   acceptLanguage?: string;
   logBodies: boolean;
 }
@@ -391,6 +407,7 @@ export function resolveTossOptions(options: TossGatewayOptions): ResolvedTossOpt
       payoutKeyEncoding: options.webhook?.payoutKeyEncoding ?? 'utf8',
       payoutToleranceSec: options.webhook?.payoutToleranceSec ?? TOSS_DEFAULT_PAYOUT_TOLERANCE_SEC,
     },
+    webhookAllowedSources: [...(options.webhookAllowedSources ?? TOSS_WEBHOOK_SOURCE_IPS)],
     acceptLanguage: options.acceptLanguage,
     logBodies: options.logBodies ?? false,
   };

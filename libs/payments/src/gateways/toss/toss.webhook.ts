@@ -30,7 +30,10 @@ export interface TossWebhookVerificationOptions {
  * - BILLING_DELETED is unsigned and cannot be read back: 'none'.
  * - payout.changed / seller.changed: HMAC checked here, else SignatureMismatchError: 'signature'.
  * - anything else (CANCEL_STATUS_CHANGED, BrandPay events, future events): 'none', stored for audit.
- * Dedupe keys are built from the event's own content so a retry (same body) maps to the same key.
+ * Dedupe keys are built from the event's own content so a retry (same body) maps to the same key. The two events that
+ * move money end theirs with a digest of the body: nothing in them is signed, so a genuine body re-posted with a field
+ * changed (a status flipped, another transaction key) is another delivery, and can never occupy the key of a genuine
+ * event that has not arrived yet.
  */
 export function parseTossWebhook(
   request: RawWebhookRequest,
@@ -41,7 +44,7 @@ export function parseTossWebhook(
   const payload = scrubTossPayload(body);
   const eventType = body['eventType'];
 
-  if (eventType === undefined) return parseDepositCallback(body, payload);
+  if (eventType === undefined) return parseDepositCallback(body, payload, bodyDigest(request));
   if (typeof eventType !== 'string' || eventType.length === 0) {
     throw new InvalidInputError('body.eventType', 'must be a non-empty string');
   }
@@ -49,18 +52,18 @@ export function parseTossWebhook(
     return parseSignedEvent(request, body, eventType, { verification, now, payload });
 
   const data = isRecord(body['data']) ? body['data'] : undefined;
-  if (eventType === 'PAYMENT_STATUS_CHANGED') return parsePaymentStatusChanged(data, payload);
+  if (eventType === 'PAYMENT_STATUS_CHANGED') return parsePaymentStatusChanged(data, payload, bodyDigest(request));
   if (eventType === 'BILLING_DELETED') return parseBillingDeleted(data, payload);
   return parseUnverifiableEvent(request, eventType, data, payload);
 }
 
 /** DEPOSIT_CALLBACK has no eventType; its secret is compared by the core, timing-safe. */
-function parseDepositCallback(body: Record<string, unknown>, payload: unknown): ParsedWebhook {
+function parseDepositCallback(body: Record<string, unknown>, payload: unknown, digest: string): ParsedWebhook {
   if (!isDepositCallback(body)) {
     throw new InvalidInputError('body', 'not a Toss webhook: no eventType and not a DEPOSIT_CALLBACK body');
   }
   return {
-    dedupeKey: `toss:DEPOSIT_CALLBACK:${body.orderId}:${body.status}:${body.transactionKey}`,
+    dedupeKey: `toss:DEPOSIT_CALLBACK:${body.orderId}:${body.status}:${body.transactionKey}:${digest}`,
     eventType: 'DEPOSIT_CALLBACK',
     orderId: body.orderId,
     paymentKey: null,
@@ -99,7 +102,11 @@ function parseSignedEvent(
   };
 }
 
-function parsePaymentStatusChanged(data: Record<string, unknown> | undefined, payload: unknown): ParsedWebhook {
+function parsePaymentStatusChanged(
+  data: Record<string, unknown> | undefined,
+  payload: unknown,
+  digest: string,
+): ParsedWebhook {
   const paymentKey = data ? stringField(data, 'paymentKey') : undefined;
   const orderId = data ? stringField(data, 'orderId') : undefined;
   const status = data ? stringField(data, 'status') : undefined;
@@ -111,7 +118,7 @@ function parsePaymentStatusChanged(data: Record<string, unknown> | undefined, pa
   }
   const lastTransactionKey = stringField(data, 'lastTransactionKey') ?? '';
   return {
-    dedupeKey: `toss:PAYMENT_STATUS_CHANGED:${paymentKey}:${status}:${lastTransactionKey}`,
+    dedupeKey: `toss:PAYMENT_STATUS_CHANGED:${paymentKey}:${status}:${lastTransactionKey}:${digest}`,
     eventType: 'PAYMENT_STATUS_CHANGED',
     orderId,
     paymentKey,
@@ -184,6 +191,11 @@ function isDepositCallback(
     typeof body['transactionKey'] === 'string' &&
     typeof body['orderId'] === 'string'
   );
+}
+
+/** Identifies one exact body (32 hex digits of its SHA-256). */
+function bodyDigest(request: RawWebhookRequest): string {
+  return fingerprint(request.rawBody.toString('utf8'));
 }
 
 function transmissionIdOrDigest(request: RawWebhookRequest): string {
