@@ -115,6 +115,14 @@ async function main(argv: string[]): Promise<number> {
     process.env.APPS_IN_TOSS_PAY_BASE_URL = appsInToss.url;
     process.env.APPS_IN_TOSS_TEST_PAYMENT = 'true';
     const ephemeralKey = !process.env.PAYMENTS_ENCRYPTION_KEYS;
+    if (ephemeralKey && !pg.embedded) {
+      // The library stores fingerprints of its keys and refuses to start with other ones: a run-only key would lock
+      // this database for the next run. A database you keep needs keys you keep.
+      throw new Error(
+        'DATABASE_URL is set: set PAYMENTS_ENCRYPTION_KEYS and PAYMENTS_ACTIVE_KEY_ID too (see .env.example), ' +
+          'so the next run can read what this one stores',
+      );
+    }
     if (ephemeralKey) {
       // A key for this run only: rows it encrypts cannot be read once the process ends (fine for a throw-away DB).
       process.env.PAYMENTS_ENCRYPTION_KEYS = `demo:${randomBytes(32).toString('base64')}`;

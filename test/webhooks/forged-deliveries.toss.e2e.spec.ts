@@ -160,4 +160,27 @@ describe('forged Toss deliveries', () => {
     expect(await inboxOf(shop, 'toss', 'tsf_no_such_order')).toEqual([['read-back', 'IGNORED']]);
     expect((await inboxOf(shop, 'toss', otherAccount.orderId)).slice(-1)).toEqual([['payment-secret', 'REJECTED']]);
   });
+
+  it('a deposit callback naming a payment that never has a secret is REJECTED at once, not retried as early', async () => {
+    const card = await confirmed(25_000, 'CARD');
+    const { payment: unpaid } = await shop.payments.prepare({
+      ...URLS,
+      gateway: 'toss',
+      amount: 25_000,
+      orderName: 'x',
+    });
+    const account = await confirmed(25_000, 'VIRTUAL_ACCOUNT');
+    const before = await Promise.all([card.paymentId, unpaid.id].map((id) => moneyStateOf(shop, id)));
+    const callback = delivered('DEPOSIT_CALLBACK', account.orderId);
+
+    // A card payment and an unconfirmed one will never be given a secret: a 503 would only buy Toss's retries.
+    const answers = [
+      (await repost(shop, 'toss', { ...callback, status: 'DONE', orderId: card.orderId })).status,
+      (await repost(shop, 'toss', { ...callback, status: 'DONE', orderId: unpaid.orderId })).status,
+    ];
+    expect(answers).toEqual([401, 401]);
+    expect(await Promise.all([card.paymentId, unpaid.id].map((id) => moneyStateOf(shop, id)))).toEqual(before);
+    expect((await inboxOf(shop, 'toss', card.orderId)).slice(-1)).toEqual([['payment-secret', 'REJECTED']]);
+    expect(await inboxOf(shop, 'toss', unpaid.orderId)).toEqual([['payment-secret', 'REJECTED']]);
+  });
 });

@@ -120,6 +120,8 @@ describe('webhook source trust', () => {
       expect((await post(shop, body, 'unknown')).status).toBe(403);
       const events = await shop.dataSource.manager.find(WebhookEvent);
       expect(events.map((e) => [e.verification, e.status])).toEqual([['read-back', 'PROCESSED']]);
+      // The inbox keeps the address the guard decided on, not Express's req.ip (the proxy).
+      expect(events.map((e) => e.sourceIp)).toEqual([TOSS_IP]);
     } finally {
       await shop.close();
     }

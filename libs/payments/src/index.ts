@@ -11,6 +11,7 @@ export {
 } from './payments.options';
 export { PaymentsService, type PrepareResult } from './payments.service';
 export type { RepairResult, StuckPaymentsOptions } from './jobs/stuck-payments.repair';
+export { WebhookRetention, type RetentionResult } from './jobs/webhook-retention';
 export * from './payments.dto';
 export { PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE } from './payments.tokens';
 

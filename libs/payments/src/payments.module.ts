@@ -42,6 +42,7 @@ import { CheckoutService } from './payments/checkout.service';
 import { PaymentSyncService } from './payments/payment-sync.service';
 import { RefundsService } from './refunds/refunds.service';
 import { WebhookGuard } from './webhooks/webhook.guard';
+import { WebhookRejectionBudget } from './webhooks/rejection-limiter';
 import { createWebhookControllerClass, setWebhookControllerPath } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
@@ -114,6 +115,7 @@ const LIBRARY_SERVICES: Provider[] = [
   PaymentsService,
   WebhooksService,
   WebhookGuard,
+  WebhookRejectionBudget,
   GatewayLifecycle,
 ];
 
@@ -140,7 +142,7 @@ function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleE
       },
       ...LIBRARY_SERVICES,
     ],
-    exports: [PaymentsService, WebhooksService, GatewayRegistry, context],
+    exports: [PaymentsService, WebhooksService, WebhookRetention, GatewayRegistry, context],
   };
 }
 

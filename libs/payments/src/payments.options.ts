@@ -82,6 +82,19 @@ export interface WebhooksOptions {
    * Default []: the TCP peer is the source, whatever the request's headers say.
    */
   trustedProxies?: string[];
+  /**
+   * Budget of rejected deliveries (failed source, signature or read-back checks) per source address and instance:
+   * past it, that source is answered 429 before anything is parsed, stored or read back. Default `{ burst: 60,
+   * perMinute: 30 }`; `false` turns it off. Genuine gateways are almost never rejected, so they never meet it.
+   */
+  rejectedPerSource?: RejectionBudgetOptions | false;
+}
+
+export interface RejectionBudgetOptions {
+  /** Rejections a source may have in a burst. Default 60. */
+  burst?: number;
+  /** Rejections per minute a source earns back. Default 30. */
+  perMinute?: number;
 }
 
 /** The webhook options with their defaults. */
@@ -90,6 +103,7 @@ export interface ResolvedWebhooksOptions {
   enabled: boolean;
   ipAllowlist: Record<string, string[]>;
   trustedProxies: string[];
+  rejectedPerSource: Required<RejectionBudgetOptions> | false;
 }
 
 export interface ResolvedPaymentsOptions {
@@ -198,7 +212,26 @@ function resolveWebhooks(webhooks: WebhooksOptions, problems: string[]): Resolve
     enabled: webhooks.enabled ?? true,
     ipAllowlist,
     trustedProxies,
+    rejectedPerSource: resolveRejectionBudget(webhooks.rejectedPerSource, problems),
   };
+}
+
+function resolveRejectionBudget(
+  budget: RejectionBudgetOptions | false | undefined,
+  problems: string[],
+): Required<RejectionBudgetOptions> | false {
+  if (budget === false) return false;
+  if (budget !== undefined && (typeof budget !== 'object' || budget === null || Array.isArray(budget))) {
+    problems.push('webhooks.rejectedPerSource: must be { burst, perMinute } or false');
+    return false;
+  }
+  const resolved = { burst: budget?.burst ?? 60, perMinute: budget?.perMinute ?? 30 };
+  for (const [field, value] of Object.entries(resolved)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      problems.push(`webhooks.rejectedPerSource.${field}: must be an integer >= 1`);
+    }
+  }
+  return resolved;
 }
 
 /** An array of IP addresses / CIDR blocks, checked with the rules the guard compiles them with. */

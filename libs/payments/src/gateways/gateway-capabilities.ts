@@ -173,11 +173,27 @@ export interface WebhookReply {
   contentType: string;
 }
 
+/**
+ * What a failed billing charge means for the next try (recurring billing, docs/architecture.md#recurring-billing):
+ * - HARD:          the card or billing key cannot be charged again (expired, stopped, lost, deleted): no retries, the
+ *                  customer must register a payment method;
+ * - SOFT:          a refusal a later try may overcome (limit reached, issuer refused this time): dunning schedule;
+ * - TRANSIENT:     the gateway or a partner failed (5xx, 429, provider errors): the same attempt again shortly;
+ * - CONFIGURATION: our keys or contract are wrong: stop charging through this gateway until a human fixes it;
+ * - UNKNOWN:       a code the gateway's table does not name: read the charge back before anything else.
+ */
+export type DeclineClass = 'HARD' | 'SOFT' | 'TRANSIENT' | 'CONFIGURATION' | 'UNKNOWN';
+
+/** The code the core uses when the billing key was deleted on our side (never sent to the gateway). */
+export const BILLING_KEY_DELETED_CODE = 'BILLING_KEY_DELETED';
+
 /** Billing keys (정기결제): issue from an auth key or card data, charge, delete. */
 export interface BillingKeyCapability {
   issueBillingKey(request: BillingKeyIssueRequest): Promise<BillingKeyTruth>;
   chargeBillingKey(request: BillingChargeRequest): Promise<GatewayPaymentTruth>;
   deleteBillingKey(billingKey: string, customerKey: string): Promise<void>;
+  /** The class of a failure code of a charge (the gateway's code, `HTTP_<status>`, or BILLING_KEY_DELETED). */
+  declineClassOf(code: string): DeclineClass;
 }
 
 /** Standalone cash receipts (현금영수증) issued and canceled through the gateway's API. */
@@ -201,7 +217,8 @@ export interface WebhookCapability {
   webhookReply(outcome: 'accepted' | 'rejected'): WebhookReply;
   /**
    * Where this gateway's webhooks may come from, per its own options (IPs or CIDR blocks). `webhooks.ipAllowlist.<g>`
-   * in the module options overrides it; empty = any source.
+   * in the module options overrides it. Undefined: the gateway publishes none; `[]`: an explicit opt-out. Either way
+   * any source is accepted and the guard says so in a warning at boot.
    */
   readonly webhookAllowedSources?: readonly string[];
 }

@@ -1,3 +1,8 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { PaymentsClock } from '../domain/clock';
+import type { ResolvedPaymentsOptions } from '../payments.options';
+import { PAYMENTS_CLOCK, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+
 /**
  * Per-source budget for rejected webhook deliveries (failed authentication, a read-back that disowns them): a
  * forger's flood is answered 429 before it costs a signature check, a read-back or an inbox row. Genuine gateways are
@@ -41,5 +46,30 @@ export class RejectionLimiter {
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedMs) / 60_000) * this.perMinute);
     bucket.updatedMs = now;
     return bucket;
+  }
+}
+
+/** The registration's one RejectionLimiter (guard and controller share it), sized by `webhooks.rejectedPerSource`. */
+@Injectable()
+export class WebhookRejectionBudget {
+  private readonly limiter: RejectionLimiter | null;
+
+  constructor(
+    @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
+    @Inject(PAYMENTS_CLOCK) clock: PaymentsClock,
+  ) {
+    const budget = options.webhooks.rejectedPerSource;
+    this.limiter = budget ? new RejectionLimiter(budget.burst, budget.perMinute, () => clock.now().getTime()) : null;
+  }
+
+  /** Throws 429 when the source has spent its budget of rejected deliveries. */
+  assertWithinBudget(source: string | undefined): void {
+    if (this.limiter?.isLimited(source)) {
+      throw new HttpException('too many rejected webhook deliveries from this source', HttpStatus.TOO_MANY_REQUESTS);
+    }
+  }
+
+  recordRejection(source: string | undefined): void {
+    this.limiter?.recordRejection(source);
   }
 }

@@ -3,6 +3,7 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException,
   Inject,
   Injectable,
   NotFoundException,
@@ -15,6 +16,7 @@ import { supports, type GatewayWith, type ParsedWebhook } from '../gateways/gate
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import { WebhookRejectionBudget } from './rejection-limiter';
 import { SourceAddressResolver } from './source-address';
 import { SourceAllowlist } from './source-allowlist';
 
@@ -63,6 +65,7 @@ export class WebhookGuard implements CanActivate, OnApplicationBootstrap {
     private readonly gateways: GatewayRegistry,
     @Inject(PAYMENTS_RESOLVED_OPTIONS) private readonly options: ResolvedPaymentsOptions,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
+    private readonly rejections: WebhookRejectionBudget,
   ) {
     this.sources = new SourceAddressResolver(options.webhooks.trustedProxies);
   }
@@ -97,13 +100,19 @@ export class WebhookGuard implements CanActivate, OnApplicationBootstrap {
 
     const sourceIp = this.sources.resolve(request);
     request[WEBHOOK_SOURCE_ADDRESS] = sourceIp;
-    const allowlist = this.allowlistOf(gateway);
-    if (allowlist && !allowlist.matches(sourceIp)) {
-      throw new ForbiddenException(`source ${sourceIp ?? 'unknown'} is not allowed for ${name} webhooks`);
+    // A source that keeps sending what we reject is answered 429 before it costs a parse or a signature check.
+    this.rejections.assertWithinBudget(sourceIp);
+    try {
+      const allowlist = this.allowlistOf(gateway);
+      if (allowlist && !allowlist.matches(sourceIp)) {
+        throw new ForbiddenException(`source ${sourceIp ?? 'unknown'} is not allowed for ${name} webhooks`);
+      }
+      request[PARSED_WEBHOOK] = await this.parse(gateway, request, sourceIp);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpException && error.getStatus() < 500) this.rejections.recordRejection(sourceIp);
+      throw error;
     }
-
-    request[PARSED_WEBHOOK] = await this.parse(gateway, request, sourceIp);
-    return true;
   }
 
   private async parse(

@@ -4,7 +4,7 @@ import { BillingKeysService } from '../billing-keys/billing-keys.service';
 import { answerDisagrees } from '../domain/approval-outcome';
 import type { PaymentsClock } from '../domain/clock';
 import { PaymentNotFoundError, PaymentsError } from '../domain/errors';
-import { WebhookEventStatus } from '../domain/payment-status';
+import { PaymentStatus, WebhookEventStatus } from '../domain/payment-status';
 import type { Payment } from '../entities/payment.entity';
 import type { ParsedWebhook } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
@@ -28,6 +28,9 @@ export class WebhookNotReadyError extends PaymentsError {
     });
   }
 }
+
+/** Statuses in which a confirm may still bring the payment's webhook secret. */
+const CONFIRM_IN_FLIGHT: readonly PaymentStatus[] = [PaymentStatus.IN_PROGRESS, PaymentStatus.UNKNOWN];
 
 export type WebhookOutcome = 'processed' | 'ignored' | 'rejected' | 'duplicate';
 
@@ -94,7 +97,16 @@ export class WebhooksService {
         const secretCheck = await this.webhookSecrets.check(payment.id, parsed.secret);
         if (secretCheck === 'missing') {
           // The callback can overtake the confirm answer that carries the secret (Toss sends DEPOSIT_CALLBACK the
-          // moment the account is issued). Fail this attempt so the gateway redelivers once the secret is stored.
+          // moment the account is issued): while that confirm is in flight, fail this attempt so the gateway
+          // redelivers once the secret is stored. Any other payment will never have a secret: the delivery is forged
+          // or mistaken, and a 5xx would only invite retries.
+          if (!CONFIRM_IN_FLIGHT.includes(payment.status)) {
+            return {
+              status: WebhookEventStatus.REJECTED,
+              paymentId: payment.id,
+              note: 'payment has no webhook secret',
+            };
+          }
           throw new WebhookNotReadyError(gateway.name, payment.id);
         }
         if (secretCheck === 'mismatch') {
