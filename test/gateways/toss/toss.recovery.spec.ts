@@ -66,7 +66,7 @@ describeRecoveryContract<TossSimulator, TossReturn>(
       paymentKey: returned.paymentKey,
     }),
     lostAnswerPolicy: 'unknown',
-    faultKinds: ['drop-before-commit', 'drop-after-commit', 'hang-after-commit'],
+    faultKinds: ['drop-before-commit', 'drop-after-commit', 'hang-after-commit', 'late-commit'],
     armFault: (sim, kind, target, ms) => {
       const path =
         target.operation === 'approval'
@@ -112,8 +112,7 @@ describeRecoveryContract<TossSimulator, TossReturn>(
 );
 
 function tossFault(kind: RecoveryFaultKind, ms: number): TossFault {
-  if (kind === 'hang-after-commit') return { kind, ms };
-  if (kind === 'late-commit') throw new Error('the Toss simulator has no late-commit fault');
+  if (kind === 'hang-after-commit' || kind === 'late-commit') return { kind, ms };
   return { kind };
 }
 

@@ -21,16 +21,23 @@ export { type FaultMatch, pathMatches } from '../shared/fault-registry';
  *   merged into the JSON answer on its way out (a key set to undefined is removed): an answer about another amount or
  *   order after the money moved. The client must check every answer against what it asked and, since the request
  *   took effect, treat a disagreeing one as an unknown outcome. An error answer is sent unaltered.
+ * - `late-commit`: the request is held `ms` with no effect at all (a read-back meanwhile shows nothing, and the
+ *   Idempotency-Key is not taken), then applied and answered: a client that timed out meanwhile never hears of a
+ *   change that happened after it gave up. The case a lost-cancel grace window exists for.
  */
 export type TossFault =
   | { kind: 'error'; status: number; code: string; message?: string }
   | { kind: 'tamper-after-commit'; patch: Record<string, unknown> }
+  | { kind: 'late-commit'; ms: number }
   | TransportFault;
 
 export const createTossFaultRegistry = (): FaultRegistry<TossFault> =>
   new FaultRegistry<TossFault>((fault) => {
     if (fault.kind === 'tamper-after-commit' && (typeof fault.patch !== 'object' || fault.patch === null)) {
       throw new RangeError('failNext: a tamper-after-commit fault needs a patch object');
+    }
+    if (fault.kind === 'late-commit' && !(Number.isFinite(fault.ms) && fault.ms >= 0)) {
+      throw new RangeError('failNext: a late-commit fault needs ms >= 0');
     }
   });
 

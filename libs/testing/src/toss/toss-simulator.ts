@@ -89,6 +89,8 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   private readonly webhooks: TossWebhookDispatcher;
   private webhookUrl: string | undefined;
   private stopped = false;
+  /** Timers of requests a late-commit fault is holding. */
+  private readonly held = new Set<NodeJS.Timeout>();
 
   private constructor(
     server: http.Server,
@@ -149,6 +151,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.dropHeld();
     this.webhooks.stop();
     await this.http.close();
   }
@@ -212,6 +215,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
 
   /** Forgets all payments, billing keys, receipts, ledger rows, idempotency keys, requests, faults and webhooks. */
   reset(): void {
+    this.dropHeld();
     this.store.reset();
     this.idempotency.clear();
     this.faults.clear();
@@ -250,9 +254,14 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
    */
   protected handle(exchange: Exchange<RecordedRequest>): void {
     const { method, path } = exchange.request;
+    const fault = this.faults.take(method, path);
+    if (fault?.kind === 'late-commit') {
+      this.holdThenCommit(exchange, fault.ms);
+      return;
+    }
     this.http.serve(
       exchange,
-      this.faults.take(method, path),
+      fault,
       () => this.commit(exchange.request),
       (fault) => {
         if (fault.kind === 'tamper-after-commit') {
@@ -265,6 +274,21 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
         return wireAnswer({ status: fault.status, body: JSON.stringify({ code: fault.code, message }) });
       },
     );
+  }
+
+  /** late-commit: nothing is applied while the request is held; then it is applied, and answered if anyone listens. */
+  private holdThenCommit(exchange: Exchange<RecordedRequest>, ms: number): void {
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      this.http.answer(exchange, this.commit(exchange.request));
+    }, ms);
+    this.held.add(timer);
+  }
+
+  /** Forgets held late-commit requests unapplied (reset / stop). */
+  private dropHeld(): void {
+    for (const timer of this.held) clearTimeout(timer);
+    this.held.clear();
   }
 
   /** Applies the request and returns Toss's answer, with the settle step that stores it under its Idempotency-Key. */
