@@ -6,9 +6,11 @@ export class WebhookInboxClaims1796332800000 implements MigrationInterface {
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "webhook_events" ADD "claimed_until" TIMESTAMP WITH TIME ZONE`);
+    await queryRunner.query(`ALTER TABLE "webhook_events" ADD "claim_token" uuid`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "webhook_events" DROP COLUMN "claim_token"`);
     await queryRunner.query(`ALTER TABLE "webhook_events" DROP COLUMN "claimed_until"`);
   }
 }

@@ -147,11 +147,11 @@ describe('forged NicePay deliveries', () => {
       expect([response.status, await response.text()]).toEqual([200, 'OK']);
     }
     expect(await states()).toEqual(before);
-    // The altered amount breaks the signature (stored, never acted on); the rest were read back. The copy naming the
+    // The altered amount breaks the signature (stored REJECTED as a digest, never acted on); the rest were read back. The copy naming the
     // unpaid order read back the target's tid, whose answer is about another order: stored REJECTED.
     expect(await inboxOf(shop, 'nicepay', target.orderId)).toEqual([
       ['read-back', 'PROCESSED'],
-      ['none', 'IGNORED'],
+      ['failed', 'REJECTED'],
       ['read-back', 'PROCESSED'],
     ]);
     expect(await inboxOf(shop, 'nicepay', unpaid.orderId)).toEqual([['read-back', 'REJECTED']]);

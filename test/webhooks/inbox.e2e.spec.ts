@@ -1,6 +1,12 @@
 import { DataSource } from 'typeorm';
 import { PaymentStatus, type Payment } from 'nestjs-kr-payments';
-import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator, OffsetClock } from 'nestjs-kr-payments/testing';
+import {
+  ManualClock,
+  OffsetClock,
+  TOSS_TEST_CLIENT_KEY,
+  TOSS_TEST_SECRET_KEY,
+  TossSimulator,
+} from 'nestjs-kr-payments/testing';
 import { WebhookRetention } from '../../libs/payments/src/jobs/webhook-retention';
 import { MAX_STORED_PAYLOAD_BYTES } from '../../libs/payments/src/webhooks/webhook-inbox';
 import { bootPaymentsApp, TEST_ENCRYPTION, URLS, type ShopApp } from '../support/harness';
@@ -143,5 +149,56 @@ describe('webhook inbox', () => {
       { status: 'PROCESSED', n: 1 },
       { status: 'REJECTED', n: 1 },
     ]);
+  });
+});
+
+/**
+ * Duplicates that arrive in the same millisecond compute the same lease end: the claim is decided by each delivery's
+ * own token, so a frozen clock (every delivery at the same instant) still processes one.
+ */
+describe('webhook inbox claims on a frozen clock', () => {
+  let sim: TossSimulator;
+  let shop: ShopApp;
+
+  beforeAll(async () => {
+    sim = await TossSimulator.start({ port: 0 });
+    shop = await bootPaymentsApp({
+      gateways: { toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: sim.url } },
+      encryption: TEST_ENCRYPTION,
+      webhooks: { ipAllowlist: { toss: ['127.0.0.1', '::1'] }, rejectedPerSource: false },
+      clock: new ManualClock(),
+    });
+  });
+  afterAll(async () => {
+    await shop?.close();
+    await sim?.stop();
+  });
+
+  it('10 identical deliveries at one instant, five times over: one read-back each time', async () => {
+    const extraReadBacks: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const orderId = `frozen_${Date.now().toString(36)}_${round}`;
+      await shop.payments.prepare({ ...URLS, gateway: 'toss', orderId, amount: 12_000, orderName: 'frozen' });
+      const { paymentKey } = sim.authenticatePayment({ orderId, amount: 12_000, orderName: 'frozen' });
+      await shop.payments.confirm({ gateway: 'toss', orderId, amount: 12_000, paymentKey });
+      const before = sim.requestsTo('GET', `/v1/payments/${paymentKey}`).length;
+      const body = JSON.stringify({
+        eventType: 'PAYMENT_STATUS_CHANGED',
+        createdAt: '2026-12-04T10:00:00.000+09:00',
+        data: { paymentKey, orderId, status: 'DONE', lastTransactionKey: `tx-${round}` },
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          fetch(`${shop.url}/payments/webhooks/toss`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+      extraReadBacks.push(sim.requestsTo('GET', `/v1/payments/${paymentKey}`).length - before);
+    }
+    expect(extraReadBacks).toEqual([1, 1, 1, 1, 1]);
   });
 });

@@ -222,12 +222,12 @@ describe('NicePay adapter ↔ simulator: billing keys, cash receipts, webhooks',
       expect(altered.dedupeKey).not.toBe(parsed.dedupeKey);
     });
 
-    it('a forged or dashboard-TEST delivery is UNVERIFIED (none), logged without secrets, and still answered OK', async () => {
+    it('a forged or dashboard-TEST delivery is UNVERIFIED (failed), logged without secrets, and still answered OK', async () => {
       const forged = await deliver({ ...sign(paid), amount: 999_999 });
-      expect(forged).toMatchObject({ verification: 'none', eventType: 'UNVERIFIED', truth: null });
+      expect(forged).toMatchObject({ verification: 'failed', eventType: 'UNVERIFIED', truth: null });
       expect(forged.dedupeKey).not.toContain(paid.tid);
       const test = await deliver({ ...paid, status: '', signature: 'ab'.repeat(32) });
-      expect(test.verification).toBe('none');
+      expect(test.verification).toBe('failed');
       expect(logger.text()).toContain('UNVERIFIED');
       expect(logger.text()).not.toContain(NICEPAY_TEST_SECRET_KEY);
       expect(gateway.webhookReply('accepted')).toEqual({ status: 200, body: 'OK', contentType: 'text/html' });

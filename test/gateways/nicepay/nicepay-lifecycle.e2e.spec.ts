@@ -266,7 +266,9 @@ describe('NicePay payments lifecycle', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toBe('OK');
     const stored = await shop.dataSource.manager.find(WebhookEvent, { where: { orderId, eventType: 'UNVERIFIED' } });
-    expect(stored.map((e) => [e.verification, e.status])).toEqual([['none', 'IGNORED']]);
+    expect(stored.map((e) => [e.verification, e.status])).toEqual([['failed', 'REJECTED']]);
+    // Only the digest of a body whose signature failed is kept.
+    expect(stored[0].payload).toEqual({ unauthenticated: true, bytes: expect.any(Number), sha256: expect.any(String) });
     expect((await shop.payments.get(payment.id)).status).toBe(PaymentStatus.PAID);
     expect(paid.status).toBe(PaymentStatus.PAID);
 
@@ -275,7 +277,7 @@ describe('NicePay payments lifecycle', () => {
     await sim.sendTestWebhook();
     expect(
       await shop.dataSource.manager.count(WebhookEvent, {
-        where: { eventType: 'UNVERIFIED', status: 'IGNORED' as never },
+        where: { eventType: 'UNVERIFIED', status: 'REJECTED' as never },
       }),
     ).toBe(unverifiedBefore + 1);
     const testDeliveries = sim.webhookDeliveries.filter((d) => d.eventType === 'test');

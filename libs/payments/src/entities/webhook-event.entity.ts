@@ -60,6 +60,13 @@ export class WebhookEvent {
   @TimestampColumn({ name: 'claimed_until', nullable: true })
   claimedUntil: Date | null;
 
+  /**
+   * Which delivery holds the claim: a fresh id per delivery, so two deliveries that compute the same lease end (same
+   * millisecond) cannot both believe they won it.
+   */
+  @Column({ name: 'claim_token', type: 'uuid', nullable: true })
+  claimToken: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

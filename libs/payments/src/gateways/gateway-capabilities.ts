@@ -119,6 +119,11 @@ export interface TransactionListRequest {
   to: Date;
   /** Page size hint. */
   limit?: number;
+  /**
+   * Resume after this transaction (the last one of a page already processed): a reconciliation run that crashed
+   * continues from its committed cursor instead of walking the day again.
+   */
+  startingAfter?: string;
 }
 
 export interface GatewayTransaction {
@@ -154,9 +159,13 @@ export interface ParsedWebhook {
    * What authenticates this delivery, as the adapter sees it:
    * - 'signature': verified by the adapter (HMAC / hash) already;
    * - 'payment-secret': the core must compare `secret` with the payment's stored secret (timing-safe);
-   * - 'read-back': unsigned; the core trusts only a fresh `getPayment` from the gateway.
+   * - 'read-back': unsigned; the core trusts only a fresh `getPayment` from the gateway;
+   * - 'none': nothing can authenticate it (an unsigned event with nothing to read back): stored for audit only;
+   * - 'failed': it carried a signature that does not verify. Stored REJECTED and counted against its source's budget,
+   *   for gateways that must still be answered "accepted" (NicePay's console TEST calls); others throw
+   *   SignatureMismatchError instead (401 before anything is stored).
    */
-  verification: 'signature' | 'payment-secret' | 'read-back' | 'none';
+  verification: 'signature' | 'payment-secret' | 'read-back' | 'none' | 'failed';
   secret?: string | null;
   /** For 'signature': the truth carried by the body, if the adapter could map it. */
   truth?: GatewayPaymentTruth | null;

@@ -140,6 +140,8 @@ export class WebhooksService {
         }
         return { status: WebhookEventStatus.IGNORED, note: 'verified event with nothing to apply' };
       }
+      case 'failed':
+        return { status: WebhookEventStatus.REJECTED, note: 'signature does not verify' };
       case 'none':
       default:
         // Unsigned events that cannot be read back (e.g. Toss BILLING_DELETED) are kept for audit, never acted on:

@@ -6,6 +6,7 @@ import { readJsonObjectBody } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { NICEPAY_SENSITIVE_KEYS } from './nicepay.client';
 import { nicePayPaymentSignature, nicePaySignatureMatches } from './nicepay.crypto';
+import { TID_PATTERN } from './nicepay.fields';
 
 /** Event type stored for a delivery whose signature does not verify (dashboard TEST calls, forgeries). */
 export const NICEPAY_UNVERIFIED_EVENT = 'UNVERIFIED';
@@ -23,8 +24,9 @@ export interface NicePayWebhookContext {
  *   change those and keep a valid signature. So a verified delivery says only "payment `tid` changed":
  *   `verification: 'read-back'`, and the core applies what an authenticated `GET /v1/payments/{tid}` answers.
  * - Anything that does not verify (dashboard TEST payloads, whose signature the merchant's key cannot verify;
- *   forgeries; bodies missing fields): `verification: 'none'`, event type UNVERIFIED, logged as a warning without any
- *   secret. It is stored and answered `OK` (so NicePay does not retry it ten times or fail the registration) but never
+ *   forgeries; bodies missing fields): `verification: 'failed'`, event type UNVERIFIED, logged as a warning without
+ *   any secret. It is stored REJECTED (pruned after `jobs.retention.rejectedDays`, counted against its source's
+ *   rejection budget) and answered `OK` (so NicePay does not retry it ten times or fail the registration), never
  *   acted on.
  * Dedupe key: tid + the status it claims + a digest of the body. NicePay re-sends the same bytes, so its retries
  * collapse; a re-posted body with any field changed is another delivery, and can never occupy the key of a genuine
@@ -41,8 +43,10 @@ export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePay
   const amount = body['amount'];
   const amountText = typeof amount === 'number' && Number.isSafeInteger(amount) ? String(amount) : undefined;
 
+  // A tid that is not a NicePay tid cannot be read back (the read-back would refuse it as bad input): not NicePay's.
   const verified =
     tid !== undefined &&
+    TID_PATTERN.test(tid) &&
     ediDate !== undefined &&
     amountText !== undefined &&
     nicePaySignatureMatches(body['signature'], nicePayPaymentSignature(tid, amountText, ediDate, context.secretKey));
@@ -70,7 +74,7 @@ export function parseNicePayWebhook(request: RawWebhookRequest, context: NicePay
     eventType: NICEPAY_UNVERIFIED_EVENT,
     orderId: orderId ?? null,
     paymentKey: tid ?? null,
-    verification: 'none',
+    verification: 'failed',
     truth: null,
     payload,
   };
