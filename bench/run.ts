@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runConfirmOverhead, type BenchOutcome } from './confirm-overhead';
+import { runWebhookFlood } from './webhook-flood';
 
 /**
  * `npm run bench -- <name>` runs one benchmark, `npm run bench` runs them all in turn. Each prints its table and
@@ -8,6 +9,7 @@ import { runConfirmOverhead, type BenchOutcome } from './confirm-overhead';
  */
 const BENCHMARKS: ReadonlyMap<string, () => Promise<BenchOutcome>> = new Map([
   ['confirm-overhead', () => runConfirmOverhead()],
+  ['webhook-flood', () => runWebhookFlood()],
 ]);
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,16 +1,10 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentsModule, PaymentsService } from 'nestjs-kr-payments';
-import {
-  createDatabase,
-  dropDatabase,
-  startPostgres,
-  TOSS_TEST_CLIENT_KEY,
-  TOSS_TEST_SECRET_KEY,
-} from 'nestjs-kr-payments/testing';
+import { PaymentsModule, PaymentsService } from 'nestjs-kr-payments';
+import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY } from 'nestjs-kr-payments/testing';
+import { BENCH_ENCRYPTION, closeAll, openBenchDatabase } from './bench-database';
 
 export interface BenchApp {
   payments: PaymentsService;
@@ -34,45 +28,20 @@ export interface BenchAppOptions {
  * a user would: TypeORM with the library's entities and migrations, `PaymentsModule.forRoot` with the Toss block
  * pointed at the simulator, logger off.
  *
- * Database: `DATABASE_URL` when set (used as is: migrations run on it and the benchmark's rows stay there, tagged by
- * their `bench_` orderIds); otherwise an embedded PostgreSQL in a temporary directory with a fresh database,
- * removed again by `close()`.
+ * Database: see openBenchDatabase.
  */
 export async function bootBenchApp(options: BenchAppOptions): Promise<BenchApp> {
-  const postgres = await startPostgres({ envVar: 'DATABASE_URL' });
-  let databaseUrl: string | undefined;
+  const database = await openBenchDatabase();
   let app: INestApplicationContext | undefined;
-  const cleanUp = async (): Promise<void> => {
-    try {
-      await app?.close();
-    } finally {
-      if (postgres.embedded) {
-        if (databaseUrl) await dropDatabase(postgres.adminUrl, databaseUrl);
-        await postgres.stop();
-      }
-    }
-  };
-
   try {
-    databaseUrl = postgres.embedded ? await createDatabase(postgres.adminUrl) : postgres.adminUrl;
-
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url: databaseUrl,
-          entities: [...PAYMENTS_ENTITIES],
-          migrations: [...PAYMENTS_MIGRATIONS],
-          migrationsRun: true,
-          logging: false,
-          poolSize: options.poolSize,
-        }),
+        TypeOrmModule.forRoot(database.typeOrm(options.poolSize)),
         PaymentsModule.forRoot({
           gateways: {
             toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: options.tossBaseUrl },
           },
-          // A key ring that lives only for this run: the benchmark stores nothing that must decrypt later.
-          encryption: { keys: { bench: randomBytes(32).toString('base64') }, activeKeyId: 'bench' },
+          encryption: BENCH_ENCRYPTION,
         }),
       ],
     })
@@ -80,15 +49,15 @@ export async function bootBenchApp(options: BenchAppOptions): Promise<BenchApp> 
 
     app = await NestFactory.createApplicationContext(BenchAppModule, { logger: false, abortOnError: false });
   } catch (error) {
-    await cleanUp();
+    await closeAll(app, database);
     throw error;
   }
 
   return {
     payments: app.get(PaymentsService),
     dataSource: app.get(DataSource),
-    database: postgres.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL',
-    embeddedDatabase: postgres.embedded,
-    close: cleanUp,
+    database: database.label,
+    embeddedDatabase: database.embedded,
+    close: () => closeAll(app, database),
   };
 }
