@@ -70,8 +70,11 @@ export interface ContractCounters<S, R> {
   refundedAmount(sim: S, payable: PayablePayment<R>): number;
 }
 
-/** What differs per gateway; everything else is the one contract every adapter must pass. */
-export interface GatewayContractSpec<S, R> {
+/**
+ * What both the gateway contract and the recovery contract need of a gateway, as they are: each gateway's
+ * `<gateway>.basics.ts` holds one, spread into both specs.
+ */
+export interface GatewayBasics<S, R> {
   /** The registered gateway name ('toss', 'nicepay', 'kispg', 'appsInToss'). */
   gateway: string;
   startSimulator(): Promise<S>;
@@ -87,8 +90,12 @@ export interface GatewayContractSpec<S, R> {
   /** The ConfirmInput the core hands the adapter for this payment (to approve behind the ledger's back). */
   adapterConfirmInput(adapter: PaymentGateway, payable: PayablePayment<R>): ConfirmInput;
   lostAnswerPolicy: LostAnswerPolicy;
-  faults: ContractFaults<S, R>;
   count: ContractCounters<S, R>;
+}
+
+/** What differs per gateway; everything else is the one contract every adapter must pass. */
+export interface GatewayContractSpec<S, R> extends GatewayBasics<S, R> {
+  faults: ContractFaults<S, R>;
 }
 
 /** What a caller may be told when the approval answer is about another payment: never a decline. */

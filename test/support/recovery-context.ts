@@ -15,7 +15,7 @@ import type { OffsetClock } from 'nestjs-kr-payments/testing';
 import { RecoveryTiming } from '../../libs/payments/src/jobs/recovery-timing';
 import { CancelLedger } from '../../libs/payments/src/ledger/cancel-ledger';
 import { PaymentLedger } from '../../libs/payments/src/ledger/payment-ledger';
-import type { GatewayContractSpec, PayablePayment } from './gateway-contract';
+import type { GatewayBasics, PayablePayment } from './gateway-contract';
 import type { ShopApp } from './harness';
 
 /**
@@ -61,23 +61,8 @@ export interface RecoveryVirtualAccountSpec<S, R> {
   deposit(sim: S, gatewayKey: string): void;
 }
 
-/** The fields of the shared gateway contract the recovery suite uses as they are. */
-type ContractBasics<S, R> = Pick<
-  GatewayContractSpec<S, R>,
-  | 'gateway'
-  | 'startSimulator'
-  | 'stopSimulator'
-  | 'gatewayOptions'
-  | 'prepareFields'
-  | 'openPaymentWindow'
-  | 'confirm'
-  | 'adapterConfirmInput'
-  | 'lostAnswerPolicy'
-  | 'count'
->;
-
 /** What differs per gateway in the recovery suite (all optional parts are skipped, with a reason, when absent). */
-export interface RecoveryContractSpec<S, R> extends ContractBasics<S, R> {
+export interface RecoveryContractSpec<S, R> extends GatewayBasics<S, R> {
   /** The fault kinds the simulator offers; cases needing another kind are skipped and say which one. */
   faultKinds: readonly RecoveryFaultKind[];
   /** Arms `kind` for the next request of `target.operation`. */

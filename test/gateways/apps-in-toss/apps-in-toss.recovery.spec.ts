@@ -1,37 +1,7 @@
-import {
-  APPS_IN_TOSS_TEST_USER_KEY,
-  AppsInTossSimulator,
-  createTestPki,
-  type AppsInTossFault,
-} from 'nestjs-kr-payments/testing';
+import type { AppsInTossFault, AppsInTossSimulator } from 'nestjs-kr-payments/testing';
 import { describeRecoveryContract } from '../../support/recovery-contract';
 import type { RecoveryFaultKind } from '../../support/recovery-context';
-
-const PAY = '/api-partner/v1/apps-in-toss/pay';
-const EXECUTE = `${PAY}/execute-payment`;
-const REFUND = `${PAY}/refund-payment`;
-
-/** The payToken the mini-app's checkout hands back once the buyer approved it in Toss. */
-interface AppsInTossReturn {
-  payToken: string;
-}
-
-const requestsAbout = (sim: AppsInTossSimulator, path: string, payToken: string) =>
-  sim.requestsTo(path).filter((r) => (r.body as { payToken?: string } | undefined)?.payToken === payToken).length;
-
-/** An Apps-in-Toss payment's record at the simulator, in the recovery suite's terms. */
-function appsInTossRecord(sim: AppsInTossSimulator, payToken: string) {
-  const view = sim.getPayment(payToken) as
-    { amount: number; transactions: Array<{ stepType: string; transactionAmount: number }> } | undefined;
-  if (!view) return null;
-  const approved = view.transactions.some((t) => t.stepType === 'PAY');
-  const refunds = view.transactions.filter((t) => t.stepType === 'REFUND');
-  return {
-    approved,
-    totalAmount: view.amount,
-    refundedAmount: refunds.reduce((sum, t) => sum - t.transactionAmount, 0),
-  };
-}
+import { appsInTossBasics, appsInTossRecord, EXECUTE, REFUND, type AppsInTossReturn } from './apps-in-toss.basics';
 
 function appsInTossFault(kind: RecoveryFaultKind, ms: number): AppsInTossFault {
   return kind === 'hang-after-commit' || kind === 'late-commit' ? { kind, ms } : { kind };
@@ -43,29 +13,7 @@ function appsInTossFault(kind: RecoveryFaultKind, ms: number): AppsInTossFault {
  * refunds only, no billing keys, no virtual accounts.
  */
 describeRecoveryContract<AppsInTossSimulator, AppsInTossReturn>({
-  gateway: 'appsInToss',
-  startSimulator: async () => AppsInTossSimulator.start({ port: 0, pki: await createTestPki() }),
-  stopSimulator: (sim) => sim.stop(),
-  gatewayOptions: (sim) => ({
-    appsInToss: {
-      tlsCert: sim.pki.clientCert,
-      tlsKey: sim.pki.clientKey,
-      ca: sim.pki.caCert,
-      payBaseUrl: sim.url,
-      testPayment: true,
-      timeouts: { connectMs: 2_000, readMs: 1_500 },
-    },
-  }),
-  prepareFields: { customer: { customerKey: APPS_IN_TOSS_TEST_USER_KEY } },
-  openPaymentWindow: (sim, { checkout }) => {
-    const payToken = checkout.paymentKey as string;
-    sim.authenticate(payToken);
-    return { returned: { payToken }, gatewayKey: payToken };
-  },
-  confirm: (payments, { orderId, amount, returned }) =>
-    payments.confirm({ gateway: 'appsInToss', orderId, amount, payToken: returned.payToken }),
-  adapterConfirmInput: (_adapter, { orderId, amount, returned }) => ({ orderId, amount, payToken: returned.payToken }),
-  lostAnswerPolicy: 'unknown',
+  ...appsInTossBasics,
   keyIssuedAtPrepare: true,
   faultKinds: ['drop-before-commit', 'drop-after-commit', 'hang-after-commit', 'late-commit'],
   armFault: (sim, kind, target, ms) =>
@@ -73,9 +21,4 @@ describeRecoveryContract<AppsInTossSimulator, AppsInTossReturn>({
   record: appsInTossRecord,
   returnedWithKey: (_returned, payToken) => ({ payToken }),
   madeUpKey: ({ gatewayKey }) => `${gatewayKey.slice(0, -5)}QZ9X7`,
-  count: {
-    approvals: (sim, { gatewayKey }) => requestsAbout(sim, EXECUTE, gatewayKey),
-    refundRequests: (sim, { gatewayKey }) => requestsAbout(sim, REFUND, gatewayKey),
-    refundedAmount: (sim, { gatewayKey }) => appsInTossRecord(sim, gatewayKey)?.refundedAmount ?? 0,
-  },
 });

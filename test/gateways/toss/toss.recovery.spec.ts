@@ -1,5 +1,5 @@
 import { CancelStatus, PaymentsError, PaymentStatus, type PaymentCancel } from 'nestjs-kr-payments';
-import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator, type TossFault } from 'nestjs-kr-payments/testing';
+import type { TossFault, TossSimulator } from 'nestjs-kr-payments/testing';
 import type { PayablePayment } from '../../support/gateway-contract';
 import { URLS } from '../../support/harness';
 import { describeRecoveryContract, type RecoveryContext } from '../../support/recovery-contract';
@@ -10,26 +10,20 @@ import {
   repairPass,
   type RecoveryFaultKind,
 } from '../../support/recovery-context';
+import {
+  cancelPath,
+  CONFIRM_PATH,
+  openTossWindow,
+  orderIdOf,
+  tossBasics,
+  tossRecord,
+  type TossReturn,
+} from './toss.basics';
 
-/** The Toss successUrl parameters the browser brings back. */
-interface TossReturn {
-  paymentKey: string;
-}
 type TossContext = RecoveryContext<TossSimulator, TossReturn>;
 
-const CONFIRM_PATH = '/v1/payments/confirm';
 /** POST /v1/billing/{billingKey} (a charge), not /v1/billing/authorizations/issue. */
 const CHARGE_PATH = /^\/v1\/billing\/(?!authorizations)[^/]+$/;
-const cancelPath = (paymentKey: string) => `/v1/payments/${paymentKey}/cancel`;
-const bodyOf = (request: { body: unknown }) => (request.body ?? {}) as { orderId?: string };
-
-/** A Toss payment's record at the simulator, in the recovery suite's terms. */
-function tossRecord(sim: TossSimulator, paymentKey: string) {
-  const view = sim.getPayment(paymentKey) as { status: string; totalAmount: number; balanceAmount: number } | undefined;
-  if (!view) return null;
-  const approved = ['DONE', 'PARTIAL_CANCELED', 'CANCELED'].includes(view.status);
-  return { approved, totalAmount: view.totalAmount, refundedAmount: view.totalAmount - view.balanceAmount };
-}
 
 /**
  * Toss against the recovery contract. Toss keeps no policy for lost answers (a payment stays UNKNOWN until read back)
@@ -37,35 +31,7 @@ function tossRecord(sim: TossSimulator, paymentKey: string) {
  */
 describeRecoveryContract<TossSimulator, TossReturn>(
   {
-    gateway: 'toss',
-    startSimulator: () => TossSimulator.start({ port: 0 }),
-    stopSimulator: (sim) => sim.stop(),
-    gatewayOptions: (sim) => ({
-      toss: {
-        secretKey: TOSS_TEST_SECRET_KEY,
-        clientKey: TOSS_TEST_CLIENT_KEY,
-        baseUrl: sim.url,
-        // Billing charges read with slowReadMs: kept short so a late answer times out within a test.
-        timeouts: { connectMs: 1_000, readMs: 1_500, slowReadMs: 2_000 },
-      },
-    }),
-    prepareFields: { ...URLS },
-    openPaymentWindow: (sim, { payment }) => {
-      const { paymentKey } = sim.authenticatePayment({
-        orderId: payment.orderId,
-        amount: payment.amount,
-        orderName: payment.orderName,
-      });
-      return { returned: { paymentKey }, gatewayKey: paymentKey };
-    },
-    confirm: (payments, { orderId, amount, returned }) =>
-      payments.confirm({ gateway: 'toss', orderId, amount, paymentKey: returned.paymentKey }),
-    adapterConfirmInput: (_adapter, { orderId, amount, returned }) => ({
-      orderId,
-      amount,
-      paymentKey: returned.paymentKey,
-    }),
-    lostAnswerPolicy: 'unknown',
+    ...tossBasics,
     faultKinds: ['drop-before-commit', 'drop-after-commit', 'hang-after-commit', 'late-commit'],
     armFault: (sim, kind, target, ms) => {
       const path =
@@ -79,32 +45,18 @@ describeRecoveryContract<TossSimulator, TossReturn>(
     record: tossRecord,
     returnedWithKey: (_returned, paymentKey) => ({ paymentKey }),
     madeUpKey: ({ gatewayKey }) => `${gatewayKey.slice(0, -5)}QZ9X7`,
-    count: {
-      approvals: (sim, { orderId }) =>
-        sim.requestsTo('POST', CONFIRM_PATH).filter((r) => bodyOf(r).orderId === orderId).length,
-      refundRequests: (sim, { gatewayKey }) => sim.requestsTo('POST', cancelPath(gatewayKey)).length,
-      refundedAmount: (sim, { gatewayKey }) => tossRecord(sim, gatewayKey)?.refundedAmount ?? 0,
-    },
     billing: {
       issueBillingKey: async (sim, payments, customerKey) => {
         const { authKey } = sim.authenticateBilling({ customerKey });
         return payments.issueBillingKey({ gateway: 'toss', customerKey, authKey });
       },
       chargeRequests: (sim, orderId) =>
-        sim.requestsTo('POST', CHARGE_PATH).filter((r) => bodyOf(r).orderId === orderId).length,
+        sim.requestsTo('POST', CHARGE_PATH).filter((r) => orderIdOf(r) === orderId).length,
     },
     virtualAccount: {
       prepareFields: { ...URLS, method: 'VIRTUAL_ACCOUNT' },
-      openPaymentWindow: (sim, { payment }) => {
-        const { paymentKey } = sim.authenticatePayment({
-          orderId: payment.orderId,
-          amount: payment.amount,
-          orderName: payment.orderName,
-          method: 'VIRTUAL_ACCOUNT',
-          customerName: '김토스',
-        });
-        return { returned: { paymentKey }, gatewayKey: paymentKey };
-      },
+      openPaymentWindow: (sim, prepared) =>
+        openTossWindow(sim, prepared, { method: 'VIRTUAL_ACCOUNT', customerName: '김토스' }),
       deposit: (sim, paymentKey) => sim.deposit({ paymentKey }),
     },
   },
