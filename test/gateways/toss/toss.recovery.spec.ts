@@ -27,7 +27,7 @@ const CHARGE_PATH = /^\/v1\/billing\/(?!authorizations)[^/]+$/;
 
 /**
  * Toss against the recovery contract. Toss keeps no policy for lost answers (a payment stays UNKNOWN until read back)
- * and its simulator has every transport fault except a late commit (docs/gateways/toss.md#simulator).
+ * and its simulator has every transport fault, late commit included (docs/gateways/toss.md#simulator).
  */
 describeRecoveryContract<TossSimulator, TossReturn>(
   {
