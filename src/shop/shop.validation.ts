@@ -1,6 +1,6 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { flattenValidationErrors, InvalidInputError } from 'nestjs-kr-payments';
+import { assertDtoInput, flattenValidationErrors, InvalidInputError } from 'nestjs-kr-payments';
 
 /**
  * The shop's body validation: unknown fields are refused (not silently dropped), and the first problem becomes an
@@ -8,7 +8,7 @@ import { flattenValidationErrors, InvalidInputError } from 'nestjs-kr-payments';
  * 400 and the same body as the library's own input errors.
  */
 export function createShopValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ShopValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -21,6 +21,18 @@ export function createShopValidationPipe(): ValidationPipe {
         : new InvalidInputError('body', 'is invalid');
     },
   });
+}
+
+/**
+ * Nest's ValidationPipe, after the library's own pre-check of bodies (`assertDtoInput`): the class transformer it runs
+ * recurses into every nested value, so a body nested 10,000 deep, or with a `constructor` key, would be a 500 instead
+ * of a 400 naming the field.
+ */
+class ShopValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'custom') assertDtoInput(value);
+    return super.transform(value, metadata);
+  }
 }
 
 /**

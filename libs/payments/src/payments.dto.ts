@@ -5,6 +5,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -24,7 +25,8 @@ import { MAX_KRW_AMOUNT } from './domain/money';
  * Input DTOs of PaymentsService. The service validates every call with them (whitelist + forbidNonWhitelisted),
  * and apps can reuse them with Nest's ValidationPipe in their own controllers. Limits are the strictest common
  * ones across the gateways (Toss sets them: orderId 6–64 of [A-Za-z0-9_-], orderName ≤ 100, customer fields ≤ 100);
- * gateway-specific limits (KISPG byte lengths, Apps-in-Toss charsets) are checked again by each adapter.
+ * gateway-specific limits (KISPG byte lengths, Apps-in-Toss charsets) are checked again by each adapter. Nested objects
+ * are `@IsObject()` as well as `@ValidateNested()`: the latter alone passes an array (it validates each element).
  */
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
 const ORDER_ID_MESSAGE = 'must be 6–64 characters of A-Z a-z 0-9 _ -';
@@ -127,6 +129,7 @@ export class PrepareDto {
   taxFreeAmount?: number;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CustomerDto)
   customer?: CustomerDto;
@@ -236,6 +239,7 @@ export class CancelDto {
   reason: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => RefundAccountDto)
   refundAccount?: RefundAccountDto;
@@ -287,11 +291,13 @@ export class IssueBillingKeyDto {
   authKey?: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CardInputDto)
   card?: CardInputDto;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CustomerDto)
   customer?: CustomerDto;
@@ -331,6 +337,7 @@ export class ChargeBillingKeyDto {
   idempotencyKey?: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CustomerDto)
   customer?: CustomerDto;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BillingKeysService } from './billing-keys/billing-keys.service';
 import { CashReceiptsService } from './cash-receipts/cash-receipts.service';
+import { assertTextArgument, assertUuidArgument } from './domain/validation';
 import type { BillingKey } from './entities/billing-key.entity';
 import type { CashReceipt } from './entities/cash-receipt.entity';
 import type { PaymentCancel } from './entities/payment-cancel.entity';
@@ -26,7 +27,8 @@ export type { PrepareResult } from './payments/checkout.service';
 /**
  * The class apps inject: one entry point over the per-aggregate services (see docs/architecture.md). Every method
  * validates its input first (nothing is written for bad input) and returns stored rows, never raw gateway bodies.
- * All amounts are integer KRW.
+ * All amounts are integer KRW. Id arguments must be UUIDs and text arguments well-formed text: anything else is an
+ * InvalidInputError naming the argument.
  */
 @Injectable()
 export class PaymentsService {
@@ -55,20 +57,25 @@ export class PaymentsService {
   }
 
   /** Confirms from the fields a payment window POSTed to the merchant's returnUrl (NicePay, KISPG). */
-  confirmReturn(gateway: string, body: Record<string, unknown>): Promise<Payment> {
+  async confirmReturn(gateway: string, body: Record<string, unknown>): Promise<Payment> {
+    assertTextArgument(gateway, 'gateway', 32);
     return this.checkout.confirmReturn(gateway, body);
   }
 
-  get(paymentId: string): Promise<Payment> {
+  async get(paymentId: string): Promise<Payment> {
+    assertUuidArgument(paymentId, 'paymentId');
     return this.ledger.findById(paymentId);
   }
 
-  getByOrderId(gateway: string, orderId: string): Promise<Payment> {
+  async getByOrderId(gateway: string, orderId: string): Promise<Payment> {
+    assertTextArgument(gateway, 'gateway', 32);
+    assertTextArgument(orderId, 'orderId', 64);
     return this.ledger.findByOrderId(gateway, orderId);
   }
 
   /** Re-reads the payment at its gateway and applies that truth (resolves UNKNOWN payments and cancels). */
-  sync(paymentId: string): Promise<Payment> {
+  async sync(paymentId: string): Promise<Payment> {
+    assertUuidArgument(paymentId, 'paymentId');
     return this.payments.sync(paymentId);
   }
 
@@ -85,7 +92,8 @@ export class PaymentsService {
     return this.refunds.cancel(input);
   }
 
-  listCancels(paymentId: string): Promise<PaymentCancel[]> {
+  async listCancels(paymentId: string): Promise<PaymentCancel[]> {
+    assertUuidArgument(paymentId, 'paymentId');
     return this.refunds.listCancels(paymentId);
   }
 
@@ -93,7 +101,8 @@ export class PaymentsService {
     return this.billingKeys.issue(input);
   }
 
-  getBillingKey(billingKeyId: string): Promise<BillingKey> {
+  async getBillingKey(billingKeyId: string): Promise<BillingKey> {
+    assertUuidArgument(billingKeyId, 'billingKeyId');
     return this.billingKeys.get(billingKeyId);
   }
 
@@ -102,7 +111,8 @@ export class PaymentsService {
     return this.billingKeys.charge(input);
   }
 
-  deleteBillingKey(billingKeyId: string): Promise<BillingKey> {
+  async deleteBillingKey(billingKeyId: string): Promise<BillingKey> {
+    assertUuidArgument(billingKeyId, 'billingKeyId');
     return this.billingKeys.delete(billingKeyId);
   }
 
@@ -110,11 +120,14 @@ export class PaymentsService {
     return this.cashReceipts.issue(input);
   }
 
-  cancelCashReceipt(receiptId: string, reason?: string): Promise<CashReceipt> {
+  async cancelCashReceipt(receiptId: string, reason?: string): Promise<CashReceipt> {
+    assertUuidArgument(receiptId, 'cashReceiptId');
+    if (reason !== undefined) assertTextArgument(reason, 'reason', 200);
     return this.cashReceipts.cancel(receiptId, reason);
   }
 
-  getCashReceipt(receiptId: string): Promise<CashReceipt> {
+  async getCashReceipt(receiptId: string): Promise<CashReceipt> {
+    assertUuidArgument(receiptId, 'cashReceiptId');
     return this.cashReceipts.get(receiptId);
   }
 }

@@ -88,6 +88,11 @@ export class CashReceiptStore {
     );
   }
 
+  /** Removes a receipt still PENDING: its issue call never left (the adapter refused the input). */
+  async deletePending(receiptId: string): Promise<void> {
+    await this.dataSource.manager.delete(CashReceipt, { id: receiptId, status: CashReceiptStatus.PENDING });
+  }
+
   /** The issue call failed: FAILED when the gateway refused, UNKNOWN when it may have issued. */
   async markIssueFailed(
     receiptId: string,

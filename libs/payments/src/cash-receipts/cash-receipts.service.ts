@@ -67,6 +67,12 @@ export class CashReceiptsService {
         throw new AmountMismatchError(subject.amount, truth.amount, { gateway: gateway.name });
       await this.store.markIssued(receipt.id, truth);
     } catch (error) {
+      // Refused by the adapter before anything was sent: bad input changes nothing (and the orderId stays free for a
+      // corrected retry); a gateway's refusal is kept as FAILED for the record.
+      if (error instanceof InvalidInputError || (error instanceof GatewayUnavailableError && !error.requestSent)) {
+        await this.store.deletePending(receipt.id);
+        throw error;
+      }
       const unknown = (error instanceof GatewayUnavailableError && error.requestSent) || answerDisagrees(error);
       const code = error instanceof PaymentsError ? (error.gatewayCode ?? error.code) : 'ERROR';
       await this.store.markIssueFailed(

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { isUUID, validateSync, ValidationError } from 'class-validator';
 import { InvalidInputError } from './errors';
 
 /**
@@ -12,7 +12,7 @@ export function validateDto<T extends object>(cls: new () => T, input: unknown, 
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidInputError(root || 'input', 'must be an object');
   }
-  assertStorableInput(input, root);
+  assertDtoInput(input, root);
   const instance = plainToInstance(cls, input, { enableImplicitConversion: false });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -26,6 +26,33 @@ export function validateDto<T extends object>(cls: new () => T, input: unknown, 
     throw new InvalidInputError(first.field, first.problems.join('; '));
   }
   return instance;
+}
+
+/**
+ * What validateDto checks before the class transformer sees an input: text PostgreSQL can hold, nesting it can walk
+ * (the transformer recurses: 10,000 levels overflow the stack), and no key it cannot carry (below). Apps that run Nest's
+ * ValidationPipe over these DTOs call it first (the example shop's pipe does), so such a body is a 400, not a 500.
+ */
+export function assertDtoInput(input: unknown, root = ''): void {
+  assertStorableInput(input, root);
+  assertNoTransformerKeys(input, root);
+}
+
+/**
+ * Keys the class transformer cannot carry: an own `constructor` is taken for the class of its object (a TypeError, or
+ * a caller-chosen function run as a constructor), an own `__proto__` is silently dropped. No DTO field has either
+ * name, and a `metadata` object keeping them would not be stored as sent, so they are refused, naming the key.
+ * Runs after assertStorableInput, which bounds the depth.
+ */
+function assertNoTransformerKeys(value: unknown, path: string): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (key === 'constructor' || key === '__proto__') {
+      throw new InvalidInputError(childPath, 'is not an accepted key');
+    }
+    assertNoTransformerKeys(child, childPath);
+  }
 }
 
 export interface FieldProblem {
@@ -84,4 +111,21 @@ export function assertStorableInput(input: unknown, root = ''): void {
 function assertStorableText(text: string, field: string): void {
   if (text.includes('\u0000')) throw new InvalidInputError(field, 'must not contain U+0000');
   if (!text.isWellFormed()) throw new InvalidInputError(field, 'must be well-formed text (no lone surrogates)');
+}
+
+/**
+ * An id argument of a PaymentsService method (payment, billing key, cash receipt): ids are UUIDs the library made, so
+ * anything else is an InvalidInputError naming the argument, never a database error about uuid syntax.
+ */
+export function assertUuidArgument(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || !isUUID(value)) throw new InvalidInputError(field, 'must be a UUID');
+}
+
+/** A free-text argument: a string of 1 to `maxLength` characters without control characters or lone surrogates. */
+export function assertTextArgument(value: unknown, field: string, maxLength: number): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    throw new InvalidInputError(field, `must be a string of 1-${maxLength} characters`);
+  }
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidInputError(field, 'must not contain control characters');
+  assertStorableText(value, field);
 }

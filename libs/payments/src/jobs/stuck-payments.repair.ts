@@ -58,14 +58,24 @@ export class StuckPaymentsRepair {
 
   async run(options: StuckPaymentsOptions = {}, defaultLimit = 100): Promise<RepairResult[]> {
     const minimum = this.minimumAgeMs();
-    if (options.olderThanMs !== undefined && !(options.olderThanMs >= minimum)) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new InvalidInputError('options', 'must be an object');
+    }
+    if (options.limit !== undefined && !(Number.isSafeInteger(options.limit) && options.limit >= 1)) {
+      throw new InvalidInputError('limit', 'must be an integer >= 1');
+    }
+    const now = this.clock.now();
+    const olderThanMs = options.olderThanMs ?? minimum;
+    if (typeof olderThanMs !== 'number' || !(olderThanMs >= minimum)) {
       throw new InvalidInputError(
         'olderThanMs',
         `must be at least ${minimum} ms (a gateway's longest call plus the margin): a younger row may still be in flight`,
       );
     }
-    const now = this.clock.now();
-    const candidates = await this.findCandidates(now, options.olderThanMs ?? minimum, options.limit ?? defaultLimit);
+    if (Number.isNaN(new Date(now.getTime() - olderThanMs).getTime())) {
+      throw new InvalidInputError('olderThanMs', 'reaches back past the earliest date there is');
+    }
+    const candidates = await this.findCandidates(now, olderThanMs, options.limit ?? defaultLimit);
     const results: RepairResult[] = [];
     for (const candidate of candidates) results.push(await this.repair(candidate.id, candidate.rule));
     return results;

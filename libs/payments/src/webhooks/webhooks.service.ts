@@ -173,8 +173,15 @@ export class WebhooksService {
       });
     } catch (error) {
       // The gateway has no such payment: the delivery named something that does not exist (forged or mistaken).
-      if (!(error instanceof PaymentNotFoundError)) throw error;
-      return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'read-back: no such payment' };
+      if (error instanceof PaymentNotFoundError) {
+        return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: 'read-back: no such payment' };
+      }
+      // The gateway refused the lookup the delivery's fields led to (e.g. a key that does not fit the order): a
+      // definitive 4xx is about the delivery, not an outage, so it is rejected rather than retried as a 500.
+      if (readBackRefused(error)) {
+        return { status: WebhookEventStatus.REJECTED, paymentId: payment.id, note: `read-back refused: ${error.code}` };
+      }
+      throw error;
     }
     try {
       // Stamped as it arrives: a read-back that loses the row-lock race to a later one cannot move the payment back.
@@ -198,4 +205,8 @@ export class WebhooksService {
     }
     return null;
   }
+}
+
+function readBackRefused(error: unknown): error is PaymentsError {
+  return error instanceof PaymentsError && !error.retryable && error.httpStatus < 500;
 }

@@ -10,7 +10,8 @@ import type { ConfirmInput, PreparedPayment, PrepareRequest } from '../gateway.p
 
 const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
 const CUSTOMER_KEY_PATTERN = /^[A-Za-z0-9\-_=.@]{2,300}$/;
-const MAX_PAYMENT_KEY_LENGTH = 200;
+/** Toss issues paymentKeys of at most 200 characters. */
+export const MAX_PAYMENT_KEY_LENGTH = 200;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 300;
 /** A server-issued virtual account stays open at most 90 days (docs/gateways/toss.md#limits). */
 const MAX_VALID_HOURS = 2160;

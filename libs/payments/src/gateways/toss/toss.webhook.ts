@@ -5,6 +5,7 @@ import { readJsonObjectBody, webhookHeader } from '../gateway-webhook';
 import { scrub } from '../http/scrub';
 import { fingerprint, verifyPayoutSignature, type PayoutKeyEncoding } from './toss.crypto';
 import { TOSS_SENSITIVE_KEYS } from './toss.client';
+import { MAX_PAYMENT_KEY_LENGTH } from './toss.input';
 
 /** Headers Toss sends with every delivery (docs/gateways/toss.md#webhooks). */
 export const TOSS_WEBHOOK_HEADERS = {
@@ -115,6 +116,10 @@ function parsePaymentStatusChanged(
       'body.data',
       'PAYMENT_STATUS_CHANGED needs data.paymentKey, data.orderId and data.status',
     );
+  }
+  // It is the key of the read-back (`GET /v1/payments/{paymentKey}`): one Toss could never have issued is refused here.
+  if (paymentKey.length > MAX_PAYMENT_KEY_LENGTH) {
+    throw new InvalidInputError('body.data.paymentKey', `must be at most ${MAX_PAYMENT_KEY_LENGTH} characters`);
   }
   const lastTransactionKey = stringField(data, 'lastTransactionKey') ?? '';
   return {
