@@ -2,6 +2,8 @@ import { InitialSchema1795458255848 } from './1795458255848-InitialSchema';
 import { RecoveryColumns1796331902397 } from './1796331902397-RecoveryColumns';
 import { WebhookInboxClaims1796332800000 } from './1796332800000-WebhookInboxClaims';
 import { EncryptionKeyChecks1796333245718 } from './1796333245718-EncryptionKeyChecks';
+import { BillingEngine1796357983456 } from './1796357983456-BillingEngine';
+import { Reconciliation1796400000000 } from './1796400000000-Reconciliation';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
@@ -12,4 +14,6 @@ export const PAYMENTS_MIGRATIONS = [
   RecoveryColumns1796331902397,
   WebhookInboxClaims1796332800000,
   EncryptionKeyChecks1796333245718,
+  BillingEngine1796357983456,
+  Reconciliation1796400000000,
 ] as const;

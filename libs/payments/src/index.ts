@@ -11,7 +11,36 @@ export {
 } from './payments.options';
 export { PaymentsService, type PrepareResult } from './payments.service';
 export type { RepairResult, StuckPaymentsOptions } from './jobs/stuck-payments.repair';
+export { BillingService, InvalidSubscriptionStateError, type BillingCycleView } from './billing/billing.service';
+export * from './billing/billing.dto';
+export type { AttemptRun, RunDueOptions, RunDueResult } from './billing/billing-engine';
+export type { AttemptVerdict } from './billing/billing-settlement';
+export type { BillingOptions } from './billing/billing-options';
+export { BillingAttemptStatus, BillingCycleStatus, SubscriptionStatus } from './billing/billing-status';
+export {
+  daysInMonth,
+  occurrenceDate,
+  occurrenceInstant,
+  zonedInstant,
+  type BillingSchedule,
+  type IntervalUnit,
+  type LocalDate,
+  type LocalTime,
+} from './billing/billing-calendar';
 export { WebhookRetention, type RetentionResult } from './jobs/webhook-retention';
+export {
+  ReconciliationService,
+  type ReconcileRequest,
+  type ReconcileResult,
+} from './reconciliation/reconciliation.service';
+export type { ReconciliationOptions } from './reconciliation/reconciliation-options';
+export type { ReconciliationReport, ReconciliationReportJson } from './reconciliation/reconciliation-report';
+export type { ScheduledReconciliation } from './reconciliation/reconciliation.scheduler';
+export {
+  ReconciliationItemResolvedError,
+  ReconciliationLeaseLostError,
+  ReconciliationRunningError,
+} from './reconciliation/reconciliation-errors';
 export * from './payments.dto';
 export { PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE } from './payments.tokens';
 
@@ -34,6 +63,7 @@ export {
   type CashReceiptIssueRequest,
   type CashReceiptTruth,
   type CashReceiptType,
+  type DeclineClass,
   type GatewayCapabilities,
   type GatewayCapability,
   type GatewayTransaction,

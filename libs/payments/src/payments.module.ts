@@ -10,6 +10,13 @@ import {
 } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { BillingAttemptStore } from './billing/billing-attempt.store';
+import { BillingCharger } from './billing/billing-charger';
+import { BillingEngine } from './billing/billing-engine';
+import { BillingSettlement } from './billing/billing-settlement';
+import { BillingSweep } from './billing/billing-sweep';
+import { BillingScheduler } from './billing/billing.scheduler';
+import { BillingService } from './billing/billing.service';
 import { BillingKeyStore } from './billing-keys/billing-key.store';
 import { BillingKeysService } from './billing-keys/billing-keys.service';
 import { CashReceiptStore } from './cash-receipts/cash-receipt.store';
@@ -40,6 +47,8 @@ import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVE
 import { ApprovalRunner } from './payments/approval-runner';
 import { CheckoutService } from './payments/checkout.service';
 import { PaymentSyncService } from './payments/payment-sync.service';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { ReconciliationScheduler } from './reconciliation/reconciliation.scheduler';
 import { RefundsService } from './refunds/refunds.service';
 import { WebhookGuard } from './webhooks/webhook.guard';
 import { WebhookRejectionBudget } from './webhooks/rejection-limiter';
@@ -112,11 +121,21 @@ const LIBRARY_SERVICES: Provider[] = [
   RepairScheduler,
   WebhookRetention,
   RetentionScheduler,
+  ReconciliationService,
+  ReconciliationScheduler,
   PaymentsService,
   WebhooksService,
   WebhookGuard,
   WebhookRejectionBudget,
   GatewayLifecycle,
+  // Recurring billing (billing/): the engine, its scheduler and the BillingService facade.
+  BillingSweep,
+  BillingAttemptStore,
+  BillingCharger,
+  BillingSettlement,
+  BillingEngine,
+  BillingScheduler,
+  BillingService,
 ];
 
 function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleExtras): DynamicModule {
@@ -142,7 +161,15 @@ function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleE
       },
       ...LIBRARY_SERVICES,
     ],
-    exports: [PaymentsService, WebhooksService, WebhookRetention, GatewayRegistry, context],
+    exports: [
+      PaymentsService,
+      WebhooksService,
+      WebhookRetention,
+      BillingService,
+      ReconciliationService,
+      GatewayRegistry,
+      context,
+    ],
   };
 }
 

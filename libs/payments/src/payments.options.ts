@@ -1,10 +1,16 @@
 import type { LoggerService } from '@nestjs/common';
+import { resolveBillingOptions, type BillingOptions, type ResolvedBillingOptions } from './billing/billing-options';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { FieldCipher, type EncryptionOptions } from './crypto/field-cipher';
 import type { PaymentsClock } from './domain/clock';
 import { PaymentsConfigurationError } from './domain/errors';
 import { flattenValidationErrors } from './domain/validation';
+import {
+  resolveReconciliationOptions,
+  type ReconciliationOptions,
+  type ResolvedReconciliationOptions,
+} from './reconciliation/reconciliation-options';
 import type { PaymentGatewayModuleClass } from './gateways/payment-gateway-module';
 import type { GatewaysOptions } from './gateways/shipped-gateways';
 import { DEFAULT_READY_TTL_MS, DEFAULT_RECOVERY_MARGIN_MS } from './jobs/recovery-timing';
@@ -24,6 +30,10 @@ export interface PaymentsModuleOptions {
   webhooks?: WebhooksOptions;
   /** Background jobs of the library (all off unless enabled). */
   jobs?: JobsOptions;
+  /** The recurring-billing engine (subscriptions); its sweep is off unless `billing.enabled`. */
+  billing?: BillingOptions;
+  /** Daily reconciliation against the gateways' records; its schedule is off unless `reconciliation.enabled`. */
+  reconciliation?: ReconciliationOptions;
   /** Injectable wall clock (tests). */
   clock?: PaymentsClock;
   /** Logger for the library (default: Nest's Logger). */
@@ -111,6 +121,8 @@ export interface ResolvedPaymentsOptions {
   encryption: EncryptionOptions;
   webhooks: ResolvedWebhooksOptions;
   jobs: { repair: Required<RepairJobOptions>; retention: Required<RetentionJobOptions> };
+  billing: ResolvedBillingOptions;
+  reconciliation: ResolvedReconciliationOptions;
   clock?: PaymentsClock;
   logger?: LoggerService;
 }
@@ -130,7 +142,16 @@ export function resolvePaymentsOptions(
     throw new PaymentsConfigurationError(['options: must be an object']);
   }
   const problems: string[] = [];
-  const allowedTop = new Set(['gateways', 'encryption', 'webhooks', 'jobs', 'clock', 'logger']);
+  const allowedTop = new Set([
+    'gateways',
+    'encryption',
+    'webhooks',
+    'jobs',
+    'billing',
+    'reconciliation',
+    'clock',
+    'logger',
+  ]);
   for (const key of Object.keys(options)) {
     if (!allowedTop.has(key)) problems.push(`${key}: unknown option`);
   }
@@ -138,8 +159,19 @@ export function resolvePaymentsOptions(
   problems.push(...encryptionProblems(options.encryption));
   const webhooks = resolveWebhooks(options.webhooks ?? {}, problems);
   const jobs = resolveJobs(options.jobs ?? {}, problems);
+  const billing = resolveBillingOptions(options.billing ?? {}, problems);
+  const reconciliation = resolveReconciliationOptions(options.reconciliation ?? {}, Object.keys(gateways), problems);
   if (problems.length > 0) throw new PaymentsConfigurationError(problems);
-  return { gateways, encryption: options.encryption, webhooks, jobs, clock: options.clock, logger: options.logger };
+  return {
+    gateways,
+    encryption: options.encryption,
+    webhooks,
+    jobs,
+    billing,
+    reconciliation,
+    clock: options.clock,
+    logger: options.logger,
+  };
 }
 
 function resolveGatewayBlocks(

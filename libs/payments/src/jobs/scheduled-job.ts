@@ -11,6 +11,11 @@ export interface ScheduledJobSettings {
   option: string;
   enabled: boolean;
   intervalMs: number;
+  /**
+   * Default true: one instance at a time (the advisory lock). False for a job whose rows are shared out by SKIP
+   * LOCKED and compare-and-set, where every instance working at once is the point (the billing sweep).
+   */
+  exclusive?: boolean;
 }
 
 /**
@@ -59,7 +64,10 @@ export abstract class ScheduledJob<T> implements OnApplicationBootstrap, OnAppli
     const context = `KrPayments:${this.settings.name}`;
     try {
       const started = Date.now();
-      const result = await withAdvisoryLock(this.dataSource, `kr_payments:${this.settings.name}`, () => this.work());
+      const result =
+        this.settings.exclusive === false
+          ? await this.work()
+          : await withAdvisoryLock(this.dataSource, `kr_payments:${this.settings.name}`, () => this.work());
       if (result !== null)
         this.logger.log?.(`${this.settings.name}: ${this.describe(result)} in ${Date.now() - started} ms`, context);
       return result;

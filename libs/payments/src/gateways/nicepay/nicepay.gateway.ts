@@ -17,6 +17,7 @@ import type {
   CashReceiptCapability,
   CashReceiptIssueRequest,
   CashReceiptTruth,
+  DeclineClass,
   LostApprovalPolicyCapability,
   ParsedWebhook,
   RawWebhookRequest,
@@ -43,6 +44,7 @@ import type {
 import type { GatewayClock } from '../payment-gateway-module';
 import { nicePayRequestMaxMs, type NicePayClient, type NicePayResult } from './nicepay.client';
 import { nicePayKstDate } from './nicepay.crypto';
+import { nicePayDeclineClassOf } from './nicepay.decline-classes';
 import {
   NICEPAY_ALREADY_APPROVED_CODES,
   NICEPAY_BILLING_KEY_GONE_CODES,
@@ -313,6 +315,10 @@ export class NicePayGateway
   }
 
   /** POST /v1/subscribe/{bid}/expire; "already deleted" (U115/A126) is what we wanted. */
+  declineClassOf(code: string): DeclineClass {
+    return nicePayDeclineClassOf(code);
+  }
+
   async deleteBillingKey(billingKey: string, _customerKey: string): Promise<void> {
     assertBid(billingKey);
     // The port gives no id for a deletion; a fresh orderId is what NicePay requires (unique per request).

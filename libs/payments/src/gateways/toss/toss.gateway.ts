@@ -10,6 +10,7 @@ import type {
   CashReceiptCapability,
   CashReceiptIssueRequest,
   CashReceiptTruth,
+  DeclineClass,
   GatewayTransaction,
   ParsedWebhook,
   RawWebhookRequest,
@@ -35,6 +36,7 @@ import type {
 } from '../gateway.port';
 import type { GatewayClock } from '../payment-gateway-module';
 import type { TossClient, TossResult } from './toss.client';
+import { tossDeclineClassOf } from './toss.decline-classes';
 import { tossErrorFromResponse } from './toss.errors';
 import {
   assertBillingCard,
@@ -284,6 +286,10 @@ export class TossGateway
       }
       throw error;
     }
+  }
+
+  declineClassOf(code: string): DeclineClass {
+    return tossDeclineClassOf(code);
   }
 
   async deleteBillingKey(billingKey: string, _customerKey: string): Promise<void> {

@@ -64,7 +64,7 @@ export async function* walkTossTransactions(
   }
   const startDate = formatKstDateTime(request.from);
   const endDate = formatKstDateTime(request.to);
-  let startingAfter: string | undefined;
+  let startingAfter = request.startingAfter;
   for (let page = 0; page < MAX_PAGES; page++) {
     const result = await client.listTransactions({ startDate, endDate, startingAfter, limit });
     const rows = result.body;

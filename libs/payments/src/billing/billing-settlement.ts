@@ -1,0 +1,221 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { PaymentsClock } from '../domain/clock';
+import { BillingAttempt } from '../entities/billing-attempt.entity';
+import { BillingCycle } from '../entities/billing-cycle.entity';
+import { Subscription } from '../entities/subscription.entity';
+import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import type { ResolvedPaymentsOptions } from '../payments.options';
+import type { ResolvedBillingOptions } from './billing-options';
+import type { AttemptClaim } from './billing-attempt.store';
+import type { ChargeOutcome, Failure } from './billing-charger';
+import { BillingAttemptStatus, BillingCycleStatus, SubscriptionStatus } from './billing-status';
+import { dunningRetryAt } from './subscription-schedule';
+
+/** What became of an attempt, for runDue's result and the log line. */
+export type AttemptVerdict =
+  | 'PAID'
+  | 'HARD_DECLINE'
+  | 'SOFT_DECLINE'
+  | 'DUNNING_EXHAUSTED'
+  | 'TRANSIENT_RETRY'
+  | 'UNKNOWN'
+  | 'CONFIGURATION'
+  | 'LEASE_LOST';
+
+export const PAYMENT_METHOD_REQUIRED = 'payment method required';
+export const PAYMENT_DECLINED = 'payment declined';
+
+type AttemptPatch = Partial<Pick<BillingAttempt, AttemptColumns>>;
+type AttemptColumns =
+  | 'status'
+  | 'paymentId'
+  | 'declineClass'
+  | 'declineCode'
+  | 'declineMessage'
+  | 'finishedAt'
+  | 'nextTryAt'
+  | 'leaseOwner'
+  | 'leaseUntil'
+  | 'transientRetries';
+
+/**
+ * Writes the outcome of one send — the attempt, its cycle and its subscription — in one transaction, after the
+ * gateway call. The attempt's update is a compare-and-set on our claim (owner + claims): a worker whose lease was
+ * taken over writes nothing, and the payment row keeps the truth for whoever holds the attempt now.
+ */
+@Injectable()
+export class BillingSettlement {
+  private readonly options: ResolvedBillingOptions;
+
+  constructor(
+    @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
+    @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
+  ) {
+    this.options = options.billing;
+  }
+
+  settle(claim: AttemptClaim, outcome: ChargeOutcome): Promise<AttemptVerdict> {
+    return this.dataSource.transaction(async (manager) => {
+      const cycle = await manager.findOneOrFail(BillingCycle, {
+        where: { id: claim.attempt.cycleId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      const subscription = await manager.findOneOrFail(Subscription, {
+        where: { id: cycle.subscriptionId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      const plan = this.plan(claim.attempt, cycle, subscription, outcome);
+      const paymentId = outcome.paymentId ?? claim.attempt.paymentId;
+      const won = await this.writeAttempt(manager, claim, { ...plan.attempt, paymentId });
+      if (!won) return 'LEASE_LOST';
+      if (plan.cycle) await manager.update(BillingCycle, { id: cycle.id }, plan.cycle);
+      if (plan.subscription) await manager.update(Subscription, { id: subscription.id }, plan.subscription);
+      return plan.verdict;
+    });
+  }
+
+  /** Hands a claimed attempt back untouched (its gateway stopped for this run): due again at once. */
+  async release(claim: AttemptClaim): Promise<AttemptVerdict> {
+    const back = claim.attempt.paymentId ? BillingAttemptStatus.UNKNOWN : BillingAttemptStatus.PENDING;
+    const patch = { status: back, leaseOwner: null, leaseUntil: null, nextTryAt: this.clock.now() };
+    const won = await this.writeAttempt(this.dataSource.manager, claim, patch);
+    return won ? 'CONFIGURATION' : 'LEASE_LOST';
+  }
+
+  private async writeAttempt(manager: EntityManager, claim: AttemptClaim, patch: AttemptPatch): Promise<boolean> {
+    const result = await manager.update(
+      BillingAttempt,
+      {
+        id: claim.attempt.id,
+        status: BillingAttemptStatus.PROCESSING,
+        leaseOwner: claim.owner,
+        claims: claim.attempt.claims,
+      },
+      patch,
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The next state of the attempt, the cycle and the subscription (no writes). */
+  private plan(attempt: BillingAttempt, cycle: BillingCycle, subscription: Subscription, outcome: ChargeOutcome) {
+    const now = this.clock.now();
+    const released = { leaseOwner: null, leaseUntil: null };
+    if (outcome.kind === 'paid') {
+      return {
+        verdict: 'PAID' as const,
+        attempt: { ...released, status: BillingAttemptStatus.SUCCEEDED, finishedAt: now },
+        cycle: { status: BillingCycleStatus.PAID, paidAt: now, paymentId: outcome.paymentId, nextAttemptAt: null },
+        subscription: this.isLive(subscription) ? { status: SubscriptionStatus.ACTIVE, statusReason: null } : null,
+      };
+    }
+    const { failure } = outcome;
+    const declined = { declineClass: failure.declineClass, declineCode: failure.code, declineMessage: failure.message };
+    const retryIn = this.options.transientRetryMs * 2 ** attempt.transientRetries;
+    const canRetry = attempt.transientRetries < this.options.transientRetries;
+    if (outcome.kind === 'unknown') {
+      // Never FAILED without the gateway's word: stays open and is read back (same orderId) until it settles.
+      const wait = failure.declineClass === 'TRANSIENT' && canRetry ? retryIn : this.options.unknownRetryMs;
+      return {
+        verdict: 'UNKNOWN' as const,
+        attempt: {
+          ...released,
+          ...declined,
+          status: BillingAttemptStatus.UNKNOWN,
+          nextTryAt: new Date(now.getTime() + wait),
+          transientRetries: attempt.transientRetries + (failure.declineClass === 'TRANSIENT' && canRetry ? 1 : 0),
+        },
+        cycle: { status: BillingCycleStatus.UNKNOWN },
+        subscription: null,
+      };
+    }
+    if (outcome.kind === 'not-sent' && failure.declineClass === 'CONFIGURATION') {
+      return {
+        verdict: 'CONFIGURATION' as const,
+        attempt: { ...released, ...declined, status: BillingAttemptStatus.PENDING, nextTryAt: now },
+        cycle: null,
+        subscription: null,
+      };
+    }
+    if (outcome.kind === 'not-sent' && canRetry) {
+      return {
+        verdict: 'TRANSIENT_RETRY' as const,
+        attempt: {
+          ...released,
+          ...declined,
+          status: BillingAttemptStatus.PENDING,
+          nextTryAt: new Date(now.getTime() + retryIn),
+          transientRetries: attempt.transientRetries + 1,
+        },
+        cycle: null,
+        subscription: null,
+      };
+    }
+    const finished = { ...released, ...declined, status: BillingAttemptStatus.FAILED, finishedAt: now };
+    if (outcome.kind === 'net-canceled') {
+      // The order is used up at the gateway: the next try is a new attempt (new orderId), shortly.
+      const next = { nextAttemptAt: new Date(now.getTime() + retryIn), ...this.lastDecline(failure) };
+      return {
+        verdict: 'TRANSIENT_RETRY' as const,
+        attempt: finished,
+        cycle: { status: BillingCycleStatus.RETRY_SCHEDULED, ...next },
+        subscription: null,
+      };
+    }
+    if (failure.declineClass === 'HARD') {
+      return {
+        verdict: 'HARD_DECLINE' as const,
+        attempt: finished,
+        cycle: { status: BillingCycleStatus.RETRY_SCHEDULED, nextAttemptAt: null, ...this.lastDecline(failure) },
+        subscription: this.pastDue(subscription, PAYMENT_METHOD_REQUIRED),
+      };
+    }
+    return this.dunning(attempt, cycle, subscription, failure, finished);
+  }
+
+  /** A SOFT decline (or a failure nothing more specific applies to): the subscription's dunning schedule. */
+  private dunning(
+    attempt: BillingAttempt,
+    cycle: BillingCycle,
+    subscription: Subscription,
+    failure: Failure,
+    finished: AttemptPatch,
+  ) {
+    const retryAt = dunningRetryAt(subscription, cycle.dueAt, attempt.attemptNo - 1);
+    if (retryAt) {
+      return {
+        verdict: 'SOFT_DECLINE' as const,
+        attempt: finished,
+        cycle: { status: BillingCycleStatus.RETRY_SCHEDULED, nextAttemptAt: retryAt, ...this.lastDecline(failure) },
+        subscription: this.pastDue(subscription, PAYMENT_DECLINED),
+      };
+    }
+    const final = subscription.dunning.finalAction;
+    const ended =
+      final === 'CANCELED'
+        ? { status: SubscriptionStatus.CANCELED, canceledAt: this.clock.now(), nextChargeAt: null }
+        : { status: SubscriptionStatus.UNPAID };
+    return {
+      verdict: 'DUNNING_EXHAUSTED' as const,
+      attempt: finished,
+      cycle: { status: BillingCycleStatus.UNCOLLECTIBLE, nextAttemptAt: null, ...this.lastDecline(failure) },
+      subscription: this.isLive(subscription) ? { ...ended, statusReason: 'dunning exhausted' } : null,
+    };
+  }
+
+  private lastDecline(failure: Failure) {
+    return { lastDeclineClass: failure.declineClass, lastDeclineCode: failure.code };
+  }
+
+  private pastDue(subscription: Subscription, reason: string) {
+    return this.isLive(subscription) ? { status: SubscriptionStatus.PAST_DUE, statusReason: reason } : null;
+  }
+
+  /** Paused and ended subscriptions keep their status whatever an attempt already in flight comes to. */
+  private isLive(subscription: Subscription): boolean {
+    return [SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE].includes(
+      subscription.status,
+    );
+  }
+}
