@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { DEFAULT_WEBHOOK_PATH_PREFIX, PaymentsError, WebhookEvent } from 'nestjs-kr-payments';
+import { BillingService, DEFAULT_WEBHOOK_PATH_PREFIX, PaymentsError, WebhookEvent } from 'nestjs-kr-payments';
 import {
   AppsInTossSimulator,
   createDatabase,
   KISPG_TEST_MERCHANT_KEY,
   KISPG_TEST_MID,
   KispgSimulator,
+  ManualClock,
   NICEPAY_TEST_CLIENT_ID,
   NICEPAY_TEST_SECRET_KEY,
   NicePaySimulator,
@@ -24,6 +25,7 @@ import { AppModule } from './app.module';
 import { DemoFailure, ShopClient } from './demo/demo-client';
 import { DemoLogger } from './demo/demo-logger';
 import { runAppsInTossDemo } from './demo/apps-in-toss.demo-flows';
+import { runBillingDemo } from './demo/billing.demo-flows';
 import {
   billing,
   cardPayment,
@@ -129,8 +131,11 @@ async function main(argv: string[]): Promise<number> {
       process.env.PAYMENTS_ACTIVE_KEY_ID = 'demo';
     }
 
+    // The library's clock stands still: nothing in sections 1–9 waits on it, and the recurring-billing section (run
+    // last) sets it to each charge date of 2027. With --serve it stays where that section left it.
+    const clock = new ManualClock();
     // Warnings and errors only (no boot logs), printed under the step that caused them.
-    app = await NestFactory.create(AppModule, { rawBody: true, logger, abortOnError: false });
+    app = await NestFactory.create(AppModule.forRoot({ clock }), { rawBody: true, logger, abortOnError: false });
     await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const shopUrl = `http://127.0.0.1:${port}`;
@@ -172,10 +177,30 @@ async function main(argv: string[]): Promise<number> {
     const kispgOrders = await runKispgDemo({ shop, report, sim: kispg });
     report.section(9, 'Apps-in-Toss TossPay over mutual TLS: make, execute, refund');
     const appsInTossOrders = await runAppsInTossDemo({ shop, report, sim: appsInToss });
+    report.section(10, 'Recurring billing: month ends, a SOFT decline recovered by dunning, a HARD decline');
+    // runDue is what the billing sweep runs on each tick; the demo calls it as a scheduler would, after moving the clock.
+    const billingService = app.get(BillingService);
+    const runDue = () => billingService.runDue();
+    const subscriptionOrders = await runBillingDemo({
+      shop,
+      report,
+      sim,
+      clock,
+      clientKey: TOSS_TEST_CLIENT_KEY,
+      runDue,
+    });
 
     await nicepay.webhooksIdle();
     await kispg.notificationsIdle();
-    await summary(ctx, app, [card, transfer, subscription, ...nicepayOrders, ...kispgOrders, ...appsInTossOrders]);
+    await summary(ctx, app, [
+      card,
+      transfer,
+      subscription,
+      ...nicepayOrders,
+      ...kispgOrders,
+      ...appsInTossOrders,
+      ...subscriptionOrders,
+    ]);
 
     if (serve) {
       report.blank();

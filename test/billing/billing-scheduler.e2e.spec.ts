@@ -32,6 +32,8 @@ async function bootWithSchedule(databaseUrl: string, options: PaymentsModuleOpti
         migrations: [...PAYMENTS_MIGRATIONS],
         migrationsRun: true,
         logging: false,
+        // A failed connection fails the test at once instead of retrying after it ended.
+        retryAttempts: 0,
       }),
       PaymentsModule.forRoot(options),
     ],
