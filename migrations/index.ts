@@ -4,6 +4,7 @@ import { WebhookInboxClaims1796332800000 } from './1796332800000-WebhookInboxCla
 import { EncryptionKeyChecks1796333245718 } from './1796333245718-EncryptionKeyChecks';
 import { BillingEngine1796357983456 } from './1796357983456-BillingEngine';
 import { Reconciliation1796400000000 } from './1796400000000-Reconciliation';
+import { PaymentEvents1796400000001 } from './1796400000001-PaymentEvents';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
@@ -16,4 +17,5 @@ export const PAYMENTS_MIGRATIONS = [
   EncryptionKeyChecks1796333245718,
   BillingEngine1796357983456,
   Reconciliation1796400000000,
+  PaymentEvents1796400000001,
 ] as const;

@@ -12,6 +12,8 @@ import {
 import type { GatewayCancelTruth, GatewayPaymentTruth } from 'nestjs-kr-payments';
 import { ManualClock } from 'nestjs-kr-payments/testing';
 import { newId } from '../../libs/payments/src/domain/ids';
+import { resolveEventsOptions } from '../../libs/payments/src/events/events-options';
+import { PaymentsOutbox } from '../../libs/payments/src/events/outbox';
 import { CancelLedger } from '../../libs/payments/src/ledger/cancel-ledger';
 import { PaymentLedger, STALE_PENDING_CANCEL_MS } from '../../libs/payments/src/ledger/payment-ledger';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
@@ -41,8 +43,10 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
       migrationsRun: true,
     });
     await dataSource.initialize();
-    ledger = new PaymentLedger(dataSource, clock, logger);
-    cancels = new CancelLedger(dataSource);
+    // Events on: the ledger's outbox writes run inside the same transactions these races exercise.
+    const outbox = new PaymentsOutbox({ events: resolveEventsOptions({ enabled: true }, []) }, clock);
+    ledger = new PaymentLedger(dataSource, clock, logger, outbox);
+    cancels = new CancelLedger(dataSource, outbox);
   });
 
   afterAll(async () => {

@@ -41,6 +41,22 @@ export {
   ReconciliationLeaseLostError,
   ReconciliationRunningError,
 } from './reconciliation/reconciliation-errors';
+export {
+  PAYMENT_EVENT_PREFIX,
+  PAYMENT_EVENT_TYPES,
+  paymentEventName,
+  type BillingChargeEventPayload,
+  type BillingKeyEventPayload,
+  type CancelEventPayload,
+  type PaymentEventPayload,
+  type PaymentEventPayloads,
+  type PaymentEventType,
+  type PaymentsEvent,
+  type ReconciliationMismatchPayload,
+} from './events/payment-events';
+export { OnPaymentEvent } from './events/on-payment-event.decorator';
+export { OutboxDispatcher, type DispatchRound } from './events/outbox-dispatcher';
+export type { EventsOptions } from './events/events-options';
 export * from './payments.dto';
 export { PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE } from './payments.tokens';
 

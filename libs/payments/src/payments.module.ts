@@ -47,6 +47,8 @@ import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVE
 import { ApprovalRunner } from './payments/approval-runner';
 import { CheckoutService } from './payments/checkout.service';
 import { PaymentSyncService } from './payments/payment-sync.service';
+import { OutboxDispatcher } from './events/outbox-dispatcher';
+import { PaymentsOutbox } from './events/outbox';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { ReconciliationScheduler } from './reconciliation/reconciliation.scheduler';
 import { RefundsService } from './refunds/refunds.service';
@@ -123,6 +125,9 @@ const LIBRARY_SERVICES: Provider[] = [
   RetentionScheduler,
   ReconciliationService,
   ReconciliationScheduler,
+  // Money events (events/): written with each change, published by the dispatcher.
+  PaymentsOutbox,
+  OutboxDispatcher,
   PaymentsService,
   WebhooksService,
   WebhookGuard,
@@ -167,6 +172,7 @@ function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleE
       WebhookRetention,
       BillingService,
       ReconciliationService,
+      OutboxDispatcher,
       GatewayRegistry,
       context,
     ],

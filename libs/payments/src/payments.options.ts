@@ -3,6 +3,7 @@ import { resolveBillingOptions, type BillingOptions, type ResolvedBillingOptions
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { FieldCipher, type EncryptionOptions } from './crypto/field-cipher';
+import { resolveEventsOptions, type EventsOptions, type ResolvedEventsOptions } from './events/events-options';
 import type { PaymentsClock } from './domain/clock';
 import { PaymentsConfigurationError } from './domain/errors';
 import { flattenValidationErrors } from './domain/validation';
@@ -34,6 +35,8 @@ export interface PaymentsModuleOptions {
   billing?: BillingOptions;
   /** Daily reconciliation against the gateways' records; its schedule is off unless `reconciliation.enabled`. */
   reconciliation?: ReconciliationOptions;
+  /** Money events through a transactional outbox to @nestjs/event-emitter; off unless `events.enabled`. */
+  events?: EventsOptions;
   /** Injectable wall clock (tests). */
   clock?: PaymentsClock;
   /** Logger for the library (default: Nest's Logger). */
@@ -123,6 +126,7 @@ export interface ResolvedPaymentsOptions {
   jobs: { repair: Required<RepairJobOptions>; retention: Required<RetentionJobOptions> };
   billing: ResolvedBillingOptions;
   reconciliation: ResolvedReconciliationOptions;
+  events: ResolvedEventsOptions;
   clock?: PaymentsClock;
   logger?: LoggerService;
 }
@@ -149,6 +153,7 @@ export function resolvePaymentsOptions(
     'jobs',
     'billing',
     'reconciliation',
+    'events',
     'clock',
     'logger',
   ]);
@@ -161,6 +166,7 @@ export function resolvePaymentsOptions(
   const jobs = resolveJobs(options.jobs ?? {}, problems);
   const billing = resolveBillingOptions(options.billing ?? {}, problems);
   const reconciliation = resolveReconciliationOptions(options.reconciliation ?? {}, Object.keys(gateways), problems);
+  const events = resolveEventsOptions(options.events ?? {}, problems);
   if (problems.length > 0) throw new PaymentsConfigurationError(problems);
   return {
     gateways,
@@ -169,6 +175,7 @@ export function resolvePaymentsOptions(
     jobs,
     billing,
     reconciliation,
+    events,
     clock: options.clock,
     logger: options.logger,
   };

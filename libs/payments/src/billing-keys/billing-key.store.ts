@@ -6,6 +6,8 @@ import type { PaymentsClock } from '../domain/clock';
 import { NotFoundError } from '../domain/errors';
 import { BillingKeyStatus } from '../domain/payment-status';
 import { BillingKey } from '../entities/billing-key.entity';
+import { PaymentsOutbox } from '../events/outbox';
+import { billingKeyDeletedEvent } from '../events/payment-transition-events';
 import type { BillingKeyTruth } from '../gateways/gateway-capabilities';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE } from '../payments.tokens';
 
@@ -19,6 +21,7 @@ export class BillingKeyStore {
     @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly cipher: FieldCipher,
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
+    private readonly outbox: PaymentsOutbox,
   ) {}
 
   async insert(id: string, gateway: string, customerKey: string, truth: BillingKeyTruth): Promise<BillingKey> {
@@ -91,12 +94,20 @@ export class BillingKeyStore {
     return this.dataSource.manager.findOne(BillingKey, { where: { gateway, billingKeyHash: hash } });
   }
 
+  /** Marks the key deleted once: the event is written only by the call that made the change. */
   async markDeleted(billingKeyId: string): Promise<BillingKey> {
-    await this.dataSource.manager.update(
-      BillingKey,
-      { id: billingKeyId },
-      { status: BillingKeyStatus.DELETED, deletedAt: this.clock.now() },
-    );
+    await this.dataSource.transaction(async (manager) => {
+      const now = this.clock.now();
+      const result = await manager
+        .createQueryBuilder()
+        .update(BillingKey)
+        .set({ status: BillingKeyStatus.DELETED, deletedAt: now })
+        .where('id = :id AND status <> :deleted', { id: billingKeyId, deleted: BillingKeyStatus.DELETED })
+        .execute();
+      if ((result.affected ?? 0) === 0) return;
+      const row = await manager.findOneByOrFail(BillingKey, { id: billingKeyId });
+      await this.outbox.record(manager, [billingKeyDeletedEvent(row)]);
+    });
     return this.get(billingKeyId);
   }
 }

@@ -4,11 +4,13 @@ import type { PaymentsClock } from '../domain/clock';
 import { BillingAttempt } from '../entities/billing-attempt.entity';
 import { BillingCycle } from '../entities/billing-cycle.entity';
 import { Subscription } from '../entities/subscription.entity';
+import { PaymentsOutbox } from '../events/outbox';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import type { ResolvedBillingOptions } from './billing-options';
 import type { AttemptClaim } from './billing-attempt.store';
 import type { ChargeOutcome, Failure } from './billing-charger';
+import { billingAttemptEvents } from './billing-events';
 import { BillingAttemptStatus, BillingCycleStatus, SubscriptionStatus } from './billing-status';
 import { dunningRetryAt } from './subscription-schedule';
 
@@ -52,6 +54,7 @@ export class BillingSettlement {
     @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
+    private readonly outbox: PaymentsOutbox,
   ) {
     this.options = options.billing;
   }
@@ -72,6 +75,8 @@ export class BillingSettlement {
       if (!won) return 'LEASE_LOST';
       if (plan.cycle) await manager.update(BillingCycle, { id: cycle.id }, plan.cycle);
       if (plan.subscription) await manager.update(Subscription, { id: subscription.id }, plan.subscription);
+      const settled = { ...plan.attempt, paymentId };
+      await this.outbox.record(manager, billingAttemptEvents(plan.verdict, claim.attempt, cycle, settled));
       return plan.verdict;
     });
   }

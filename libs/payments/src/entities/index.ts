@@ -4,6 +4,7 @@ import { BillingKey } from './billing-key.entity';
 import { CashReceipt } from './cash-receipt.entity';
 import { EncryptionKeyCheck } from './encryption-key-check.entity';
 import { PaymentCancel } from './payment-cancel.entity';
+import { PaymentEvent } from './payment-event.entity';
 import { ReconciliationGatewayRow } from './reconciliation-gateway-row.entity';
 import { ReconciliationItem } from './reconciliation-item.entity';
 import { ReconciliationRun } from './reconciliation-run.entity';
@@ -19,6 +20,7 @@ export {
   EncryptionKeyCheck,
   Payment,
   PaymentCancel,
+  PaymentEvent,
   ReconciliationGatewayRow,
   ReconciliationItem,
   ReconciliationRun,
@@ -42,4 +44,5 @@ export const PAYMENTS_ENTITIES = [
   ReconciliationRun,
   ReconciliationItem,
   ReconciliationGatewayRow,
+  PaymentEvent,
 ] as const;

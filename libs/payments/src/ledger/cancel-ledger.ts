@@ -4,6 +4,8 @@ import { newId } from '../domain/ids';
 import { CancelStatus, PaymentStatus } from '../domain/payment-status';
 import { PaymentCancel } from '../entities/payment-cancel.entity';
 import { Payment } from '../entities/payment.entity';
+import { PaymentsOutbox } from '../events/outbox';
+import { cancelChangeEvents } from '../events/payment-transition-events';
 import { PAYMENTS_DATA_SOURCE } from '../payments.tokens';
 import { lockPayment, recomputePendingCancels } from './ledger-locks';
 
@@ -23,7 +25,10 @@ export interface CancelReservation {
  */
 @Injectable()
 export class CancelLedger {
-  constructor(@Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly outbox: PaymentsOutbox,
+  ) {}
 
   /**
    * Reserves `amount` for a new cancel in one statement: succeeds only while no other cancel of the payment is open
@@ -75,11 +80,14 @@ export class CancelLedger {
 
   /** The gateway refused the cancel (or it provably never left): release the reservation. */
   async fail(cancelId: string, failureCode: string, failureMessage: string): Promise<void> {
-    await this.withLockedCancel(cancelId, [CancelStatus.PENDING, CancelStatus.UNKNOWN], async (manager, cancel) => {
+    const open = [CancelStatus.PENDING, CancelStatus.UNKNOWN];
+    await this.withLockedCancel(cancelId, open, async (manager, cancel, payment) => {
+      const before = cancel.status;
       cancel.status = CancelStatus.FAILED;
       cancel.failureCode = failureCode.slice(0, 64);
       cancel.failureMessage = failureMessage.slice(0, 512);
       await manager.save(cancel);
+      await this.outbox.record(manager, cancelChangeEvents(payment, cancel, before));
     });
   }
 
@@ -107,7 +115,7 @@ export class CancelLedger {
   private async withLockedCancel(
     cancelId: string,
     statuses: CancelStatus[],
-    change: (manager: EntityManager, cancel: PaymentCancel) => Promise<void>,
+    change: (manager: EntityManager, cancel: PaymentCancel, payment: Payment) => Promise<void>,
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const cancel = await manager
@@ -116,8 +124,8 @@ export class CancelLedger {
         .where('c.id = :id', { id: cancelId })
         .getOne();
       if (!cancel || !statuses.includes(cancel.status)) return;
-      await lockPayment(manager, cancel.paymentId);
-      await change(manager, cancel);
+      const payment = await lockPayment(manager, cancel.paymentId);
+      await change(manager, cancel, payment);
       await recomputePendingCancels(manager, cancel.paymentId);
     });
   }

@@ -13,6 +13,8 @@ import { assertTransition, canTransition, CancelStatus, PaymentStatus } from '..
 import { PaymentCancel } from '../entities/payment-cancel.entity';
 import { Payment } from '../entities/payment.entity';
 import type { GatewayCancelTruth, GatewayPaymentTruth } from '../gateways/gateway.port';
+import { PaymentsOutbox } from '../events/outbox';
+import { cancelChangeEvents, emitsEvent, paymentChangeEvents } from '../events/payment-transition-events';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { settleCancels } from './cancel-settlement';
 import { lockPayment } from './ledger-locks';
@@ -52,6 +54,7 @@ export class PaymentLedger {
     @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
+    private readonly outbox: PaymentsOutbox,
   ) {}
 
   /** Stores a new READY payment; a second payment with the same (gateway, orderId) is a DuplicateOrderError. */
@@ -85,6 +88,7 @@ export class PaymentLedger {
     fields: PaymentFields = {},
   ): Promise<boolean> {
     for (const status of from) assertTransition(status, to, paymentId);
+    if (emitsEvent(to)) return this.compareAndSetWithEvent(paymentId, from, to, fields);
     const result = await this.dataSource
       .createQueryBuilder()
       .update(Payment)
@@ -92,6 +96,27 @@ export class PaymentLedger {
       .where('id = :id AND status IN (:...from)', { id: paymentId, from })
       .execute();
     return (result.affected ?? 0) === 1;
+  }
+
+  /**
+   * The same compare-and-set for a move the host hears about (UNKNOWN, FAILED, EXPIRED ...): under the row lock, so the
+   * outbox event commits with the status it reports. The hot path (READY -> IN_PROGRESS) never comes here.
+   */
+  private async compareAndSetWithEvent(
+    paymentId: string,
+    from: PaymentStatus[],
+    to: PaymentStatus,
+    fields: PaymentFields,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const payment = await lockPayment(manager, paymentId);
+      if (!from.includes(payment.status)) return false;
+      const before = { status: payment.status, canceledAmount: payment.canceledAmount };
+      Object.assign(payment, fields, { status: to, version: payment.version + 1 });
+      await manager.update(Payment, { id: paymentId }, { ...fields, status: to, version: payment.version } as never);
+      await this.outbox.record(manager, paymentChangeEvents(before, payment));
+      return true;
+    });
   }
 
   /** Records the outcome of an approval attempt that did not produce a gateway truth. */
@@ -156,6 +181,8 @@ export class PaymentLedger {
       const cancels = mayHaveCancels
         ? await manager.find(PaymentCancel, { where: { paymentId }, order: { createdAt: 'ASC' } })
         : [];
+      const before = { status: payment.status, canceledAmount: payment.canceledAmount };
+      const cancelStatusesBefore = new Map(cancels.map((cancel) => [cancel.id, cancel.status]));
       const now = this.clock.now();
       const changed = settleCancels({
         payment,
@@ -185,6 +212,12 @@ export class PaymentLedger {
           ...(options.webhookSecretHash ? { webhookSecretHash: options.webhookSecretHash } : {}),
         },
       );
+      // Cancel events first: a handler hears "refund done" before the payment's new status that it explains.
+      const events = [
+        ...changed.flatMap((cancel) => cancelChangeEvents(payment, cancel, cancelStatusesBefore.get(cancel.id))),
+        ...paymentChangeEvents(before, payment),
+      ];
+      await this.outbox.record(manager, events);
       return payment;
     });
   }

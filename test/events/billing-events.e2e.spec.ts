@@ -1,0 +1,69 @@
+import { BillingService, PaymentEvent } from 'nestjs-kr-payments';
+import { TossSimulator } from 'nestjs-kr-payments/testing';
+import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
+import { CHARGE_PATHS } from '../billing/billing.fixtures';
+import { bootEventsApp, outboxDrained, type EventsApp } from './events.fixtures';
+
+/** The billing settlement writes its events with the attempt's outcome: one per settled attempt, in order. */
+describe('money events: recurring billing', () => {
+  let sim: TossSimulator;
+  let database: TestDatabase;
+  let shop: EventsApp;
+
+  beforeAll(async () => {
+    sim = await TossSimulator.start({ port: 0 });
+    database = await createTestDatabase();
+    shop = await bootEventsApp(database.url, sim, { enabled: true, pollIntervalMs: 50 });
+  });
+  afterAll(async () => {
+    await shop?.close();
+    await sim?.stop();
+    await database?.drop();
+  });
+
+  it('a paid cycle, a hard decline and a billing key deletion each reach the handler once', async () => {
+    const billing = shop.app.get(BillingService);
+    const customerKey = `cust_evt_${Date.now().toString(36)}`;
+    const auth = sim.authenticateBilling({ customerKey });
+    const key = await shop.payments.issueBillingKey({ gateway: 'toss', customerKey, authKey: auth.authKey });
+    const subscription = await billing.createSubscription({
+      gateway: 'toss',
+      customerKey,
+      billingKeyId: key.id,
+      amount: 9_900,
+      orderName: '월간 구독',
+      interval: { unit: 'MONTH', anchorDay: 10 },
+      startDate: '2030-01-10',
+    });
+
+    await billing.runDue({ now: new Date('2030-01-10T01:00:00Z') });
+    sim.failNext(
+      { method: 'POST', path: CHARGE_PATHS.toss },
+      { kind: 'error', status: 403, code: 'INVALID_STOPPED_CARD' },
+    );
+    await billing.runDue({ now: new Date('2030-02-10T01:00:00Z') });
+    // A pass with nothing new to settle adds no event.
+    await billing.runDue({ now: new Date('2030-02-10T01:05:00Z') });
+    await shop.payments.deleteBillingKey(key.id);
+    await outboxDrained(shop.dataSource);
+
+    const heard = shop.handlers.all.filter((event) => event.aggregateId === subscription.id);
+    expect(heard.map((event) => event.type)).toEqual(['billing.charge_succeeded', 'billing.charge_failed']);
+    expect(heard[0].payload).toMatchObject({ subscriptionId: subscription.id, cycleNumber: 1, amount: 9_900 });
+    expect(heard[1].payload).toMatchObject({
+      cycleNumber: 2,
+      amount: 9_900,
+      paymentId: expect.any(String),
+      declineClass: 'HARD',
+      failureCode: 'INVALID_STOPPED_CARD',
+    });
+    // The paid cycle's payment also told its own story, once.
+    const paidPaymentId = (heard[0].payload as { paymentId: string }).paymentId;
+    expect(shop.handlers.paid.filter((event) => event.aggregateId === paidPaymentId)).toHaveLength(1);
+    const deleted = shop.handlers.all.filter((event) => event.type === 'billing_key.deleted');
+    expect(deleted).toEqual([
+      expect.objectContaining({ aggregateId: key.id, payload: expect.objectContaining({ customerKey }) }),
+    ]);
+    expect(await shop.dataSource.manager.countBy(PaymentEvent, { aggregateId: subscription.id })).toBe(2);
+  });
+});
