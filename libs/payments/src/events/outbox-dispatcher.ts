@@ -30,8 +30,8 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * Publishes outbox events to @nestjs/event-emitter: claims due rows (SKIP LOCKED, a lease, only the oldest pending
- * event of each aggregate so one payment's events arrive in commit order), awaits every handler, then marks the row
- * dispatched; a handler that throws gets the same event (same id) again after a doubling backoff. At-least-once:
+ * event of each aggregate so one payment's events arrive in commit order), awaits every handler, then marks the
+ * round's delivered rows dispatched in one statement; a handler that throws gets the same event (same id) again after a doubling backoff. At-least-once:
  * a process that dies between the handler and the mark delivers again after the lease. Safe on any number of
  * instances; wakes on NOTIFY and polls as a fallback.
  */
@@ -85,6 +85,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     const claimed = await claimDueEvents(this.dataSource, now, limit, this.options.leaseMs);
     // At most one event per aggregate is claimed, so publishing them together keeps each aggregate's order.
     const outcomes = await Promise.all(claimed.map((event) => this.publish(event)));
+    await markDispatched(
+      this.dataSource,
+      claimed.filter((_, index) => outcomes[index]),
+      this.clock.now(),
+    );
     await this.pruneIfDue(now);
     return { published: claimed.length, failed: outcomes.filter((ok) => !ok).length };
   }
@@ -140,7 +145,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
       );
       return false;
     }
-    await markDispatched(this.dataSource, row, this.clock.now());
     return true;
   }
 

@@ -63,12 +63,17 @@ export async function claimDueEvents(
   }));
 }
 
-/** Marks our claim delivered; a claim that lapsed and was taken over leaves the row to its new owner. */
-export async function markDispatched(dataSource: DataSource, event: ClaimedEvent, now: Date): Promise<void> {
+/**
+ * Marks our claims delivered in one statement; a claim that lapsed and was taken over (its attempt count moved on)
+ * is left to its new owner.
+ */
+export async function markDispatched(dataSource: DataSource, events: ClaimedEvent[], now: Date): Promise<void> {
+  if (events.length === 0) return;
   await dataSource.query(
-    `UPDATE "payment_events" SET "dispatched_at" = $3, "lease_until" = NULL, "last_error" = NULL
-      WHERE "id" = $1 AND "attempts" = $2 AND "dispatched_at" IS NULL`,
-    [event.id, event.attempts, now],
+    `UPDATE "payment_events" e SET "dispatched_at" = $3, "lease_until" = NULL, "last_error" = NULL
+       FROM unnest($1::uuid[], $2::int[]) AS ours("id", "attempts")
+      WHERE e."id" = ours."id" AND e."attempts" = ours."attempts" AND e."dispatched_at" IS NULL`,
+    [events.map((event) => event.id), events.map((event) => event.attempts), now],
   );
 }
 

@@ -26,8 +26,9 @@ export class PaymentsOutbox {
     this.enabled = options.events.enabled;
   }
 
-  async record(manager: EntityManager, drafts: PaymentEventDraft[]): Promise<void> {
-    if (!this.enabled || drafts.length === 0) return;
+  /** Returns the new events' ids in draft order (none when events are off). */
+  async record(manager: EntityManager, drafts: PaymentEventDraft[]): Promise<string[]> {
+    if (!this.enabled || drafts.length === 0) return [];
     const now = this.clock.now();
     const rows = drafts.map((draft) => ({
       id: randomUUID(),
@@ -41,5 +42,6 @@ export class PaymentsOutbox {
     }));
     await manager.insert(PaymentEvent, rows as never);
     await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    return rows.map((row) => row.id);
   }
 }
