@@ -58,6 +58,7 @@ WITH approvals AS (
 ), approval_checks AS (
   SELECT a."transaction_key", a."payment_key", a."order_id", a."amount" AS actual_amount, a."status" AS actual_status,
          p."id" AS payment_id, p."amount" AS expected_amount, p."status" AS expected_status,
+         p."gateway_payment_key" AS ledger_key,
          CASE
            WHEN a.double_charge THEN 'DUPLICATE'
            WHEN p."id" IS NULL THEN CASE WHEN a.gw_approved THEN 'MISSING_LOCAL' ELSE 'MATCHED' END
@@ -110,8 +111,11 @@ WITH approvals AS (
 ), unreadable AS (
   SELECT s."payment_id" FROM "reconciliation_gateway_rows" s WHERE s."run_id" = $1 AND s."kind" = 'UNREADABLE'
 ), classified AS (
+  -- A duplicate approval the ledger did not book under its own key has no ledger amount: the payment's amount is
+  -- already counted with the approval it did book, and counting it again would invent a ledger-side charge.
   SELECT 'APPROVAL' AS kind, category, payment_id, transaction_key, payment_key, order_id,
-         expected_amount, actual_amount, expected_status, actual_status, repair_action, note::varchar
+         CASE WHEN category = 'DUPLICATE' AND ledger_key IS DISTINCT FROM payment_key THEN NULL ELSE expected_amount END,
+         actual_amount, expected_status, actual_status, repair_action, note::varchar
     FROM approval_checks
   UNION ALL
   SELECT 'CANCEL', category, payment_id, transaction_key, payment_key, order_id,

@@ -17,13 +17,7 @@ import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVE
 import { PaymentSyncService } from '../payments/payment-sync.service';
 import type { PaymentGateway } from '../gateways/gateway.port';
 import { businessDay, previousKstDate, type BusinessDay } from './business-day';
-import {
-  expectedWork,
-  stageRechecks,
-  stageSweep,
-  stageTransactionList,
-  type SourceContext,
-} from './gateway-sources';
+import { expectedWork, stageRechecks, stageSweep, stageTransactionList, type SourceContext } from './gateway-sources';
 import { ReconciliationItemResolvedError, ReconciliationLeaseLostError } from './reconciliation-errors';
 import { matchRun } from './reconciliation-matching';
 import { repairRun } from './reconciliation-repair';
