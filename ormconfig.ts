@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { PAYMENTS_MIGRATIONS_TABLE } from './libs/payments/src/database/typeorm-options';
 import { PAYMENTS_ENTITIES } from './libs/payments/src/entities';
 import { PAYMENTS_MIGRATIONS } from './migrations';
 
@@ -12,7 +13,7 @@ export default new DataSource({
   url: process.env.DATABASE_URL,
   entities: [...PAYMENTS_ENTITIES],
   migrations: [...PAYMENTS_MIGRATIONS],
-  migrationsTableName: 'kr_payments_migrations',
+  migrationsTableName: PAYMENTS_MIGRATIONS_TABLE,
   synchronize: false,
   logging: false,
 });

@@ -5,6 +5,7 @@ import { EncryptionKeyChecks1796333245718 } from './1796333245718-EncryptionKeyC
 import { BillingEngine1796357983456 } from './1796357983456-BillingEngine';
 import { Reconciliation1796400000000 } from './1796400000000-Reconciliation';
 import { PaymentEvents1796400000001 } from './1796400000001-PaymentEvents';
+import { PaymentListIndexes1796400000002 } from './1796400000002-PaymentListIndexes';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
@@ -18,4 +19,5 @@ export const PAYMENTS_MIGRATIONS = [
   BillingEngine1796357983456,
   Reconciliation1796400000000,
   PaymentEvents1796400000001,
+  PaymentListIndexes1796400000002,
 ] as const;

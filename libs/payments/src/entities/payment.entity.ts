@@ -25,6 +25,9 @@ export type PaymentType = 'NORMAL' | 'BILLING';
 @Index('uq_payments_gateway_order_id', ['gateway', 'orderId'], { unique: true })
 @Index('ix_payments_gateway_payment_key', ['gateway', 'gatewayPaymentKey'])
 @Index('ix_payments_status_updated_at', ['status', 'updatedAt'])
+// Keyset pages of PaymentsService.list(): newest first, optionally one customer's (docs/architecture.md#look-ups).
+@Index('ix_payments_created_at_id', ['createdAt', 'id'])
+@Index('ix_payments_customer_created_at_id', ['customerKey', 'createdAt', 'id'])
 // The ledger keeps these true; the database refuses any write that would break them (a bug must fail loudly, not
 // book more refunds than were paid).
 @Check('ck_payments_canceled_range', '"canceled_amount" >= 0 AND "canceled_amount" <= "amount"')
