@@ -10,4 +10,10 @@ export {
 export { TOSS_ERRORS, TossApiError, type TossErrorDefinition } from './toss-simulator.errors';
 export { WEBHOOK_RETRY_MINUTES, type WebhookDelivery } from './toss-simulator.webhooks';
 export type { FaultMatch } from './toss-simulator.faults';
-export type { PaymentRef, PaymentWindowInput, TossMethod, TossPaymentStatus } from './toss-simulator.store';
+export type {
+  PaymentRef,
+  PaymentWindowInput,
+  SeededTransaction,
+  TossMethod,
+  TossPaymentStatus,
+} from './toss-simulator.store';

@@ -1,7 +1,8 @@
 import { tossError } from './toss-simulator.errors';
-import { formatKst, newPaymentKey, parseKstLocal } from './toss-simulator.format';
+import { formatKst, maskCardNumber, newPaymentKey, parseKstLocal, randomDigits } from './toss-simulator.format';
 import {
   CONFIRM_WINDOW_MS,
+  DEFAULT_CARD_NUMBER,
   type Json,
   type LedgerRow,
   METHOD_NAMES,
@@ -15,6 +16,17 @@ import {
 } from './toss-simulator.model';
 import { paymentJson, receiptUrlOf } from './toss-simulator.payment-json';
 
+/** One row of `TossPaymentBook.seedTransactions`: a card payment and its approval transaction. */
+export interface SeededTransaction {
+  paymentKey: string;
+  orderId: string;
+  orderName: string;
+  amount: number;
+  status: 'DONE' | 'ABORTED';
+  transactionKey: string;
+  transactionAt: Date;
+}
+
 /**
  * Every payment of the simulated merchant and the transaction ledger beside it (one row per approval and per cancel,
  * what GET /v1/transactions lists). The other parts of the store (payments, virtual accounts, billing) create and
@@ -24,7 +36,9 @@ export class TossPaymentBook {
   private readonly payments = new Map<string, StoredPayment>();
   /** orderId → paymentKeys in creation order (a failed window may leave an EXPIRED one before the real one). */
   private readonly paymentsByOrderId = new Map<string, string[]>();
+  /** In list order (time, then seq) once `ledgerSorted`; appends out of order clear it and the next list sorts. */
   private ledger: LedgerRow[] = [];
+  private ledgerSorted = true;
   private readonly ledgerByKey = new Map<string, LedgerRow>();
   /** Shared by ledger rows and cash receipts: both page by it. Never reset, so cursors stay unique. */
   private seq = 0;
@@ -35,6 +49,7 @@ export class TossPaymentBook {
     this.payments.clear();
     this.paymentsByOrderId.clear();
     this.ledger = [];
+    this.ledgerSorted = true;
     this.ledgerByKey.clear();
   }
 
@@ -131,8 +146,41 @@ export class TossPaymentBook {
       transactionAt: at,
       amount,
     };
+    const last = this.ledger[this.ledger.length - 1];
+    if (last && compareLedgerRows(row, last) < 0) this.ledgerSorted = false;
     this.ledger.push(row);
     this.ledgerByKey.set(transactionKey, row);
+  }
+
+  /**
+   * Bulk seed for load tests (no HTTP, no webhooks): each row becomes a one-time card payment in the book and its
+   * approval in the transaction ledger, so `GET /v1/transactions` lists it (paged by `startingAfter` like any other
+   * row) and `GET /v1/payments/{paymentKey}` reads it. A DONE row is approved at `transactionAt`; an ABORTED row is a
+   * payment the institution refused, listed with that status. Keys are the caller's (they must be unique: a clash is a
+   * test bug, thrown before anything is stored), so the same rows can be written to a shop's ledger beside it.
+   */
+  seedTransactions(rows: readonly SeededTransaction[]): void {
+    const paymentKeys = new Set<string>();
+    const transactionKeys = new Set<string>();
+    for (const row of rows) {
+      const clash =
+        this.payments.has(row.paymentKey) || paymentKeys.has(row.paymentKey)
+          ? row.paymentKey
+          : this.ledgerByKey.has(row.transactionKey) || transactionKeys.has(row.transactionKey)
+            ? row.transactionKey
+            : undefined;
+      if (clash !== undefined) throw new Error(`TossSimulator.seedTransactions: key ${clash} is not unique`);
+      paymentKeys.add(row.paymentKey);
+      transactionKeys.add(row.transactionKey);
+    }
+    for (const row of rows) {
+      const payment = seededPayment(row);
+      this.payments.set(row.paymentKey, payment);
+      const keys = this.paymentsByOrderId.get(row.orderId);
+      if (keys) keys.push(row.paymentKey);
+      else this.paymentsByOrderId.set(row.orderId, [row.paymentKey]);
+      this.appendLedger(payment, row.transactionKey, row.status, row.amount, row.transactionAt);
+    }
   }
 
   emitStatusChanged(payment: StoredPayment): void {
@@ -166,17 +214,26 @@ export class TossPaymentBook {
     // endDate is inclusive at second precision: `23:59:59` covers up to 23:59:59.999.
     const endMs = /\.\d+$/.test(query.endDate) ? end.getTime() : end.getTime() + 999;
     const startMs = start.getTime();
-    let rows = this.ledger.filter((row) => {
-      const at = row.transactionAt.getTime();
-      return at >= startMs && at <= endMs;
-    });
-    rows.sort(compareLedgerRows);
-    if (query.startingAfter !== undefined) {
-      const cursor = this.ledgerByKey.get(query.startingAfter);
-      if (!cursor) throw tossError('INVALID_PAGING_KEY');
-      rows = rows.filter((row) => compareLedgerRows(row, cursor) > 0);
+    const cursor = query.startingAfter === undefined ? undefined : this.ledgerByKey.get(query.startingAfter);
+    if (query.startingAfter !== undefined && !cursor) throw tossError('INVALID_PAGING_KEY');
+    // The ledger is kept in list order, so a page is a binary search and a slice, not a sort of every row (a
+    // benchmark pages 100,000 rows).
+    if (!this.ledgerSorted) {
+      this.ledger.sort(compareLedgerRows);
+      this.ledgerSorted = true;
     }
-    return rows.slice(0, limit).map((row) => this.transactionJson(row));
+    let from = firstIndex(this.ledger, (row) => row.transactionAt.getTime() >= startMs);
+    if (cursor)
+      from = Math.max(
+        from,
+        firstIndex(this.ledger, (row) => compareLedgerRows(row, cursor) > 0),
+      );
+    const page: Json[] = [];
+    for (let i = from; i < this.ledger.length && page.length < limit; i++) {
+      if (this.ledger[i].transactionAt.getTime() > endMs) break;
+      page.push(this.transactionJson(this.ledger[i]));
+    }
+    return page;
   }
 
   private transactionJson(row: LedgerRow): Json {
@@ -224,4 +281,46 @@ export class TossPaymentBook {
 
 function compareLedgerRows(a: LedgerRow, b: LedgerRow): number {
   return a.transactionAt.getTime() - b.transactionAt.getTime() || a.seq - b.seq;
+}
+
+/** The first index of a sorted array where `isAtOrAfter` holds (it holds from there on), or the length. */
+function firstIndex(rows: readonly LedgerRow[], isAtOrAfter: (row: LedgerRow) => boolean): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (isAtOrAfter(rows[mid])) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+/** A seeded row as the book stores it: what confirm leaves for a card payment (DONE), or a refused one (ABORTED). */
+function seededPayment(row: SeededTransaction): StoredPayment {
+  const done = row.status === 'DONE';
+  return {
+    paymentKey: row.paymentKey,
+    orderId: row.orderId,
+    orderName: row.orderName,
+    type: 'NORMAL',
+    method: 'CARD',
+    status: row.status,
+    requestedAt: row.transactionAt,
+    approvedAt: done ? row.transactionAt : null,
+    authenticatedAt: row.transactionAt,
+    totalAmount: row.amount,
+    balanceAmount: row.amount,
+    taxFreeAmount: 0,
+    taxExemptionAmount: 0,
+    lastTransactionKey: row.transactionKey,
+    cancels: [],
+    secret: null,
+    maskedCardNumber: maskCardNumber(DEFAULT_CARD_NUMBER),
+    approveNo: done ? randomDigits(8) : null,
+    cardCanceled: false,
+    virtualAccount: null,
+    pendingVirtualAccount: null,
+    customerKey: null,
+    failure: done ? null : { code: 'REJECT_CARD_COMPANY', message: '결제 승인이 거절되었습니다.' },
+  };
 }

@@ -1,11 +1,12 @@
 import { TossBilling } from './toss-simulator.billing';
 import { TossCashReceipts } from './toss-simulator.cash-receipts';
 import type { Json, PaymentRef, PaymentWindowInput, TossStoreOptions } from './toss-simulator.model';
-import { TossPaymentBook } from './toss-simulator.payment-book';
+import { type SeededTransaction, TossPaymentBook } from './toss-simulator.payment-book';
 import { TossPayments } from './toss-simulator.payments';
 import { TossVirtualAccounts } from './toss-simulator.virtual-accounts';
 
 export type { PaymentRef, PaymentWindowInput, TossMethod, TossPaymentStatus } from './toss-simulator.model';
+export type { SeededTransaction } from './toss-simulator.payment-book';
 
 /**
  * The simulated Toss merchant account (docs/gateways/toss.md#simulator): one entry point for the HTTP layer and the
@@ -117,5 +118,10 @@ export class TossSimulatorStore {
 
   listTransactions(query: Record<string, string>): Json[] {
     return this.book.listTransactions(query);
+  }
+
+  /** Bulk seed of payments and their approval transactions (see TossPaymentBook.seedTransactions). */
+  seedTransactions(rows: readonly SeededTransaction[]): void {
+    this.book.seedTransactions(rows);
   }
 }

@@ -15,7 +15,12 @@ import { TOSS_ERRORS, TossApiError, tossError } from './toss-simulator.errors';
 import { type TossFault, createTossFaultRegistry, tamperedBody } from './toss-simulator.faults';
 import { formatKst, formatWebhookCreatedAt, newWebhookTransmissionId } from './toss-simulator.format';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, type IdempotencyTicket, TossIdempotencyStore } from './toss-simulator.idempotency';
-import { type PaymentRef, type PaymentWindowInput, TossSimulatorStore } from './toss-simulator.store';
+import {
+  type PaymentRef,
+  type PaymentWindowInput,
+  type SeededTransaction,
+  TossSimulatorStore,
+} from './toss-simulator.store';
 import {
   type TossWebhookDispatcher,
   type WebhookDelivery,
@@ -193,6 +198,14 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   /** expired = true, no webhook (docs/gateways/toss.md#server-issued-virtual-accounts). */
   expireVirtualAccount(ref: PaymentRef): void {
     this.store.expireVirtualAccount(ref);
+  }
+
+  /**
+   * Bulk seed for load tests: one card payment per row with its approval in the transaction list, without HTTP or
+   * webhooks (see TossPaymentBook.seedTransactions). Served like any other payment afterwards.
+   */
+  seedTransactions(rows: readonly SeededTransaction[]): void {
+    this.store.seedTransactions(rows);
   }
 
   // ---- observation (failNext / clearFaults / requestsTo: HttpGatewaySimulator) -------------------------------
