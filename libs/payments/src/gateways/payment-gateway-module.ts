@@ -3,6 +3,8 @@ import { systemClock } from '../domain/clock';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import type { PaymentGateway } from './gateway.port';
+import { GatewayCalls, outcomeOf } from '../operations/gateway-calls';
+import type { GatewayCallObservation } from './http/gateway-http-client';
 
 /** Wall clock used by gateways that sign timestamps (KISPG ediDate, NicePay ediDate). Injectable for tests. */
 export interface GatewayClock {
@@ -13,6 +15,8 @@ export interface GatewayClock {
 export interface GatewayContext {
   logger: LoggerService;
   clock: GatewayClock;
+  /** Pass to the gateway's HTTP client (`createGatewayHttpClient` does): feeds the health check and the metrics. */
+  onGatewayCall?: (call: GatewayCallObservation) => void;
 }
 
 /**
@@ -73,13 +77,15 @@ export function gatewayProviderModule(moduleClass: PaymentGatewayModuleClass, co
     providers: [
       {
         provide: paymentGatewayToken(name),
-        inject: [PAYMENTS_RESOLVED_OPTIONS],
-        useFactory: (options: ResolvedPaymentsOptions): PaymentGateway | null => {
+        inject: [PAYMENTS_RESOLVED_OPTIONS, GatewayCalls],
+        useFactory: (options: ResolvedPaymentsOptions, calls: GatewayCalls): PaymentGateway | null => {
           const block = options.gateways[name];
           if (!block) return null;
+          const clock = options.clock ?? systemClock;
           return moduleClass.createGateway(block, {
             logger: options.logger ?? new Logger(`KrPayments:${name}`),
-            clock: options.clock ?? systemClock,
+            clock,
+            onGatewayCall: (call) => calls.record({ ...call, outcome: outcomeOf(call.status), at: clock.now() }),
           });
         },
       },

@@ -28,5 +28,6 @@ export function createGatewayHttpClient(settings: GatewayHttpSettings, context: 
     logger: context.logger,
     sensitiveKeys: settings.sensitiveKeys ? [...settings.sensitiveKeys] : undefined,
     logBodies: settings.logBodies,
+    onCall: context.onGatewayCall,
   });
 }

@@ -70,6 +70,17 @@ export interface GatewayHttpClientOptions {
    * every call, and most production log pipelines should not carry payment bodies even scrubbed.
    */
   logBodies?: boolean;
+  /** Told of every call once it ends (answered or not): health and metrics. Must not throw. */
+  onCall?: (call: GatewayCallObservation) => void;
+}
+
+/** What `onCall` is told: never a body, a header or a path parameter. */
+export interface GatewayCallObservation {
+  gateway: string;
+  operation: string;
+  /** HTTP status, or null when no answer came (timeout, reset, refused connection). */
+  status: number | null;
+  durationMs: number;
 }
 
 export interface GatewayHttpRequest {
@@ -124,6 +135,7 @@ export class GatewayHttpClient {
   private readonly scrubber: Scrubber;
   private readonly logBodies: boolean;
   private readonly connections: number;
+  private readonly onCall: ((call: GatewayCallObservation) => void) | undefined;
   private agent: Agent;
   /** Dispatchers replaced by `updateTls`, finishing their in-flight calls. */
   private readonly retiring = new Set<Promise<void>>();
@@ -163,6 +175,7 @@ export class GatewayHttpClient {
     this.logger = options.logger ?? new Logger(this.logContext);
     this.scrubber = new Scrubber(options.sensitiveKeys);
     this.logBodies = options.logBodies ?? false;
+    this.onCall = options.onCall;
 
     if (options.tls) validateTls(options.tls, options.gateway);
     if (options.tls && !this.isHttps) {
@@ -227,10 +240,12 @@ export class GatewayHttpClient {
     } catch (err) {
       const { code, message } = errorFacts(err);
       const sent = wasRequestSent(code, state.dispatched);
+      this.observe(req.operation, null, elapsed());
       throw this.unavailable(req, callLabel, `${describeCode(code)} (${code}: ${message})`, code, sent, elapsed());
     }
 
     const durationMs = elapsed();
+    this.observe(req.operation, status, durationMs);
     const parsed = parseBody(text);
     const scrubbedBody = typeof parsed === 'string' ? this.scrubber.scrubText(parsed) : this.scrubber.scrub(parsed);
 
@@ -245,6 +260,14 @@ export class GatewayHttpClient {
     }
 
     return { status, headers: responseHeaders, text, body: parsed as T, scrubbedBody, durationMs };
+  }
+
+  private observe(operation: string, status: number | null, durationMs: number): void {
+    try {
+      this.onCall?.({ gateway: this.gateway, operation, status, durationMs });
+    } catch {
+      // An observer's fault must never turn a gateway answer into an error (the money already moved).
+    }
   }
 
   /**
