@@ -44,4 +44,27 @@ export class PaymentsOutbox {
     await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
     return rows.map((row) => row.id);
   }
+
+  /**
+   * One `reconciliation.mismatch` event per exception a run left OPEN, written set-based (a bad day can hold many)
+   * in the transaction that marks the run SUCCEEDED, keyed by the run so they arrive in the items' order.
+   */
+  async recordOpenMismatches(manager: EntityManager, runId: string, gateway: string): Promise<void> {
+    if (!this.enabled) return;
+    const now = this.clock.now();
+    await manager.query(
+      `INSERT INTO "payment_events"
+         ("id", "type", "aggregate_type", "aggregate_id", "payload", "occurred_at", "next_attempt_at", "attempts")
+       SELECT gen_random_uuid(), 'reconciliation.mismatch', 'reconciliation_run', i."run_id",
+              jsonb_build_object('runId', i."run_id", 'itemId', i."id", 'gateway', $2::text, 'category', i."category",
+                'paymentId', i."payment_id", 'orderId', i."order_id",
+                'expectedAmount', i."expected_amount", 'actualAmount', i."actual_amount"),
+              $3, $3, 0
+         FROM "reconciliation_items" i
+        WHERE i."run_id" = $1 AND i."resolution" = 'OPEN'
+        ORDER BY i."created_at", i."id"`,
+      [runId, gateway, now],
+    );
+    await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  }
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../domain/ids';
+import type { PaymentsOutbox } from '../events/outbox';
 import { NotFoundError } from '../domain/errors';
 import type { ReconciliationGatewayRow } from '../entities/reconciliation-gateway-row.entity';
 import {
@@ -28,6 +29,7 @@ export class ReconciliationRuns {
     private readonly dataSource: DataSource,
     private readonly owner: string,
     private readonly leaseMs: number,
+    private readonly outbox: PaymentsOutbox,
   ) {}
 
   /**
@@ -140,6 +142,8 @@ export class ReconciliationRuns {
             AND "status" IN ('SUCCEEDED', 'FAILED') AND "id" <> $5`,
         [run.gateway, run.merchantId, run.businessDate, run.kind, run.id],
       );
+      // The host hears of what is left for a person exactly when the run that found it is final.
+      await this.outbox.recordOpenMismatches(manager, run.id, run.gateway);
     });
   }
 

@@ -11,6 +11,7 @@ import { ReconciliationItem, type ReconciliationResolution } from '../entities/r
 import { ReconciliationRun, type ReconciliationKind } from '../entities/reconciliation-run.entity';
 import { supports } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
+import { PaymentsOutbox } from '../events/outbox';
 import { PaymentLedger } from '../ledger/payment-ledger';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
@@ -80,9 +81,10 @@ export class ReconciliationService {
     private readonly gateways: GatewayRegistry,
     private readonly ledger: PaymentLedger,
     private readonly sync: PaymentSyncService,
+    outbox: PaymentsOutbox,
   ) {
     const { instanceId, leaseMs } = options.reconciliation;
-    this.runs = new ReconciliationRuns(dataSource, instanceId, leaseMs);
+    this.runs = new ReconciliationRuns(dataSource, instanceId, leaseMs, outbox);
   }
 
   /** The gateways the schedule reconciles: `reconciliation.gateways`, else every configured one. */
