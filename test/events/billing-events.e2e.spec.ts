@@ -1,31 +1,16 @@
 import { BillingService, PaymentEvent } from 'nestjs-kr-payments';
-import { TossSimulator } from 'nestjs-kr-payments/testing';
-import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
 import { CHARGE_PATHS } from '../billing/billing.fixtures';
-import { bootEventsApp, outboxDrained, type EventsApp } from './events.fixtures';
+import { outboxDrained, useEventsShop } from './events.fixtures';
 
 /** The billing settlement writes its events with the attempt's outcome: one per settled attempt, in order. */
 describe('money events: recurring billing', () => {
-  let sim: TossSimulator;
-  let database: TestDatabase;
-  let shop: EventsApp;
-
-  beforeAll(async () => {
-    sim = await TossSimulator.start({ port: 0 });
-    database = await createTestDatabase();
-    shop = await bootEventsApp(database.url, sim, { enabled: true, pollIntervalMs: 50 });
-  });
-  afterAll(async () => {
-    await shop?.close();
-    await sim?.stop();
-    await database?.drop();
-  });
+  const world = useEventsShop();
 
   it('a paid cycle, a hard decline and a billing key deletion each reach the handler once', async () => {
-    const billing = shop.app.get(BillingService);
+    const billing = world.shop.app.get(BillingService);
     const customerKey = `cust_evt_${Date.now().toString(36)}`;
-    const auth = sim.authenticateBilling({ customerKey });
-    const key = await shop.payments.issueBillingKey({ gateway: 'toss', customerKey, authKey: auth.authKey });
+    const auth = world.sim.authenticateBilling({ customerKey });
+    const key = await world.shop.payments.issueBillingKey({ gateway: 'toss', customerKey, authKey: auth.authKey });
     const subscription = await billing.createSubscription({
       gateway: 'toss',
       customerKey,
@@ -37,17 +22,17 @@ describe('money events: recurring billing', () => {
     });
 
     await billing.runDue({ now: new Date('2030-01-10T01:00:00Z') });
-    sim.failNext(
+    world.sim.failNext(
       { method: 'POST', path: CHARGE_PATHS.toss },
       { kind: 'error', status: 403, code: 'INVALID_STOPPED_CARD' },
     );
     await billing.runDue({ now: new Date('2030-02-10T01:00:00Z') });
     // A pass with nothing new to settle adds no event.
     await billing.runDue({ now: new Date('2030-02-10T01:05:00Z') });
-    await shop.payments.deleteBillingKey(key.id);
-    await outboxDrained(shop.dataSource);
+    await world.shop.payments.deleteBillingKey(key.id);
+    await outboxDrained(world.shop.dataSource);
 
-    const heard = shop.handlers.all.filter((event) => event.aggregateId === subscription.id);
+    const heard = world.shop.handlers.all.filter((event) => event.aggregateId === subscription.id);
     expect(heard.map((event) => event.type)).toEqual(['billing.charge_succeeded', 'billing.charge_failed']);
     expect(heard[0].payload).toMatchObject({ subscriptionId: subscription.id, cycleNumber: 1, amount: 9_900 });
     expect(heard[1].payload).toMatchObject({
@@ -59,11 +44,11 @@ describe('money events: recurring billing', () => {
     });
     // The paid cycle's payment also told its own story, once.
     const paidPaymentId = (heard[0].payload as { paymentId: string }).paymentId;
-    expect(shop.handlers.paid.filter((event) => event.aggregateId === paidPaymentId)).toHaveLength(1);
-    const deleted = shop.handlers.all.filter((event) => event.type === 'billing_key.deleted');
+    expect(world.shop.handlers.paid.filter((event) => event.aggregateId === paidPaymentId)).toHaveLength(1);
+    const deleted = world.shop.handlers.all.filter((event) => event.type === 'billing_key.deleted');
     expect(deleted).toEqual([
       expect.objectContaining({ aggregateId: key.id, payload: expect.objectContaining({ customerKey }) }),
     ]);
-    expect(await shop.dataSource.manager.countBy(PaymentEvent, { aggregateId: subscription.id })).toBe(2);
+    expect(await world.shop.dataSource.manager.countBy(PaymentEvent, { aggregateId: subscription.id })).toBe(2);
   });
 });

@@ -12,8 +12,9 @@ import {
   type EventsOptions,
   type PaymentsEvent,
 } from 'nestjs-kr-payments';
-import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, type TossSimulator } from 'nestjs-kr-payments/testing';
+import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
 import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
 import { CapturingLogger } from '../support/logger';
 import { TEST_ENCRYPTION, URLS } from '../support/harness';
 
@@ -128,4 +129,20 @@ export async function outboxDrained(dataSource: DataSource, timeoutMs = 15_000):
     if (Date.now() > deadline) throw new Error(`outbox still holds ${pending} undispatched events`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** One events app for a spec file: a Toss simulator, a fresh database and the app, started before and stopped after. */
+export function useEventsShop(events: EventsOptions = { enabled: true, pollIntervalMs: 50 }) {
+  const world = {} as { sim: TossSimulator; database: TestDatabase; shop: EventsApp };
+  beforeAll(async () => {
+    world.sim = await TossSimulator.start({ port: 0 });
+    world.database = await createTestDatabase();
+    world.shop = await bootEventsApp(world.database.url, world.sim, events);
+  });
+  afterAll(async () => {
+    await world.shop?.close();
+    await world.sim?.stop();
+    await world.database?.drop();
+  });
+  return world;
 }

@@ -1,32 +1,22 @@
-import { TossSimulator } from 'nestjs-kr-payments/testing';
 import { PaymentsOutbox } from '../../libs/payments/src/events/outbox';
 import { ReconciliationRuns } from '../../libs/payments/src/reconciliation/reconciliation-runs';
-import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
-import { bootEventsApp, outboxDrained, type EventsApp } from './events.fixtures';
+import { outboxDrained, useEventsShop } from './events.fixtures';
 
 /** A finished reconciliation run tells the host of each exception it left OPEN, once, when the run is final. */
 describe('money events: reconciliation', () => {
-  let sim: TossSimulator;
-  let database: TestDatabase;
-  let shop: EventsApp;
-
-  beforeAll(async () => {
-    sim = await TossSimulator.start({ port: 0 });
-    database = await createTestDatabase();
-    shop = await bootEventsApp(database.url, sim, { enabled: true, pollIntervalMs: 50 });
-  });
-  afterAll(async () => {
-    await shop?.close();
-    await sim?.stop();
-    await database?.drop();
-  });
+  const world = useEventsShop();
 
   it('one reconciliation.mismatch per OPEN item, written with the SUCCEEDED run, none for repaired items', async () => {
-    const runs = new ReconciliationRuns(shop.dataSource, 'test-instance', 60_000, shop.app.get(PaymentsOutbox));
+    const runs = new ReconciliationRuns(
+      world.shop.dataSource,
+      'test-instance',
+      60_000,
+      world.shop.app.get(PaymentsOutbox),
+    );
     const key = { gateway: 'toss', merchantId: 'default', businessDate: '2030-03-01', kind: 'TRANSACTIONS' as const };
     const { run } = await runs.acquire(key, new Date());
     const item = (category: string, resolution: string, orderId: string, expected: number, actual: number) =>
-      shop.dataSource.query(
+      world.shop.dataSource.query(
         `INSERT INTO "reconciliation_items" ("id", "run_id", "category", "order_id", "expected_amount", "actual_amount",
            "repair_action", "resolution") VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'REVIEW', $6)`,
         [run.id, category, orderId, expected, actual, resolution],
@@ -35,13 +25,13 @@ describe('money events: reconciliation', () => {
     await item('STATUS_MISMATCH', 'AUTO_FIXED', 'order-b', 5_000, 5_000);
     await item('DUPLICATE', 'OPEN', 'order-c', 9_000, 9_000);
     // Still running: nothing is published yet.
-    expect(await shop.dataSource.query(`SELECT 1 FROM "payment_events" WHERE "aggregate_id" = $1`, [run.id])).toEqual(
-      [],
-    );
+    expect(
+      await world.shop.dataSource.query(`SELECT 1 FROM "payment_events" WHERE "aggregate_id" = $1`, [run.id]),
+    ).toEqual([]);
 
     await runs.succeed(run, {}, new Date());
-    await outboxDrained(shop.dataSource);
-    const heard = shop.handlers.all.filter((event) => event.aggregateId === run.id);
+    await outboxDrained(world.shop.dataSource);
+    const heard = world.shop.handlers.all.filter((event) => event.aggregateId === run.id);
     expect(heard.map((event) => event.type)).toEqual(['reconciliation.mismatch', 'reconciliation.mismatch']);
     expect(heard.map((event) => event.payload).sort((a, b) => String(a).localeCompare(String(b)))).toEqual(
       expect.arrayContaining([
