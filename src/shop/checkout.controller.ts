@@ -1,9 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { CancelDto, PaymentsService, PrepareDto, type CheckoutParams } from 'nestjs-kr-payments';
+import { CancelDto, PaymentsService, PrepareDto, type CheckoutParams, type ConfirmOptions } from 'nestjs-kr-payments';
 import { BodyWithPath } from './body-with-path.decorator';
 import { ConfirmCheckoutDto } from './shop.dto';
 import { GatewayParamPipe, UuidParamPipe } from './shop.validation';
 import { toCancelView, toOrderView, type CancelView, type OrderView } from './shop.views';
+
+/**
+ * A confirm answers 200 only with an approved order. Another confirm still in flight is a retryable 409
+ * (PAYMENT_IN_PROGRESS), a lost gateway answer a retryable 503 (PAYMENT_OUTCOME_UNKNOWN), an order that ended unpaid
+ * a 409 (PAYMENT_ALREADY_FINAL): a client never has to read `status` to know whether the buyer paid.
+ */
+const CONFIRM: ConfirmOptions = { onPending: 'throw' };
 
 /**
  * One-time payments: prepare → (buyer in the gateway's window) → confirm, then refunds and lookups.
@@ -27,19 +34,21 @@ export class CheckoutController {
 
   /**
    * Toss's successUrl page (and an Apps-in-Toss mini-app after checkoutPayment) posts here as JSON. Retries are safe:
-   * a second confirm of the same order returns the stored payment and never reaches the gateway again
-   * (compare-and-set on READY).
+   * a second confirm of a paid order returns it and never reaches the gateway again (compare-and-set on READY).
    */
   @Post('checkout/confirm')
   @HttpCode(200)
   async confirm(@Body() body: ConfirmCheckoutDto): Promise<OrderView> {
-    const payment = await this.payments.confirm({
-      gateway: body.gateway ?? 'toss',
-      orderId: body.orderId,
-      amount: body.amount,
-      paymentKey: body.paymentKey,
-      payToken: body.payToken,
-    });
+    const payment = await this.payments.confirm(
+      {
+        gateway: body.gateway ?? 'toss',
+        orderId: body.orderId,
+        amount: body.amount,
+        paymentKey: body.paymentKey,
+        payToken: body.payToken,
+      },
+      CONFIRM,
+    );
     return toOrderView(payment);
   }
 
@@ -55,7 +64,7 @@ export class CheckoutController {
     @Param('gateway', GatewayParamPipe) gateway: string,
     @Body() body: Record<string, unknown>,
   ): Promise<OrderView> {
-    return toOrderView(await this.payments.confirmReturn(gateway, body));
+    return toOrderView(await this.payments.confirmReturn(gateway, body, CONFIRM));
   }
 
   @Get('orders/:paymentId')

@@ -4,8 +4,8 @@ import { assertDtoInput, flattenValidationErrors, InvalidInputError } from 'nest
 
 /**
  * The shop's body validation: unknown fields are refused (not silently dropped), and the first problem becomes an
- * `InvalidInputError` naming the field (`customer.email`, `amount` ...), which PaymentsExceptionFilter answers with
- * 400 and the same body as the library's own input errors.
+ * `InvalidInputError` naming the field (`customer.email`, `amount` ...), which the library's PaymentsExceptionFilter
+ * answers with 400 and the same body as the library's own input errors.
  */
 export function createShopValidationPipe(): ValidationPipe {
   return new ShopValidationPipe({

@@ -1,8 +1,14 @@
-import type { BillingKey, CashReceipt, Payment, PaymentCancel } from 'nestjs-kr-payments';
+import type {
+  BillingKeyView as BillingKeyRow,
+  CashReceiptView as CashReceiptRow,
+  PaymentCancelView as PaymentCancelRow,
+  PaymentView as PaymentRow,
+} from 'nestjs-kr-payments';
 
 /*
- * What the shop's API shows of the library's rows. An explicit allow-list: the rows also hold the scrubbed gateway
- * body (`raw`), lookup hashes and version counters, none of which a shop client needs.
+ * What the shop's API shows of what PaymentsService returns. An explicit allow-list, in the shop's own field names:
+ * the library's views already leave out the gateway body, hashes and version counters, and the shop's clients need
+ * less still (no attempt keys, timestamps of internal steps or metadata).
  */
 
 export interface OrderView {
@@ -70,7 +76,7 @@ export interface CashReceiptView {
   failure: { code: string; message: string | null } | null;
 }
 
-export function toOrderView(payment: Payment, cancels?: PaymentCancel[]): OrderView {
+export function toOrderView(payment: PaymentRow, cancels?: PaymentCancelRow[]): OrderView {
   return {
     paymentId: payment.id,
     gateway: payment.gateway,
@@ -100,7 +106,7 @@ export function toOrderView(payment: Payment, cancels?: PaymentCancel[]): OrderV
   };
 }
 
-export function toCancelView(cancel: PaymentCancel): CancelView {
+export function toCancelView(cancel: PaymentCancelRow): CancelView {
   return {
     cancelId: cancel.id,
     status: cancel.status,
@@ -112,7 +118,7 @@ export function toCancelView(cancel: PaymentCancel): CancelView {
   };
 }
 
-export function toBillingKeyView(billingKey: BillingKey): BillingKeyView {
+export function toBillingKeyView(billingKey: BillingKeyRow): BillingKeyView {
   return {
     billingKeyId: billingKey.id,
     gateway: billingKey.gateway,
@@ -129,7 +135,7 @@ export function toBillingKeyView(billingKey: BillingKey): BillingKeyView {
   };
 }
 
-export function toCashReceiptView(receipt: CashReceipt): CashReceiptView {
+export function toCashReceiptView(receipt: CashReceiptRow): CashReceiptView {
   return {
     cashReceiptId: receipt.id,
     gateway: receipt.gateway,

@@ -1,8 +1,8 @@
-import type { BillingAttempt, BillingCycleView, Subscription } from 'nestjs-kr-payments';
+import type { BillingAttempt, BillingCycleView, SubscriptionView as SubscriptionRow } from 'nestjs-kr-payments';
 
 /*
- * What the shop's API shows of a subscription and its cycles: an allow-list, like shop.views.ts. The rows also hold
- * lease owners, fencing counters and version columns, which only the billing engine needs.
+ * What the shop's API shows of a subscription and its cycles: an allow-list, like shop.views.ts. The attempts also hold
+ * lease owners and fencing counters, which only the billing engine needs.
  */
 
 export interface SubscriptionView {
@@ -58,7 +58,7 @@ export interface CycleView {
   attempts: AttemptView[];
 }
 
-export function toSubscriptionView(row: Subscription): SubscriptionView {
+export function toSubscriptionView(row: SubscriptionRow): SubscriptionView {
   return {
     subscriptionId: row.id,
     gateway: row.gateway,

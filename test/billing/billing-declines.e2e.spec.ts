@@ -22,22 +22,9 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
   const at = (iso: string) => fixture.clock.set(new Date(iso));
   const advance = (ms: number) => fixture.clock.advance(ms);
 
-  async function subscribe(gateway: BillingGateway, startDate: string, amount = 15_000) {
-    const customerKey = fixture.customerKey();
-    const key = await fixture.billingKey(gateway, customerKey);
-    const subscription = await fixture.billing.createSubscription({
-      gateway,
-      customerKey,
-      billingKeyId: key.id,
-      amount,
-      orderName: '프리미엄',
-      interval: { unit: 'MONTH' },
-      startDate,
-    });
-    return { subscription, key, customerKey };
-  }
-
-  const orderIdsOf = async (subscriptionId: string) => (await fixture.attemptsOf(subscriptionId)).map((a) => a.orderId);
+  const subscribe = (gateway: BillingGateway, startDate: string, amount?: number) =>
+    fixture.subscribe(gateway, startDate, amount);
+  const orderIdsOf = (subscriptionId: string) => fixture.orderIdsOf(subscriptionId);
 
   it.each([
     ['toss', { kind: 'error', status: 403, code: 'REJECT_CARD_COMPANY' }],
@@ -220,30 +207,6 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
     at('2028-07-05T01:00:00Z'); // an UNPAID subscription gets no new cycle
     expect((await fixture.billing.runDue()).cyclesCreated).toBe(0);
     expect(fixture.chargesFor('toss', await orderIdsOf(subscription.id))).toHaveLength(5);
-  });
-
-  it('CONFIGURATION (our key refused): that gateway stops for the pass, nothing is declined, the next pass charges', async () => {
-    at('2028-08-01T00:00:00Z');
-    const first = await subscribe('toss', '2028-08-02');
-    const second = await subscribe('toss', '2028-08-02');
-    fixture.toss.failNext(
-      { method: 'POST', path: CHARGE_PATHS.toss },
-      { kind: 'error', status: 401, code: 'UNAUTHORIZED_KEY' },
-    );
-    at('2028-08-02T01:00:00Z');
-    const run = await fixture.billing.runDue();
-    expect(run.haltedGateways).toEqual(['toss']);
-    expect(run.attempts.map((a) => a.verdict)).toEqual(['CONFIGURATION', 'CONFIGURATION']);
-    const orderIds = [...(await orderIdsOf(first.subscription.id)), ...(await orderIdsOf(second.subscription.id))];
-    expect(fixture.chargesFor('toss', orderIds)).toHaveLength(1); // the second was never sent
-    expect(fixture.logger.at('error').some((line) => line.includes('toss refused our configuration'))).toBe(true);
-    for (const { subscription } of [first, second]) {
-      expect(await fixture.billing.get(subscription.id)).toMatchObject({ status: SubscriptionStatus.ACTIVE });
-    }
-
-    const next = await fixture.billing.runDue();
-    expect(next.attempts.map((a) => a.verdict)).toEqual(['PAID', 'PAID']);
-    expect(fixture.chargesFor('toss', orderIds)).toHaveLength(3); // same two orders: the refused one sent again
   });
 
   it('pause stops charging, resume charges the current period only; cancel at period end ends it there', async () => {

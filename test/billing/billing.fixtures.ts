@@ -3,7 +3,7 @@ import {
   BillingCycle,
   BillingService,
   SubscriptionStatus,
-  type BillingKey,
+  type BillingKeyView,
   type PaymentsModuleOptions,
 } from 'nestjs-kr-payments';
 import {
@@ -93,13 +93,33 @@ export class BillingShopFixture {
   readonly customerKey = (): string => `cust_${Date.now().toString(36)}_${++this.seq}`;
 
   /** An ACTIVE billing key of `customerKey` at the gateway, issued through the library as an app would. */
-  async billingKey(gateway: BillingGateway, customerKey: string): Promise<BillingKey> {
+  async billingKey(gateway: BillingGateway, customerKey: string): Promise<BillingKeyView> {
     if (gateway === 'toss') {
       const auth = this.toss.authenticateBilling({ customerKey });
       return this.shop.payments.issueBillingKey({ gateway, customerKey, authKey: auth.authKey });
     }
     const card = { number: '5361121234561234', expiryYear: '30', expiryMonth: '12', identityNumber: '800101' };
     return this.shop.payments.issueBillingKey({ gateway, customerKey, card: { ...card, passwordFirst2: '12' } });
+  }
+
+  /** A monthly subscription of a new customer with a fresh billing key, first charged on `startDate`. */
+  async subscribe(gateway: BillingGateway, startDate: string, amount = 15_000) {
+    const customerKey = this.customerKey();
+    const key = await this.billingKey(gateway, customerKey);
+    const subscription = await this.billing.createSubscription({
+      gateway,
+      customerKey,
+      billingKeyId: key.id,
+      amount,
+      orderName: '프리미엄',
+      interval: { unit: 'MONTH' },
+      startDate,
+    });
+    return { subscription, key, customerKey };
+  }
+
+  async orderIdsOf(subscriptionId: string): Promise<string[]> {
+    return (await this.attemptsOf(subscriptionId)).map((attempt) => attempt.orderId);
   }
 
   /** The charge requests a simulator received for these orderIds, in order. */

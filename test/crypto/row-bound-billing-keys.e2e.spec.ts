@@ -4,6 +4,7 @@ import {
   FieldCipher,
   Payment,
   PaymentStatus,
+  type BillingKeyView,
   type EncryptedValue,
 } from 'nestjs-kr-payments';
 import { BillingKeyStore } from '../../libs/payments/src/billing-keys/billing-key.store';
@@ -24,7 +25,7 @@ describe('row-bound encryption of billing keys and identity numbers', () => {
   let seq = 0;
 
   const cipher = () => toss.shop.app.get(FieldCipher, { strict: false });
-  const issueKey = async (): Promise<BillingKey> => {
+  const issueKey = async (): Promise<BillingKeyView> => {
     const customerKey = `cust_rowbound_${Date.now().toString(36)}_${++seq}`;
     const auth = toss.sim.authenticateBilling({ customerKey });
     return toss.shop.payments.issueBillingKey({ gateway: 'toss', customerKey, authKey: auth.authKey });

@@ -2,10 +2,15 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BillingService, PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentsModule } from 'nestjs-kr-payments';
+import {
+  BillingService,
+  PAYMENTS_ENTITIES,
+  PAYMENTS_MIGRATIONS,
+  PaymentsModule,
+  type PaymentsErrorBody as ShopErrorBody,
+} from 'nestjs-kr-payments';
 import { ManualClock, TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
-import type { ShopErrorBody } from '../../src/shop/payments-exception.filter';
 import { ShopModule } from '../../src/shop/shop.module';
 import type { CycleView, SubscriptionView } from '../../src/shop/subscriptions.views';
 import { TEST_ENCRYPTION } from '../support/harness';

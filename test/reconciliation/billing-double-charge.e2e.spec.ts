@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PaymentStatus, type Payment } from 'nestjs-kr-payments';
-import { TossReconciliationShop, today } from './reconciliation.fixtures';
+import { PaymentStatus, type PaymentView } from 'nestjs-kr-payments';
+import { BUSINESS_DATE, TossReconciliationShop } from './reconciliation.fixtures';
 
 /**
  * The double-charge detector for recurring billing: each attempt of a billing cycle charges under its own orderId, so
@@ -16,7 +16,7 @@ describe('reconciliation: more than one approval for one billing cycle', () => {
   afterAll(() => t.stop());
 
   /** A billing cycle whose attempts are `attempts` (in order), the SUCCEEDED one being the cycle's payment. */
-  async function cycleOf(attempts: Array<{ payment: Payment; status: 'SUCCEEDED' | 'FAILED' }>): Promise<string> {
+  async function cycleOf(attempts: Array<{ payment: PaymentView; status: 'SUCCEEDED' | 'FAILED' }>): Promise<string> {
     const cycleId = randomUUID();
     const subscriptionId = randomUUID();
     const paid = attempts.find((attempt) => attempt.status === 'SUCCEEDED')?.payment;
@@ -62,7 +62,7 @@ describe('reconciliation: more than one approval for one billing cycle', () => {
     const single = await t.paid(1_900);
     await cycleOf([{ payment: single, status: 'SUCCEEDED' }]);
 
-    const { run, autoFixed } = await t.reconciliation.run({ gateway: 'toss', date: today() });
+    const { run, autoFixed } = await t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE });
     const items = await t.reconciliation.items(run.id);
 
     expect(items.filter((item) => item.category === 'DUPLICATE')).toEqual([

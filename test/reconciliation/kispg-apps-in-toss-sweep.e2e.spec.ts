@@ -1,6 +1,6 @@
 import { ReconciliationService } from 'nestjs-kr-payments';
 import { startFourGatewayWorld, type FourGatewayWorld } from '../support/four-gateway-world';
-import { insertForeignPaidRow, today } from './reconciliation.fixtures';
+import { BUSINESS_DATE, insertForeignPaidRow, moveGatewayDay, SCENARIO_START } from './reconciliation.fixtures';
 
 /**
  * The two other gateways without a transaction list: KISPG is read back with POST /v2/order (by tid), Apps-in-Toss
@@ -14,6 +14,8 @@ describe('reconciliation sweep (KISPG and Apps-in-Toss)', () => {
   beforeAll(async () => {
     world = await startFourGatewayWorld();
     reconciliation = world.shop.app.get(ReconciliationService);
+    // The shared world seeds on the real clock; its rows are moved to BUSINESS_DATE so no seed straddles midnight.
+    for (const gateway of ['kispg', 'appsInToss']) await moveGatewayDay(world.shop, gateway);
   });
   afterAll(() => world?.close());
 
@@ -21,8 +23,8 @@ describe('reconciliation sweep (KISPG and Apps-in-Toss)', () => {
     world.seeds.payments.filter((payment) => payment.gateway === gateway && payment.status !== 'READY');
 
   it('KISPG: every row of the day is read back by tid; a tid KISPG never issued is MISSING_GATEWAY', async () => {
-    const ghost = await insertForeignPaidRow(world.shop, 'kispg', 6_600, 'kistest00m0000ghost01');
-    const { run } = await reconciliation.run({ gateway: 'kispg', date: today() });
+    const ghost = await insertForeignPaidRow(world.shop, 'kispg', 6_600, 'kistest00m0000ghost01', SCENARIO_START);
+    const { run } = await reconciliation.run({ gateway: 'kispg', date: BUSINESS_DATE });
 
     expect(run).toMatchObject({ kind: 'SWEEP', status: 'SUCCEEDED' });
     const queried = world.kispg.requestsTo('POST', '/v2/order').map((request) => (request.body as any).tid);
@@ -61,7 +63,7 @@ describe('reconciliation sweep (KISPG and Apps-in-Toss)', () => {
       { kind: 'fail', status: 500, errorCode: 'INTERNAL_SERVER_ERROR', reason: '일시적 오류' },
     );
     const before = world.appsInToss.requestsTo(statusPath).length;
-    const first = await reconciliation.run({ gateway: 'appsInToss', date: today() });
+    const first = await reconciliation.run({ gateway: 'appsInToss', date: BUSINESS_DATE });
     expect(world.appsInToss.requestsTo(statusPath).length - before).toBe(1);
     expect(await reconciliation.items(first.run.id)).toEqual([
       expect.objectContaining({
@@ -74,7 +76,7 @@ describe('reconciliation sweep (KISPG and Apps-in-Toss)', () => {
       }),
     ]);
 
-    const rerun = await reconciliation.run({ gateway: 'appsInToss', date: today() });
+    const rerun = await reconciliation.run({ gateway: 'appsInToss', date: BUSINESS_DATE });
     const reads = world.appsInToss.requestsTo(statusPath).slice(before + 1);
     expect(reads).toHaveLength(1);
     expect(reads[0].body).toMatchObject({ payToken: paid.paymentKey });

@@ -1,7 +1,7 @@
-import { PaymentStatus, ReconciliationService, type Payment } from 'nestjs-kr-payments';
+import { PaymentStatus, ReconciliationService, type PaymentView } from 'nestjs-kr-payments';
 import { NICEPAY_TEST_CLIENT_ID, NICEPAY_TEST_SECRET_KEY, NicePaySimulator } from 'nestjs-kr-payments/testing';
 import { bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, type ShopApp } from '../support/harness';
-import { insertForeignPaidRow, today } from './reconciliation.fixtures';
+import { BUSINESS_DATE, insertForeignPaidRow, ScenarioClock } from './reconciliation.fixtures';
 
 const RETURN_URL = 'https://shop.example/pay/nicepay/return';
 
@@ -14,8 +14,10 @@ describe('reconciliation sweep (NicePay, no transaction list)', () => {
   let sim: NicePaySimulator;
   let shop: ShopApp;
   let reconciliation: ReconciliationService;
+  // One clock for the library (approvalSentAt) and NicePay (its approval times): the rows land on BUSINESS_DATE.
+  const clock = new ScenarioClock();
   beforeAll(async () => {
-    sim = await NicePaySimulator.start({ port: 0 });
+    sim = await NicePaySimulator.start({ port: 0, clock });
     shop = await bootPaymentsApp(
       {
         gateways: {
@@ -29,6 +31,7 @@ describe('reconciliation sweep (NicePay, no transaction list)', () => {
         },
         encryption: TEST_ENCRYPTION,
         reconciliation: { batchSize: 2, concurrency: 2 },
+        clock,
       },
       'useFactory',
       new CapturingLogger(),
@@ -41,7 +44,7 @@ describe('reconciliation sweep (NicePay, no transaction list)', () => {
   });
 
   let seq = 0;
-  async function paid(amount: number): Promise<Payment> {
+  async function paid(amount: number): Promise<PaymentView> {
     const { payment, checkout } = await shop.payments.prepare({
       gateway: 'nicepay',
       orderId: `sweep_${Date.now().toString(36)}_${++seq}`,
@@ -67,7 +70,7 @@ describe('reconciliation sweep (NicePay, no transaction list)', () => {
     const matched = [await paid(11_000), await paid(22_000), await paid(33_000)];
     const unreadable = await paid(44_000);
     expect(unreadable.status).toBe(PaymentStatus.PAID);
-    const ghost = await insertForeignPaidRow(shop, 'nicepay', 5_500, 'nictest00m0000000ghost');
+    const ghost = await insertForeignPaidRow(shop, 'nicepay', 5_500, 'nictest00m0000000ghost', clock.now());
 
     // Every read-back of this one payment fails before NicePay answers.
     sim.failNext(
@@ -75,7 +78,7 @@ describe('reconciliation sweep (NicePay, no transaction list)', () => {
       { kind: 'drop-before-commit' },
       5,
     );
-    const { run } = await reconciliation.run({ gateway: 'nicepay', date: today() });
+    const { run } = await reconciliation.run({ gateway: 'nicepay', date: BUSINESS_DATE });
     sim.clearFaults();
 
     expect(run).toMatchObject({ kind: 'SWEEP', status: 'SUCCEEDED', pages: 3 });

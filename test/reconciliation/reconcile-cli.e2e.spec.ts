@@ -5,7 +5,7 @@ import type { ReconciliationReportJson } from 'nestjs-kr-payments';
 import { parseReconcileArgs } from '../../src/cli/reconcile-args';
 import { progressPrinter } from '../../src/cli/reconcile-progress';
 import { cliEnv, cliWorkdir, runCli, startCli } from './reconcile-cli.support';
-import { TossReconciliationShop, today } from './reconciliation.fixtures';
+import { BUSINESS_DATE, TossReconciliationShop } from './reconciliation.fixtures';
 
 /**
  * `npm run reconcile` as an operator runs it: a separate process against DATABASE_URL and the gateway configured from
@@ -20,6 +20,8 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
   let cwd: string;
   let env: NodeJS.ProcessEnv;
   let strangerOrder: string;
+  // The CLI runs on the real clock; only the day it is asked for (--date) matters to what it finds, and that is the
+  // day the fixture's clock stamped every row with, on our side and at the simulator.
   beforeAll(async () => {
     t = await TossReconciliationShop.start();
     cwd = await cliWorkdir();
@@ -39,16 +41,16 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
   });
 
   const listCalls = () => t.sim.requestsTo('GET', '/v1/transactions');
-  const runsOfToday = async (): Promise<Array<Record<string, any>>> =>
+  const runsOfTheDay = async (): Promise<Array<Record<string, any>>> =>
     t.shop.dataSource.query(
       `SELECT "id", "status", "cursor", "pages", "staged_rows" AS staged FROM "reconciliation_runs"
         WHERE "business_date" = $1 ORDER BY "started_at"`,
-      [today()],
+      [BUSINESS_DATE],
     );
 
   it('refuses bad flags naming the flag, before touching the database', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--date', today()], /^--gateway: required/],
+      [['--date', BUSINESS_DATE], /^--gateway: required/],
       [['--gateway', 'toss', '--date', '2026-02-30'], /^--date: '2026-02-30' is not a calendar date yyyy-MM-dd$/],
       [['--gateway', 'toss', '--date=2026-13-01'], /^--date: '2026-13-01' is not a calendar date/],
       [['--gateway', 'toss', '--page-size', '0'], /^--page-size: '0' must be an integer from 1 to 5000$/],
@@ -65,14 +67,14 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
     expect(badDate).toMatchObject({ code: 2, stdout: '' });
     expect(badDate.stderr).toMatch(/^reconcile: --date: '2026-02-30' is not a calendar date yyyy-MM-dd\n/);
     expect(badDate.stderr).toContain('Usage: npm run reconcile');
-    const unconfigured = await runCli(['--gateway', 'kispg', '--date', today()], env, cwd);
+    const unconfigured = await runCli(['--gateway', 'kispg', '--date', BUSINESS_DATE], env, cwd);
     expect(unconfigured.code).toBe(2);
     expect(unconfigured.stderr).toMatch(
       /--gateway: 'kispg' is not configured \(configured from the environment: toss\)/,
     );
     const noDatabase = await runCli(['--gateway', 'toss'], { ...env, DATABASE_URL: '' }, cwd);
     expect(noDatabase).toMatchObject({ code: 2, stderr: expect.stringMatching(/DATABASE_URL: not set/) });
-    expect(await runsOfToday()).toEqual([]);
+    expect(await runsOfTheDay()).toEqual([]);
   });
 
   it('on a terminal, redraws one progress line (bar, pages, rows, ETA) and ends it before the summary', () => {
@@ -96,14 +98,14 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
   it('runs the day page by page, prints one line per page and writes the JSON, CSV and HTML report', async () => {
     const before = listCalls().length;
     const outcome = await runCli(
-      ['--gateway', 'toss', '--date', today(), '--page-size', '2', '--out', 'out'],
+      ['--gateway', 'toss', '--date', BUSINESS_DATE, '--page-size', '2', '--out', 'out'],
       env,
       cwd,
     );
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(0);
 
-    const [run] = await runsOfToday();
+    const [run] = await runsOfTheDay();
     expect(run).toMatchObject({ status: 'SUCCEEDED', pages: 4, staged: 7 });
     expect(
       listCalls()
@@ -119,16 +121,16 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
       'page 3: 6 rows staged, 6 of ~5 (100%), ETA ?',
       'page 4: 7 rows staged, 7 of ~5 (100%), ETA ?',
     ]);
-    expect(lines).toContain(`run ${run.id} toss ${today()} SUCCEEDED: 4 pages, 7 gateway rows`);
+    expect(lines).toContain(`run ${run.id} toss ${BUSINESS_DATE} SUCCEEDED: 4 pages, 7 gateway rows`);
     expect(lines).toContain('categories: MATCHED 5, MISSING_LOCAL 2; auto-fixed 1');
 
-    const base = join(cwd, 'out', `toss-${today()}-${run.id}`);
+    const base = join(cwd, 'out', `toss-${BUSINESS_DATE}-${run.id}`);
     for (const ext of ['json', 'csv', 'html']) expect(lines).toContain(`wrote ${base}.${ext}`);
     const json = JSON.parse(await readFile(`${base}.json`, 'utf8')) as ReconciliationReportJson;
     expect(json).toMatchObject({
       runId: run.id,
       gateway: 'toss',
-      businessDate: today(),
+      businessDate: BUSINESS_DATE,
       status: 'SUCCEEDED',
       exceptions: { total: 2, open: 1, autoFixed: 1, resolved: 0 },
       totals: { gateway: { gross: 15_700, cancel: 1_500, net: 14_200 } },
@@ -147,14 +149,14 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
     // Pages 1 and 2 answer at once; page 3 hangs long enough for the process to be killed while waiting for it.
     t.sim.failNext({ method: 'GET', path: '/v1/transactions' }, { kind: 'latency', ms: 0 }, 2);
     t.sim.failNext({ method: 'GET', path: '/v1/transactions' }, { kind: 'latency', ms: 5_000 });
-    const args = ['--gateway', 'toss', '--date', today(), '--page-size', '2', '--out', 'out'];
+    const args = ['--gateway', 'toss', '--date', BUSINESS_DATE, '--page-size', '2', '--out', 'out'];
     const first = startCli(args, env, cwd);
     await first.waitForLine(/^page 2:/);
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     t.sim.clearFaults();
 
-    const killed = (await runsOfToday()).at(-1)!;
+    const killed = (await runsOfTheDay()).at(-1)!;
     expect(killed).toMatchObject({ status: 'RUNNING', pages: 2, staged: 4 });
     // The dead process's lease would run out after leaseMs (5 min); end it now rather than wait.
     await t.shop.dataSource.query(
@@ -175,7 +177,7 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
     const finished = await t.reconciliation.getRun(killed.id);
     expect(finished).toMatchObject({ status: 'SUCCEEDED', pages: 4, stagedRows: 7 });
 
-    const uninterrupted = await t.reconciliation.run({ gateway: 'toss', date: today() });
+    const uninterrupted = await t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE });
     expect(uninterrupted.run.summary).toEqual(finished.summary);
     expect(finished.summary!.MATCHED.count).toBe(6);
   });
@@ -184,7 +186,7 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
     // The first page is slow enough that whichever process wins holds the day while the other boots, however far
     // apart a loaded machine starts them.
     t.sim.failNext({ method: 'GET', path: '/v1/transactions' }, { kind: 'latency', ms: 10_000 });
-    const args = ['--gateway', 'toss', '--date', today(), '--out', 'out'];
+    const args = ['--gateway', 'toss', '--date', BUSINESS_DATE, '--out', 'out'];
     const outcomes = await Promise.all([runCli(args, env, cwd), runCli(args, env, cwd)]);
     t.sim.clearFaults();
     expect(outcomes.map((outcome) => outcome.code).sort()).toEqual([0, 3]);
@@ -192,6 +194,6 @@ describe('the reconcile CLI (child process, non-TTY)', () => {
     const loser = outcomes.find((outcome) => outcome.code === 3)!;
     const runId = /^run (\S+): /.exec(winner.stdout)![1];
     expect(loser.stderr).toContain(`is being reconciled by run ${runId}`);
-    expect(existsSync(join(cwd, 'out', `toss-${today()}-${runId}.html`))).toBe(true);
+    expect(existsSync(join(cwd, 'out', `toss-${BUSINESS_DATE}-${runId}.html`))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { ReconciliationRunningError } from 'nestjs-kr-payments';
 import { businessDay } from '../../libs/payments/src/reconciliation/business-day';
-import { TossReconciliationShop, today } from './reconciliation.fixtures';
+import { BUSINESS_DATE, TossReconciliationShop } from './reconciliation.fixtures';
 
 /**
  * Runs as units of work: a run killed mid-paging resumes from its committed cursor and ends where an uninterrupted
@@ -24,7 +24,7 @@ describe('reconciliation runs: resume and exclusion', () => {
       { kind: 'error', status: 500, code: 'FAILED_INTERNAL_SYSTEM_PROCESSING' },
     );
     const before = listCalls().length;
-    await expect(t.reconciliation.run({ gateway: 'toss', date: today() })).rejects.toThrow(
+    await expect(t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE })).rejects.toThrow(
       /FAILED_INTERNAL_SYSTEM_PROCESSING/,
     );
     expect(listCalls().length - before).toBe(3);
@@ -33,7 +33,7 @@ describe('reconciliation runs: resume and exclusion', () => {
       `SELECT "id", "status", "cursor", "pages", "staged_rows" AS staged, "error",
               (SELECT count(*)::int FROM "reconciliation_gateway_rows" s WHERE s."run_id" = r."id") AS rows
          FROM "reconciliation_runs" r WHERE "business_date" = $1`,
-      [today()],
+      [BUSINESS_DATE],
     );
     // Two pages committed with their cursor; the run stays RUNNING (resumable) with its lease released.
     expect(crashed).toMatchObject({ status: 'RUNNING', pages: 2, staged: 4, rows: 4 });
@@ -42,7 +42,7 @@ describe('reconciliation runs: resume and exclusion', () => {
     expect(crashed.cursor).not.toBe(secondPage.query.startingAfter);
 
     const resumedFrom = listCalls().length;
-    const { run, resumed } = await t.reconciliation.run({ gateway: 'toss', date: today() });
+    const { run, resumed } = await t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE });
     expect(resumed).toBe(true);
     expect(run.id).toBe(crashed.id);
     // The walk continued after the last committed transaction instead of starting over.
@@ -52,7 +52,7 @@ describe('reconciliation runs: resume and exclusion', () => {
     expect(run.summary!.MATCHED).toMatchObject({ count: 7, ledger: { gross: 28_000 }, gateway: { gross: 28_000 } });
 
     // An uninterrupted run of the same day ends with the same counts and supersedes it.
-    const again = await t.reconciliation.run({ gateway: 'toss', date: today() });
+    const again = await t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE });
     expect(again.resumed).toBe(false);
     expect(again.run.summary).toEqual(run.summary);
     expect(again.run.supersedesRunId).toBe(run.id);
@@ -63,8 +63,8 @@ describe('reconciliation runs: resume and exclusion', () => {
     // A slow first page keeps the first run in flight while the second asks.
     t.sim.failNext({ method: 'GET', path: '/v1/transactions' }, { kind: 'latency', ms: 300 });
     const outcomes = await Promise.allSettled([
-      t.reconciliation.run({ gateway: 'toss', date: today() }),
-      t.reconciliation.run({ gateway: 'toss', date: today() }),
+      t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE }),
+      t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE }),
     ]);
     const fulfilled = outcomes.filter((o) => o.status === 'fulfilled');
     const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -81,17 +81,20 @@ describe('reconciliation runs: resume and exclusion', () => {
 
   it('a run whose instance died (lease expired) is taken over by the next caller', async () => {
     const stale = await t.reconciliation.run({ gateway: 'toss', date: '2026-01-15' });
-    // Simulate an instance that died holding a run: RUNNING, its lease in the past, a cursor it committed.
+    // Simulate an instance that died holding a run: RUNNING, its lease in the past, a cursor it committed. Leases
+    // are judged on the library's clock, so they are written on it rather than with the database's now().
+    const now = t.clock.now().getTime();
     await t.shop.dataSource.query(
       `UPDATE "reconciliation_runs" SET "status" = 'RUNNING', "lease_owner" = 'dead-instance',
-              "lease_until" = now() - interval '1 minute', "finished_at" = NULL WHERE "id" = $1`,
-      [stale.run.id],
+              "lease_until" = $2, "finished_at" = NULL WHERE "id" = $1`,
+      [stale.run.id, new Date(now - 60_000)],
     );
     const live = await t.shop.dataSource.query(
       `INSERT INTO "reconciliation_runs" ("id", "gateway", "merchant_id", "business_date", "kind", "status",
          "lease_owner", "lease_until", "started_at")
        VALUES (gen_random_uuid(), 'toss', 'default', '2026-01-16', 'TRANSACTIONS', 'RUNNING', 'live-instance',
-               now() + interval '5 minutes', now()) RETURNING "id"`,
+               $1, $2) RETURNING "id"`,
+      [new Date(now + 5 * 60_000), new Date(now)],
     );
     const taken = await t.reconciliation.run({ gateway: 'toss', date: '2026-01-15' });
     expect(taken).toMatchObject({ resumed: true, run: { id: stale.run.id, status: 'SUCCEEDED', leaseOwner: null } });
@@ -103,11 +106,12 @@ describe('reconciliation runs: resume and exclusion', () => {
 
   it('a row within 10 minutes of midnight is not judged by its own day but rechecked by the next day', async () => {
     // 23:55 KST on 2026-02-10: our clock may have put a gateway transaction of 2026-02-11 there.
-    const ghostId = await t.insertForeignPaidRow('toss', 8_800, 'tgen_boundary_ghost');
-    await t.shop.dataSource.query(`UPDATE "payments" SET "approved_at" = $2 WHERE "id" = $1`, [
-      ghostId,
+    const ghostId = await t.insertForeignPaidRow(
+      'toss',
+      8_800,
+      'tgen_boundary_ghost',
       new Date('2026-02-10T23:55:00+09:00'),
-    ]);
+    );
     expect(businessDay('2026-02-11').localFrom).toEqual(new Date('2026-02-10T23:50:00+09:00'));
 
     const sameDay = await t.reconciliation.run({ gateway: 'toss', date: '2026-02-10' });

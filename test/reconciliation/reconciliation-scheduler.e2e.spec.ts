@@ -11,10 +11,10 @@ import {
   type ReconciliationOptions,
 } from 'nestjs-kr-payments';
 import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
-import { previousKstDate } from '../../libs/payments/src/reconciliation/business-day';
 import { ReconciliationScheduler } from '../../libs/payments/src/reconciliation/reconciliation.scheduler';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
 import { bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION } from '../support/harness';
+import { ScenarioClock } from './reconciliation.fixtures';
 
 /** The nightly trigger: cron in Asia/Seoul (or an interval) on the jobs base, options validated at boot. */
 describe('reconciliation scheduling and options', () => {
@@ -34,6 +34,9 @@ describe('reconciliation scheduling and options', () => {
     encryption: TEST_ENCRYPTION,
     reconciliation,
     logger,
+    // "Yesterday" is the library's clock's: pinned to noon of BUSINESS_DATE, the day the scheduler picks is known
+    // whenever the suite runs.
+    clock: new ScenarioClock(),
   });
 
   async function boot(reconciliation: ReconciliationOptions, logger: CapturingLogger): Promise<INestApplication> {
@@ -68,7 +71,8 @@ describe('reconciliation scheduling and options', () => {
       expect(registry.getIntervals()).not.toContain('kr-payments:reconciliation');
 
       const results = await app.get(ReconciliationScheduler).runOnce();
-      const yesterday = previousKstDate(new Date());
+      // The KST day before BUSINESS_DATE (2026-03-17), written out rather than computed by the code under test.
+      const yesterday = '2026-03-16';
       expect(results).toEqual([expect.objectContaining({ gateway: 'toss', date: yesterday, outcome: 'SUCCEEDED' })]);
       expect(sim.requestsTo('GET', '/v1/transactions').at(-1)?.query).toMatchObject({
         startDate: `${yesterday}T00:00:00`,

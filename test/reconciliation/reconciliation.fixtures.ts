@@ -1,17 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import {
   ReconciliationService,
-  type Payment,
+  type PaymentView,
   type PaymentsModuleOptions,
   type ReconciliationItem,
   type ReconciliationOptions,
 } from 'nestjs-kr-payments';
-import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
-import { formatKstDate } from '../../libs/payments/src/reconciliation/business-day';
+import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator, type Clock } from 'nestjs-kr-payments/testing';
 import { bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, URLS, type ShopApp } from '../support/harness';
 
-/** Today in Asia/Seoul: the business day the scenarios' payments fall in. */
-export const today = (): string => formatKstDate(new Date());
+/**
+ * The KST business day every scenario happens on, whatever the wall clock says. Our rows in the last 10 minutes of a
+ * day are deferred to the next day's run by design, so scenarios stamped by the real clock went missing from "today"
+ * when a suite ran after 23:50 KST, and split across two days when it crossed midnight.
+ */
+export const BUSINESS_DATE = '2026-03-17';
+/** Noon KST: half a day from either boundary margin, far more than a suite takes. */
+export const SCENARIO_START = new Date(`${BUSINESS_DATE}T12:00:00+09:00`);
+
+/**
+ * A clock that starts at `start` and then runs at real speed. Pinned to a day like a ManualClock, but it still
+ * moves: the run a rerun supersedes and a day's latest run are found by `started_at`, and the gateway's transactions
+ * are listed in time order, as in production; a frozen clock would tie them all.
+ */
+export class ScenarioClock implements Clock {
+  private readonly origin = performance.now();
+
+  constructor(private readonly start: Date = SCENARIO_START) {}
+
+  now(): Date {
+    return new Date(this.start.getTime() + Math.floor(performance.now() - this.origin));
+  }
+}
 
 /**
  * A Toss shop for reconciliation specs: real PostgreSQL, the library in a Nest app, the Toss simulator over loopback.
@@ -19,6 +39,8 @@ export const today = (): string => formatKstDate(new Date());
  * gateway behind its back.
  */
 export class TossReconciliationShop {
+  /** Shared by the library and the simulator: our stamps and the gateway's land on BUSINESS_DATE together. */
+  readonly clock = new ScenarioClock();
   sim!: TossSimulator;
   shop!: ShopApp;
   reconciliation!: ReconciliationService;
@@ -27,7 +49,7 @@ export class TossReconciliationShop {
 
   static async start(reconciliation: ReconciliationOptions = {}): Promise<TossReconciliationShop> {
     const fixture = new TossReconciliationShop();
-    fixture.sim = await TossSimulator.start({ port: 0 });
+    fixture.sim = await TossSimulator.start({ port: 0, clock: fixture.clock });
     const options: PaymentsModuleOptions = {
       gateways: {
         toss: {
@@ -40,6 +62,7 @@ export class TossReconciliationShop {
       },
       encryption: TEST_ENCRYPTION,
       reconciliation,
+      clock: fixture.clock,
     };
     fixture.shop = await bootPaymentsApp(options, 'useFactory', fixture.logger);
     fixture.reconciliation = fixture.shop.app.get(ReconciliationService);
@@ -53,7 +76,7 @@ export class TossReconciliationShop {
 
   readonly nextOrderId = (): string => `recon_${Date.now().toString(36)}_${++this.seq}`;
 
-  async prepare(amount: number, orderId = this.nextOrderId()): Promise<Payment> {
+  async prepare(amount: number, orderId = this.nextOrderId()): Promise<PaymentView> {
     const { payment } = await this.shop.payments.prepare({
       ...URLS,
       gateway: 'toss',
@@ -64,7 +87,7 @@ export class TossReconciliationShop {
     return payment;
   }
 
-  async paid(amount: number): Promise<Payment> {
+  async paid(amount: number): Promise<PaymentView> {
     const payment = await this.prepare(amount);
     const window = this.sim.authenticatePayment({ orderId: payment.orderId, amount, orderName: '대사 상품' });
     return this.shop.payments.confirm({
@@ -98,7 +121,7 @@ export class TossReconciliationShop {
     return window.paymentKey;
   }
 
-  async row(paymentId: string): Promise<Payment> {
+  async row(paymentId: string): Promise<PaymentView> {
     return this.shop.payments.get(paymentId);
   }
 
@@ -106,26 +129,64 @@ export class TossReconciliationShop {
     return this.reconciliation.items(runId);
   }
 
-  /** A PAID row the gateway never saw (see insertForeignPaidRow). */
-  async insertForeignPaidRow(gateway: string, amount: number, gatewayKey: string): Promise<string> {
-    return insertForeignPaidRow(this.shop, gateway, amount, gatewayKey);
+  /** A PAID row the gateway never saw, approved now on the scenario clock (see insertForeignPaidRow). */
+  async insertForeignPaidRow(
+    gateway: string,
+    amount: number,
+    gatewayKey: string,
+    approvedAt = this.clock.now(),
+  ): Promise<string> {
+    return insertForeignPaidRow(this.shop, gateway, amount, gatewayKey, approvedAt);
   }
 }
 
-/** A PAID row the gateway never saw, written behind the ledger's back: the case MISSING_GATEWAY exists for. */
+/**
+ * A PAID row the gateway never saw, written behind the ledger's back: the case MISSING_GATEWAY exists for. Its
+ * approval time is given, not the database's now(), so it falls in the day the scenario reconciles.
+ */
 export async function insertForeignPaidRow(
   shop: ShopApp,
   gateway: string,
   amount: number,
   gatewayKey: string,
+  approvedAt: Date,
 ): Promise<string> {
   const id = randomUUID();
   await shop.dataSource.query(
     `INSERT INTO "payments" ("id", "gateway", "order_id", "gateway_payment_key", "type", "status", "currency",
        "amount", "balance_amount", "canceled_amount", "pending_cancel_amount", "tax_free_amount", "order_name",
        "approved_at", "version")
-     VALUES ($1, $2, $3, $4, 'NORMAL', 'PAID', 'KRW', $5, $5, 0, 0, 0, 'ghost', now(), 1)`,
-    [id, gateway, `ghost_${id.slice(0, 8)}`, gatewayKey, amount],
+     VALUES ($1, $2, $3, $4, 'NORMAL', 'PAID', 'KRW', $5, $5, 0, 0, 0, 'ghost', $6, 1)`,
+    [id, gateway, `ghost_${id.slice(0, 8)}`, gatewayKey, amount, approvedAt],
   );
   return id;
+}
+
+/**
+ * For a ledger whose rows were made on the real clock (a shared world with no clock of its own): moves one gateway's
+ * payments and cancels, as one block with their spacing kept, so the earliest lands at `at`. Matching compares
+ * amounts, keys and statuses, never times; the times only choose which day's run checks a row.
+ */
+export async function moveGatewayDay(shop: ShopApp, gateway: string, at: Date = SCENARIO_START): Promise<void> {
+  await shop.dataSource.transaction(async (manager) => {
+    const [{ earliest }] = await manager.query(
+      `SELECT min(LEAST(p."created_at", p."approval_sent_at", p."approved_at")) AS earliest
+         FROM "payments" p WHERE p."gateway" = $1`,
+      [gateway],
+    );
+    if (earliest === null) return;
+    const shift = `${at.getTime() - new Date(earliest).getTime()} milliseconds`;
+    await manager.query(
+      `UPDATE "payments" SET "created_at" = "created_at" + $2::interval,
+              "approval_sent_at" = "approval_sent_at" + $2::interval, "approved_at" = "approved_at" + $2::interval
+        WHERE "gateway" = $1`,
+      [gateway, shift],
+    );
+    await manager.query(
+      `UPDATE "payment_cancels" c SET "created_at" = c."created_at" + $2::interval,
+              "canceled_at" = c."canceled_at" + $2::interval
+         FROM "payments" p WHERE p."id" = c."payment_id" AND p."gateway" = $1`,
+      [gateway, shift],
+    );
+  });
 }

@@ -4,7 +4,7 @@ import {
   ReconciliationItemResolvedError,
   type ReconciliationItem,
 } from 'nestjs-kr-payments';
-import { TossReconciliationShop, today } from './reconciliation.fixtures';
+import { BUSINESS_DATE, TossReconciliationShop } from './reconciliation.fixtures';
 
 /**
  * A Toss day with one of every difference reconciliation exists for, made at the simulator the way each happens in
@@ -81,12 +81,12 @@ describe('reconciliation of a Toss day (transaction list)', () => {
     const ghostId = await t.insertForeignPaidRow('toss', 3_000, 'tgen_ghost_never_at_toss');
 
     const listCallsBefore = t.sim.requestsTo('GET', '/v1/transactions').length;
-    const { run, resumed, autoFixed } = await t.reconciliation.run({ gateway: 'toss', date: today() });
+    const { run, resumed, autoFixed } = await t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE });
     expect(resumed).toBe(false);
     expect(run).toMatchObject({
       status: 'SUCCEEDED',
       kind: 'TRANSACTIONS',
-      businessDate: today(),
+      businessDate: BUSINESS_DATE,
       merchantId: 'default',
     });
 
@@ -94,8 +94,8 @@ describe('reconciliation of a Toss day (transaction list)', () => {
     const listCalls = t.sim.requestsTo('GET', '/v1/transactions').slice(listCallsBefore);
     expect(listCalls.length).toBeGreaterThanOrEqual(4);
     expect(listCalls[0].query).toMatchObject({
-      startDate: `${today()}T00:00:00`,
-      endDate: `${today()}T23:59:59`,
+      startDate: `${BUSINESS_DATE}T00:00:00`,
+      endDate: `${BUSINESS_DATE}T23:59:59`,
       limit: '3',
     });
     expect(listCalls[0].query.startingAfter).toBeUndefined();
@@ -255,8 +255,8 @@ describe('reconciliation of a Toss day (transaction list)', () => {
   });
 
   it('a rerun of the day supersedes the earlier run and finds the day clean where it was repaired', async () => {
-    const before = await t.reconciliation.latestRun('toss', today());
-    const { run } = await t.reconciliation.run({ gateway: 'toss', date: today() });
+    const before = await t.reconciliation.latestRun('toss', BUSINESS_DATE);
+    const { run } = await t.reconciliation.run({ gateway: 'toss', date: BUSINESS_DATE });
     expect(run.supersedesRunId).toBe(before!.id);
     expect((await t.reconciliation.getRun(before!.id)).status).toBe('SUPERSEDED');
     const items = await t.items(run.id);

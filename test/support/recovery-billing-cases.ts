@@ -2,8 +2,9 @@ import {
   PaymentNetCanceledError,
   PaymentOutcomeUnknownError,
   PaymentStatus,
-  type BillingKey,
+  type BillingKeyView,
   type Payment,
+  type PaymentView,
 } from 'nestjs-kr-payments';
 import { derivedOrderId } from '../../libs/payments/src/domain/ids';
 import { newReadyPayment } from '../../libs/payments/src/payments/payment-rows';
@@ -24,7 +25,7 @@ import {
 
 /** One subscription cycle: a billing key and the merchant's idempotency key for this cycle's charge. */
 interface Cycle {
-  key: BillingKey;
+  key: BillingKeyView;
   idempotencyKey: string;
   /** The orderId the library derives from (billing key, idempotency key). */
   orderId: string;
@@ -137,7 +138,7 @@ class ChargeCycles<S, R> {
     return { key, idempotencyKey, orderId: derivedOrderId('bill', key.id, idempotencyKey), amount };
   }
 
-  charge(cycle: Cycle): Promise<Payment> {
+  charge(cycle: Cycle): Promise<PaymentView> {
     const { key, amount, idempotencyKey } = cycle;
     return this.context.shop.payments.chargeBillingKey({
       billingKeyId: key.id,

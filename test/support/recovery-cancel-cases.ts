@@ -1,4 +1,10 @@
-import { CancelStatus, PaymentOutcomeUnknownError, PaymentStatus, type PaymentCancel } from 'nestjs-kr-payments';
+import {
+  CancelStatus,
+  PaymentOutcomeUnknownError,
+  PaymentStatus,
+  type PaymentCancel,
+  type PaymentCancelView,
+} from 'nestjs-kr-payments';
 import type { PayablePayment } from './gateway-contract';
 import {
   adapterOf,
@@ -150,7 +156,7 @@ class Refunds<S, R> {
     return adapterOf(this.context).features.partialCancel ? 4_000 : PAID_AMOUNT;
   }
 
-  cancel(ready: PayablePayment<R>, idempotencyKey: string): Promise<PaymentCancel> {
+  cancel(ready: PayablePayment<R>, idempotencyKey: string): Promise<PaymentCancelView> {
     const amount = adapterOf(this.context).features.partialCancel ? this.amount() : undefined;
     const paymentId = ready.payment.id;
     return this.context.shop.payments.cancel({ paymentId, amount, reason: CANCEL_REASON, idempotencyKey });

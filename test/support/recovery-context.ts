@@ -4,7 +4,7 @@ import {
   Payment,
   PaymentCancel,
   PaymentStatus,
-  type BillingKey,
+  type BillingKeyView,
   type PaymentGateway,
   type PaymentsService,
   type PrepareDto,
@@ -48,7 +48,7 @@ export interface GatewayRecord {
 /** Billing keys at gateways that offer them (Toss, NicePay). */
 export interface RecoveryBillingSpec<S> {
   /** Issues a billing key through the library for this customer (the gateway's own auth flow or card data). */
-  issueBillingKey(sim: S, payments: PaymentsService, customerKey: string): Promise<BillingKey>;
+  issueBillingKey(sim: S, payments: PaymentsService, customerKey: string): Promise<BillingKeyView>;
   /** Charge requests the simulator received for this orderId. */
   chargeRequests(sim: S, orderId: string): number;
 }

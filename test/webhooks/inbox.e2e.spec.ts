@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { PaymentStatus, type Payment } from 'nestjs-kr-payments';
+import { PaymentStatus, type PaymentView } from 'nestjs-kr-payments';
 import {
   ManualClock,
   OffsetClock,
@@ -36,7 +36,7 @@ describe('webhook inbox', () => {
   });
   afterEach(() => clock.reset());
 
-  async function paid(amount: number): Promise<{ payment: Payment; paymentKey: string }> {
+  async function paid(amount: number): Promise<{ payment: PaymentView; paymentKey: string }> {
     const orderId = `inbox_${Date.now().toString(36)}_${++seq}`;
     await shop.payments.prepare({ ...URLS, gateway: 'toss', orderId, amount, orderName: 'inbox' });
     const window = sim.authenticatePayment({ orderId, amount, orderName: 'inbox' });
@@ -50,7 +50,7 @@ describe('webhook inbox', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  const statusChanged = (payment: Payment, paymentKey: string, extra: Record<string, unknown> = {}) => ({
+  const statusChanged = (payment: PaymentView, paymentKey: string, extra: Record<string, unknown> = {}) => ({
     eventType: 'PAYMENT_STATUS_CHANGED',
     createdAt: new Date().toISOString(),
     data: { paymentKey, orderId: payment.orderId, status: 'DONE', lastTransactionKey: 'tx-1', ...extra },

@@ -5,11 +5,21 @@ export { PaymentsModule, PAYMENTS_MODULE_OPTIONS, type PaymentsModuleExtras } fr
 export {
   DEFAULT_WEBHOOK_PATH_PREFIX,
   type GatewaysOptions,
+  type HttpOptions,
   type PaymentsModuleOptions,
   type ResolvedPaymentsOptions,
   type WebhooksOptions,
 } from './payments.options';
-export { PaymentsService, type PrepareResult } from './payments.service';
+export { PaymentsService, type ConfirmOptions, type PaymentViewPage, type PrepareResult } from './payments.service';
+export type {
+  BillingKeyView,
+  CashReceiptView,
+  PaymentCancelView,
+  PaymentView,
+  SubscriptionView,
+} from './payments.views';
+export { PaymentsExceptionFilter, paymentsErrorBody, type PaymentsErrorBody } from './http/payments-exception.filter';
+export { ListPaymentsDto, type PaymentPage } from './payments/payment-search';
 export type { RepairResult, StuckPaymentsOptions } from './jobs/stuck-payments.repair';
 export { BillingService, InvalidSubscriptionStateError, type BillingCycleView } from './billing/billing.service';
 export * from './billing/billing.dto';
@@ -56,6 +66,8 @@ export {
 } from './events/payment-events';
 export { OnPaymentEvent } from './events/on-payment-event.decorator';
 export { OutboxDispatcher, type DispatchRound } from './events/outbox-dispatcher';
+export { GatewayCalls, type GatewayCallRecord, type GatewayCallSummary } from './operations/gateway-calls';
+export { PaymentsHealth, type GatewayHealth, type PaymentsHealthReport } from './operations/payments-health';
 export type { EventsOptions } from './events/events-options';
 export * from './payments.dto';
 export { PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE } from './payments.tokens';
@@ -63,6 +75,12 @@ export { PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_DATA_SOURCE } from './payments.toke
 export * from './domain';
 export * from './entities';
 export { PAYMENTS_MIGRATIONS } from './migrations';
+export {
+  PAYMENTS_MIGRATIONS_TABLE,
+  paymentsTypeOrmOptions,
+  type PaymentsTypeOrmFragment,
+  type PaymentsTypeOrmOptions,
+} from './database/typeorm-options';
 
 export { FieldCipher, type EncryptionOptions, type EncryptedValue } from './crypto/field-cipher';
 export type * from './gateways/gateway.port';

@@ -4,10 +4,12 @@ import {
   Logger,
   Module,
   type DynamicModule,
+  type LoggerService,
   type OnApplicationShutdown,
   type Provider,
   type Type,
 } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { BillingAttemptStore } from './billing/billing-attempt.store';
@@ -25,6 +27,7 @@ import { EncryptionKeyVerifier } from './crypto/encryption-key-verifier';
 import { FieldCipher } from './crypto/field-cipher';
 import { systemClock } from './domain/clock';
 import { GatewayRegistry } from './gateways/gateway-registry';
+import { PaymentsExceptionFilter } from './http/payments-exception.filter';
 import type { PaymentGateway } from './gateways/gateway.port';
 import {
   gatewayProviderModule,
@@ -43,9 +46,13 @@ import { PaymentLedger } from './ledger/payment-ledger';
 import { WebhookSecrets } from './ledger/webhook-secrets';
 import { resolvePaymentsOptions, type PaymentsModuleOptions, type ResolvedPaymentsOptions } from './payments.options';
 import { PaymentsService } from './payments.service';
+import { assertSupportedPeers } from './peer-dependencies';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from './payments.tokens';
 import { ApprovalRunner } from './payments/approval-runner';
 import { CheckoutService } from './payments/checkout.service';
+import { GatewayCalls } from './operations/gateway-calls';
+import { PaymentsHealth } from './operations/payments-health';
+import { PaymentSearch } from './payments/payment-search';
 import { PaymentSyncService } from './payments/payment-sync.service';
 import { OutboxDispatcher } from './events/outbox-dispatcher';
 import { PaymentsOutbox } from './events/outbox';
@@ -128,6 +135,8 @@ const LIBRARY_SERVICES: Provider[] = [
   // Money events (events/): written with each change, published by the dispatcher.
   PaymentsOutbox,
   OutboxDispatcher,
+  PaymentSearch,
+  PaymentsHealth,
   PaymentsService,
   WebhooksService,
   WebhookGuard,
@@ -144,6 +153,9 @@ const LIBRARY_SERVICES: Provider[] = [
 ];
 
 function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleExtras): DynamicModule {
+  // forRoot/forRootAsync land here before Nest instantiates anything: a typeorm or Nest outside the tested ranges
+  // stops the boot now instead of after TypeORM's connect retries.
+  assertSupportedPeers();
   const controller: Type<unknown> = createWebhookControllerClass();
   const gatewayModules = registeredGatewayModules(extras.gatewayModules ?? []);
   const context = contextModule(definition, extras, controller, gatewayModules);
@@ -165,6 +177,14 @@ function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleE
         useFactory: (options: ResolvedPaymentsOptions) => new FieldCipher(options.encryption),
       },
       ...LIBRARY_SERVICES,
+      {
+        // App-wide, but it catches only PaymentsError: the host's own exceptions keep their handling. A factory that
+        // gives null registers nothing (http.exceptionFilter: false), so the option can come from forRootAsync.
+        provide: APP_FILTER,
+        inject: [PAYMENTS_RESOLVED_OPTIONS, PAYMENTS_LOGGER],
+        useFactory: (options: ResolvedPaymentsOptions, logger: LoggerService) =>
+          options.http.exceptionFilter ? new PaymentsExceptionFilter(logger) : null,
+      },
     ],
     exports: [
       PaymentsService,
@@ -173,6 +193,7 @@ function withLibraryProviders(definition: DynamicModule, extras: PaymentsModuleE
       BillingService,
       ReconciliationService,
       OutboxDispatcher,
+      PaymentsHealth,
       GatewayRegistry,
       context,
     ],
@@ -231,8 +252,11 @@ function contextModule(
         inject: [PAYMENTS_RESOLVED_OPTIONS],
         useFactory: (options: ResolvedPaymentsOptions) => options.logger ?? new Logger('KrPayments'),
       },
+      // Shared with the gateway modules: their HTTP clients report every call here.
+      GatewayCalls,
     ],
     exports: [
+      GatewayCalls,
       PAYMENTS_MODULE_OPTIONS,
       PAYMENTS_RESOLVED_OPTIONS,
       PAYMENTS_DATA_SOURCE,

@@ -37,10 +37,22 @@ export interface PaymentsModuleOptions {
   reconciliation?: ReconciliationOptions;
   /** Money events through a transactional outbox to @nestjs/event-emitter; off unless `events.enabled`. */
   events?: EventsOptions;
+  /** How library errors reach HTTP clients. */
+  http?: HttpOptions;
   /** Injectable wall clock (tests). */
   clock?: PaymentsClock;
   /** Logger for the library (default: Nest's Logger). */
   logger?: LoggerService;
+}
+
+export interface HttpOptions {
+  /**
+   * Register PaymentsExceptionFilter app-wide (APP_FILTER): every PaymentsError thrown in a request is answered with
+   * its `httpStatus` and a JSON body instead of Nest's 500. It catches nothing else. Default true; turn it off to
+   * handle PaymentsError yourself, or to apply the filter by hand
+   * (`app.useGlobalFilters(new PaymentsExceptionFilter())`).
+   */
+  exceptionFilter?: boolean;
 }
 
 export interface RepairJobOptions {
@@ -127,6 +139,7 @@ export interface ResolvedPaymentsOptions {
   billing: ResolvedBillingOptions;
   reconciliation: ResolvedReconciliationOptions;
   events: ResolvedEventsOptions;
+  http: Required<HttpOptions>;
   clock?: PaymentsClock;
   logger?: LoggerService;
 }
@@ -154,6 +167,7 @@ export function resolvePaymentsOptions(
     'billing',
     'reconciliation',
     'events',
+    'http',
     'clock',
     'logger',
   ]);
@@ -167,6 +181,7 @@ export function resolvePaymentsOptions(
   const billing = resolveBillingOptions(options.billing ?? {}, problems);
   const reconciliation = resolveReconciliationOptions(options.reconciliation ?? {}, Object.keys(gateways), problems);
   const events = resolveEventsOptions(options.events ?? {}, problems);
+  const http = resolveHttp(options.http ?? {}, problems);
   if (problems.length > 0) throw new PaymentsConfigurationError(problems);
   return {
     gateways,
@@ -176,6 +191,7 @@ export function resolvePaymentsOptions(
     billing,
     reconciliation,
     events,
+    http,
     clock: options.clock,
     logger: options.logger,
   };
@@ -253,6 +269,19 @@ function resolveWebhooks(webhooks: WebhooksOptions, problems: string[]): Resolve
     trustedProxies,
     rejectedPerSource: resolveRejectionBudget(webhooks.rejectedPerSource, problems),
   };
+}
+
+function resolveHttp(http: HttpOptions, problems: string[]): Required<HttpOptions> {
+  if (typeof http !== 'object' || http === null || Array.isArray(http)) {
+    problems.push('http: must be an object like { exceptionFilter: false }');
+    return { exceptionFilter: true };
+  }
+  for (const key of Object.keys(http)) {
+    if (key !== 'exceptionFilter') problems.push(`http.${key}: unknown option`);
+  }
+  const exceptionFilter = http.exceptionFilter ?? true;
+  if (typeof exceptionFilter !== 'boolean') problems.push('http.exceptionFilter: must be a boolean');
+  return { exceptionFilter };
 }
 
 function resolveRejectionBudget(

@@ -1,4 +1,4 @@
-import { Payment, WebhookEvent, type KispgGatewayOptions } from 'nestjs-kr-payments';
+import { Payment, WebhookEvent, type KispgGatewayOptions, type PaymentView } from 'nestjs-kr-payments';
 import { KISPG_TEST_MERCHANT_KEY, KISPG_TEST_MID, KispgSimulator, ManualClock } from 'nestjs-kr-payments/testing';
 import { bootPaymentsApp, TEST_ENCRYPTION, type ShopApp } from '../../support/harness';
 import { CapturingLogger } from '../../support/logger';
@@ -32,7 +32,7 @@ export interface KispgShopHarness {
 
 type WindowReturn = {
   orderId: string;
-  payment: Payment;
+  payment: PaymentView;
   checkout: Awaited<ReturnType<ShopApp['payments']['prepare']>>['checkout'];
   returned: Record<string, string>;
 };

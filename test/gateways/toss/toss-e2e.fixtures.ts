@@ -1,4 +1,4 @@
-import { Payment, PaymentCancel } from 'nestjs-kr-payments';
+import { PaymentCancel, type PaymentView } from 'nestjs-kr-payments';
 import { OffsetClock, TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
 import { URLS, bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, type ShopApp } from '../../support/harness';
 
@@ -53,7 +53,7 @@ export class TossShopFixture {
 
   readonly nextOrderId = (): string => `order_${Date.now().toString(36)}_${++this.seq}`;
 
-  readonly paidCardPayment = async (amount = 10_000, taxFreeAmount?: number): Promise<Payment> => {
+  readonly paidCardPayment = async (amount = 10_000, taxFreeAmount?: number): Promise<PaymentView> => {
     const orderId = this.nextOrderId();
     await this.shop.payments.prepare({
       ...URLS,

@@ -1,4 +1,4 @@
-import { CancelStatus, PaymentsError, PaymentStatus, type PaymentCancel } from 'nestjs-kr-payments';
+import { CancelStatus, PaymentsError, PaymentStatus, type PaymentCancelView } from 'nestjs-kr-payments';
 import type { TossFault, TossSimulator } from 'nestjs-kr-payments/testing';
 import type { PayablePayment } from '../../support/gateway-contract';
 import { URLS } from '../../support/harness';
@@ -84,7 +84,11 @@ function concurrentPartialCancelCases(context: TossContext): void {
     return { done, refused };
   };
 
-  const expectTenOfTwenty = async (ready: PayablePayment<TossReturn>, done: PaymentCancel[], refused: unknown[]) => {
+  const expectTenOfTwenty = async (
+    ready: PayablePayment<TossReturn>,
+    done: PaymentCancelView[],
+    refused: unknown[],
+  ) => {
     expect(done.map((c) => [c.status, c.amount])).toEqual(Array.from({ length: 10 }, () => [CancelStatus.DONE, 1_000]));
     expect(context.spec.count.refundedAmount(context.sim, ready)).toBe(10_000);
     expect(context.spec.count.refundRequests(context.sim, ready)).toBe(10);

@@ -4,12 +4,17 @@ import { BillingKeyStore } from '../billing-keys/billing-key.store';
 import type { PaymentsClock } from '../domain/clock';
 import { InvalidInputError, NotFoundError, PaymentsError } from '../domain/errors';
 import { validateDto } from '../domain/validation';
-import type { BillingAttempt } from '../entities/billing-attempt.entity';
 import { BillingCycle } from '../entities/billing-cycle.entity';
 import { Subscription } from '../entities/subscription.entity';
 import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { ResolvedPaymentsOptions } from '../payments.options';
+import {
+  toBillingCycleView,
+  toSubscriptionView,
+  type BillingCycleView,
+  type SubscriptionView,
+} from '../payments.views';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import { BillingAttemptStore } from './billing-attempt.store';
 import { BillingEngine, type RunDueOptions, type RunDueResult } from './billing-engine';
@@ -24,7 +29,7 @@ import {
 } from './billing.dto';
 import { assertUsableBillingKey, newSubscriptionRow } from './subscription-factory';
 
-export type BillingCycleView = BillingCycle & { attempts: BillingAttempt[] };
+export type { BillingCycleView, SubscriptionView } from '../payments.views';
 
 /** A subscription's state does not allow the operation (resume an ACTIVE one, change a CANCELED one). */
 export class InvalidSubscriptionStateError extends PaymentsError {
@@ -54,7 +59,7 @@ export class BillingService {
     private readonly engine: BillingEngine,
   ) {}
 
-  async createSubscription(input: CreateSubscriptionDto): Promise<Subscription> {
+  async createSubscription(input: CreateSubscriptionDto): Promise<SubscriptionView> {
     const dto = validateDto(CreateSubscriptionDto, input);
     requireCapability(this.gateways.get(dto.gateway), 'billing', 'subscriptions');
     const key = await this.billingKeys.get(dto.billingKeyId).catch((error: unknown) => {
@@ -67,21 +72,21 @@ export class BillingService {
   }
 
   /** The new amount is charged from the next cycle created; the current one keeps its amount. */
-  async changeAmount(input: ChangeSubscriptionAmountDto): Promise<Subscription> {
+  async changeAmount(input: ChangeSubscriptionAmountDto): Promise<SubscriptionView> {
     const dto = validateDto(ChangeSubscriptionAmountDto, input);
     if ((dto.taxFreeAmount ?? 0) > dto.amount) throw new InvalidInputError('taxFreeAmount', 'must not exceed amount');
     const patch = { pendingAmount: dto.amount, pendingTaxFreeAmount: dto.taxFreeAmount ?? 0 };
     return this.transition(dto.subscriptionId, Not(SubscriptionStatus.CANCELED), patch, 'change its amount');
   }
 
-  pause(input: SubscriptionRefDto): Promise<Subscription> {
+  pause(input: SubscriptionRefDto): Promise<SubscriptionView> {
     const { subscriptionId } = validateDto(SubscriptionRefDto, input);
     const from = In([...LIVE, SubscriptionStatus.UNPAID]);
     return this.transition(subscriptionId, from, { status: SubscriptionStatus.PAUSED }, 'pause');
   }
 
   /** Back to charging: PAST_DUE while a cycle still waits for its retry, otherwise ACTIVE. Missed periods are not billed. */
-  async resume(input: SubscriptionRefDto): Promise<Subscription> {
+  async resume(input: SubscriptionRefDto): Promise<SubscriptionView> {
     const { subscriptionId } = validateDto(SubscriptionRefDto, input);
     const waiting = await this.dataSource.manager.count(BillingCycle, {
       where: { subscriptionId, status: BillingCycleStatus.RETRY_SCHEDULED },
@@ -92,7 +97,7 @@ export class BillingService {
   }
 
   /** Now: CANCELED at once, nothing more is charged (a charge already in flight still settles). At period end: flagged. */
-  async cancel(input: CancelSubscriptionDto): Promise<Subscription> {
+  async cancel(input: CancelSubscriptionDto): Promise<SubscriptionView> {
     const dto = validateDto(CancelSubscriptionDto, input);
     const open = Not(SubscriptionStatus.CANCELED);
     if (dto.atPeriodEnd) return this.transition(dto.subscriptionId, open, { cancelAtPeriodEnd: true }, 'cancel');
@@ -110,28 +115,30 @@ export class BillingService {
     return canceled;
   }
 
-  async get(subscriptionId: string): Promise<Subscription> {
-    const row = await this.dataSource.manager.findOneBy(Subscription, { id: subscriptionId });
-    if (!row) throw new NotFoundError('subscription', subscriptionId, { field: 'subscriptionId' });
-    return row;
+  async get(subscriptionId: string): Promise<SubscriptionView> {
+    return toSubscriptionView(await this.row(subscriptionId));
   }
 
-  async listByCustomer(input: ListSubscriptionsDto): Promise<Subscription[]> {
+  async listByCustomer(input: ListSubscriptionsDto): Promise<SubscriptionView[]> {
     const { customerKey } = validateDto(ListSubscriptionsDto, input);
-    return this.dataSource.manager.find(Subscription, { where: { customerKey }, order: { createdAt: 'ASC' } });
+    const rows = await this.dataSource.manager.find(Subscription, {
+      where: { customerKey },
+      order: { createdAt: 'ASC' },
+    });
+    return rows.map(toSubscriptionView);
   }
 
   /** The subscription's cycles, oldest first, each with its attempts. */
   async listCycles(input: SubscriptionRefDto): Promise<BillingCycleView[]> {
     const { subscriptionId } = validateDto(SubscriptionRefDto, input);
-    await this.get(subscriptionId);
+    await this.row(subscriptionId);
     const cycles = await this.dataSource.manager.find(BillingCycle, {
       where: { subscriptionId },
       order: { cycleNo: 'ASC' },
     });
     const attempts = await this.attempts.listByCycles(cycles.map((cycle) => cycle.id));
     return cycles.map((cycle) =>
-      Object.assign(cycle, { attempts: attempts.filter((attempt) => attempt.cycleId === cycle.id) }),
+      toBillingCycleView({ ...cycle, attempts: attempts.filter((attempt) => attempt.cycleId === cycle.id) }),
     );
   }
 
@@ -141,7 +148,7 @@ export class BillingService {
    */
   async retryNow(input: RetrySubscriptionDto): Promise<BillingCycleView> {
     const dto = validateDto(RetrySubscriptionDto, input);
-    const subscription = await this.get(dto.subscriptionId);
+    const subscription = await this.row(dto.subscriptionId);
     if (!LIVE.includes(subscription.status)) {
       throw new InvalidSubscriptionStateError(subscription.id, subscription.status, 'retry');
     }
@@ -185,8 +192,9 @@ export class BillingService {
     from: ReturnType<typeof In> | ReturnType<typeof Not>,
     patch: Partial<Subscription>,
     operation: string,
-  ): Promise<Subscription> {
-    const current = await this.get(subscriptionId);
+  ): Promise<SubscriptionView> {
+    // The stored row, not the view: the compare-and-set needs its version.
+    const current = await this.row(subscriptionId);
     const result = await this.dataSource.manager.update(
       Subscription,
       { id: subscriptionId, status: from, version: current.version },
@@ -197,5 +205,11 @@ export class BillingService {
       throw new InvalidSubscriptionStateError(subscriptionId, now.status, operation);
     }
     return this.get(subscriptionId);
+  }
+
+  private async row(subscriptionId: string): Promise<Subscription> {
+    const row = await this.dataSource.manager.findOneBy(Subscription, { id: subscriptionId });
+    if (!row) throw new NotFoundError('subscription', subscriptionId, { field: 'subscriptionId' });
+    return row;
   }
 }

@@ -208,6 +208,37 @@ export class PaymentOutcomeUnknownError extends PaymentsError {
 }
 
 /**
+ * A confirm of a payment that already ended without being paid (FAILED, EXPIRED, CANCELED): nothing is sent, and the
+ * buyer has to pay again under a new order. A confirm of a PAID payment is not this error: it answers the payment.
+ */
+export class PaymentAlreadyFinalError extends PaymentsError {
+  /** The payment's status (named so that nothing reads it as an HTTP status). */
+  readonly paymentStatus: string;
+  constructor(paymentId: string, status: string, failureCode?: string | null, details: PaymentsErrorDetails = {}) {
+    const why = failureCode ? ` (${failureCode})` : '';
+    super('PAYMENT_ALREADY_FINAL', `payment ${paymentId} is already ${status}${why}; it cannot be confirmed again`, {
+      ...details,
+      paymentId,
+      retryable: false,
+      httpStatus: 409,
+    });
+    this.paymentStatus = status;
+  }
+}
+
+/** `confirm(..., { onPending: 'throw' })` met another confirm of the payment still in flight; retry shortly. */
+export class PaymentInProgressError extends PaymentsError {
+  constructor(paymentId: string, details: PaymentsErrorDetails = {}) {
+    super('PAYMENT_IN_PROGRESS', `another confirm of payment ${paymentId} is still in flight; retry shortly`, {
+      ...details,
+      paymentId,
+      retryable: true,
+      httpStatus: 409,
+    });
+  }
+}
+
+/**
  * The approval's answer was lost and the gateway's policy reversed it (NicePay net-cancel, docs/gateways/nicepay.md):
  * no money moved, the payment is CANCELED, and the buyer has to pay again under a new order.
  */

@@ -1,8 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PaymentsClock } from '../domain/clock';
-import { AmountMismatchError, GatewayUnavailableError, InvalidInputError, PaymentsError } from '../domain/errors';
+import {
+  AmountMismatchError,
+  GatewayUnavailableError,
+  InvalidInputError,
+  PaymentAlreadyFinalError,
+  PaymentInProgressError,
+  PaymentNetCanceledError,
+  PaymentOutcomeUnknownError,
+  PaymentsError,
+} from '../domain/errors';
 import { idempotencyKeys, newOrderId } from '../domain/ids';
-import { PaymentStatus } from '../domain/payment-status';
+import { PAYMENT_TRANSITIONS, PaymentStatus } from '../domain/payment-status';
 import { assertStorableInput, validateDto } from '../domain/validation';
 import type { Payment } from '../entities/payment.entity';
 import { requireCapability } from '../gateways/gateway-capabilities';
@@ -15,6 +24,16 @@ import { ConfirmDto, PrepareDto } from '../payments.dto';
 import { ApprovalRunner } from './approval-runner';
 import { newReadyPayment, toPrepared } from './payment-rows';
 import { PaymentSyncService } from './payment-sync.service';
+
+/** How `confirm` answers when it sent nothing because the payment is not READY. */
+export interface ConfirmOptions {
+  /**
+   * Another confirm's approval is still in flight (IN_PROGRESS) or its answer was lost (UNKNOWN): 'return' (default)
+   * answers the payment as it stands; 'throw' throws `PaymentInProgressError` (409) or `PaymentOutcomeUnknownError`
+   * (503), both retryable, so an HTTP API answers them without looking at the status.
+   */
+  onPending?: 'return' | 'throw';
+}
 
 export interface PrepareResult {
   payment: Payment;
@@ -90,7 +109,11 @@ export class CheckoutService {
    * signatures) before any call; exactly one of any number of concurrent confirms reaches the gateway, the others
    * get the current state. A lost answer leaves the payment UNKNOWN and throws `PaymentOutcomeUnknownError`.
    */
-  async confirm(input: ConfirmDto): Promise<Payment> {
+  async confirm(input: ConfirmDto, options: ConfirmOptions = {}): Promise<Payment> {
+    const onPending = options.onPending ?? 'return';
+    if (onPending !== 'return' && onPending !== 'throw') {
+      throw new InvalidInputError('onPending', "must be 'return' or 'throw'");
+    }
     const dto = validateDto(ConfirmDto, input);
     const gateway = this.gateways.get(dto.gateway);
     const payment = await this.ledger.findByOrderId(gateway.name, dto.orderId);
@@ -109,7 +132,7 @@ export class CheckoutService {
 
     const attemptKey = dto.paymentKey ?? dto.payToken ?? null;
     const claimed = await this.claimApproval(payment, gateway, attemptKey);
-    if (claimed.answer) return claimed.answer;
+    if (claimed.answer) return answerWithoutApproval(claimed.answer, onPending);
     const idempotencyKey = idempotencyKeys.confirm(payment.id, attemptOf(confirmInput));
     return this.approvals.run(claimed.payment, gateway, 'confirm', () =>
       gateway.approve({ prepared, input: confirmInput, idempotencyKey }),
@@ -122,21 +145,28 @@ export class CheckoutService {
    * the prepared payment as usual. Redirect-form returnUrl routes lose session cookies (SameSite), so everything
    * needed is in the body: this route can be stateless.
    */
-  async confirmReturn(gatewayName: string, body: Record<string, unknown>): Promise<Payment> {
+  async confirmReturn(
+    gatewayName: string,
+    body: Record<string, unknown>,
+    options: ConfirmOptions = {},
+  ): Promise<Payment> {
     const gateway = requireCapability(this.gateways.get(gatewayName), 'returnUrl', 'confirmReturn');
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw new InvalidInputError('body', 'must be the returnUrl POST fields');
     }
     assertStorableInput(body, 'body');
     const input = gateway.confirmInputFromReturn(body);
-    return this.confirm({
-      gateway: gateway.name,
-      orderId: input.orderId,
-      amount: input.amount,
-      paymentKey: input.paymentKey,
-      payToken: input.payToken,
-      authResult: input.authResult,
-    });
+    return this.confirm(
+      {
+        gateway: gateway.name,
+        orderId: input.orderId,
+        amount: input.amount,
+        paymentKey: input.paymentKey,
+        payToken: input.payToken,
+        authResult: input.authResult,
+      },
+      options,
+    );
   }
 
   /**
@@ -205,4 +235,26 @@ export class CheckoutService {
 /** What identifies one approval attempt: what the browser brought back (its key, or the signed return fields). */
 function attemptOf(input: ConfirmInput): unknown {
   return { paymentKey: input.paymentKey, payToken: input.payToken, authResult: input.authResult };
+}
+
+/**
+ * What a confirm that sent nothing answers. An approved payment (PAID, a virtual account waiting, partly refunded) is
+ * the idempotent answer of a retried confirm. A payment that ended unpaid is an error: answering it with a success
+ * status would tell the buyer's client the order went through. The net-canceled one repeats its first answer.
+ */
+function answerWithoutApproval(payment: Payment, onPending: 'return' | 'throw'): Payment {
+  const details = { gateway: payment.gateway };
+  if (PAYMENT_TRANSITIONS[payment.status].length === 0) {
+    if (payment.status === PaymentStatus.CANCELED && payment.failureCode === 'NET_CANCELED') {
+      throw new PaymentNetCanceledError(payment.id, payment.gateway);
+    }
+    throw new PaymentAlreadyFinalError(payment.id, payment.status, payment.failureCode, details);
+  }
+  if (onPending === 'throw' && payment.status === PaymentStatus.IN_PROGRESS) {
+    throw new PaymentInProgressError(payment.id, details);
+  }
+  if (onPending === 'throw' && payment.status === PaymentStatus.UNKNOWN) {
+    throw new PaymentOutcomeUnknownError(payment.id, payment.gateway, payment.failureCode ?? 'OUTCOME_UNKNOWN');
+  }
+  return payment;
 }
