@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import { runBillingRun } from './billing-run';
 import { runConfirmOverhead, type BenchOutcome } from './confirm-overhead';
+import { runOutbox } from './outbox';
+import { runReconcile } from './reconcile';
 import { runWebhookFlood } from './webhook-flood';
 
 /**
@@ -10,6 +13,9 @@ import { runWebhookFlood } from './webhook-flood';
 const BENCHMARKS: ReadonlyMap<string, () => Promise<BenchOutcome>> = new Map([
   ['confirm-overhead', () => runConfirmOverhead()],
   ['webhook-flood', () => runWebhookFlood()],
+  ['reconcile', () => runReconcile()],
+  ['billing-run', () => runBillingRun()],
+  ['outbox', () => runOutbox()],
 ]);
 
 async function main(argv: readonly string[]): Promise<number> {

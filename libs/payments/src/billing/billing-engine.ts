@@ -61,25 +61,58 @@ export class BillingEngine {
     this.options = options.billing;
   }
 
+  /**
+   * Sweeping and charging overlap: attempts already due (retries, lost answers, expired leases) are queued first,
+   * then the sweep turns due subscriptions into cycles and attempts a chunk at a time while the pool charges, so no
+   * worker idles while a batch is swept or while the slowest charge of a batch finishes. At most `limit` attempts.
+   */
   async runDue(input: RunDueOptions = {}): Promise<RunDueResult> {
     const now = input.now ?? this.clock.now();
     const limit = input.limit ?? this.options.batchSize;
-    const cycles = await this.sweep.createDueCycles(now, limit);
-    const created = await this.sweep.claimDueCycles(now, limit);
     const halted = new Set<string>();
-    const due = await this.attempts.findDue(now, limit);
-    const runs = await this.pool(
-      due.map((attempt) => attempt.id),
-      (id) => this.runAttempt(id, now, halted),
+    const feed = new AttemptFeed();
+    const totals: SweepTotals = { cyclesCreated: 0, skippedPeriods: 0, maxDueLagMs: 0, attemptsCreated: 0 };
+    // Settled to a value, so a sweep failing while the pool runs is not an unhandled rejection; rethrown below.
+    const sweeping = this.feedPass(feed, now, limit, totals).then(
+      () => null,
+      (error: unknown) => ({ error }),
     );
+    const runs = await this.pool(feed, (id) => this.runAttempt(id, now, halted));
+    const failed = await sweeping;
+    if (failed) throw failed.error;
     return {
-      cyclesCreated: cycles.created,
-      skippedPeriods: cycles.skippedPeriods,
-      maxDueLagMs: cycles.maxDueLagMs,
-      attemptsCreated: created.length,
+      ...totals,
       attempts: runs.filter((run): run is AttemptRun => run !== null),
       haltedGateways: [...halted],
     };
+  }
+
+  /**
+   * The producer of a pass: tops the feed up by a chunk of two rounds of work (2 × concurrency) whenever less than that
+   * waits, so workers always find the next attempt queued while the sweep's own statements run between their charges.
+   */
+  private async feedPass(feed: AttemptFeed, now: Date, limit: number, totals: SweepTotals): Promise<void> {
+    try {
+      const due = await this.attempts.findDue(now, limit);
+      feed.push(due.map((attempt) => attempt.id));
+      let taken = due.length;
+      const chunk = 2 * this.options.concurrency;
+      while (taken < limit) {
+        await feed.fewerThan(chunk);
+        const size = Math.min(chunk, limit - taken);
+        const cycles = await this.sweep.createDueCycles(now, size);
+        const created = await this.sweep.claimDueCycles(now, size);
+        totals.cyclesCreated += cycles.created;
+        totals.skippedPeriods += cycles.skippedPeriods;
+        totals.maxDueLagMs = Math.max(totals.maxDueLagMs, cycles.maxDueLagMs);
+        totals.attemptsCreated += created.length;
+        feed.push(created.map((attempt) => attempt.id));
+        taken += created.length;
+        if (cycles.created + cycles.canceled === 0 && created.length === 0) break;
+      }
+    } finally {
+      feed.close();
+    }
   }
 
   /** Claims one cycle's attempt now and sends it (retryNow); null when the cycle was not due or someone else has it. */
@@ -89,22 +122,25 @@ export class BillingEngine {
     return attempt ? this.runAttempt(attempt.id, now, new Set()) : null;
   }
 
-  /** At most `concurrency` sends at once on this instance. */
-  private async pool<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  /** At most `concurrency` sends at once on this instance; each worker takes the next attempt as soon as it is free. */
+  private async pool<R>(feed: AttemptFeed, work: (id: string) => Promise<R>): Promise<R[]> {
     const results: R[] = [];
-    let next = 0;
     const worker = async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]);
+      for (let id = await feed.take(); id !== undefined; id = await feed.take()) {
+        const index = results.length;
+        results.length += 1; // the slot keeps the order attempts were taken in
+        results[index] = await work(id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, items.length) }, worker));
+    await Promise.all(Array.from({ length: this.options.concurrency }, worker));
     return results;
   }
 
   private async runAttempt(attemptId: string, now: Date, halted: Set<string>): Promise<AttemptRun | null> {
-    const claim = await this.attempts.claim(attemptId, this.options.instanceId, now, this.options.leaseMs);
+    // The claim time is the later of the pass's now and the clock: an attempt the sweep opened during this pass is
+    // stamped with the clock (so it is due), and a lease counts from when it is taken, not from when a long pass began.
+    const at = new Date(Math.max(now.getTime(), this.clock.now().getTime()));
+    const claim = await this.attempts.claim(attemptId, this.options.instanceId, at, this.options.leaseMs);
     if (!claim) return null; // another worker (this process or another) has it
     const { attempt } = claim;
     const run = {
@@ -153,5 +189,53 @@ export class BillingEngine {
     } finally {
       clearInterval(timer);
     }
+  }
+}
+
+interface SweepTotals {
+  cyclesCreated: number;
+  skippedPeriods: number;
+  maxDueLagMs: number;
+  attemptsCreated: number;
+}
+
+/** One pass's queue of attempt ids: the sweep pushes, the pool's workers take; `take` waits while more may come. */
+class AttemptFeed {
+  private readonly ids: string[] = [];
+  private closed = false;
+  private waiters: Array<() => void> = [];
+
+  push(ids: readonly string[]): void {
+    this.ids.push(...ids);
+    this.wake();
+  }
+
+  /** No more ids will come: workers drain what is queued, then stop. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  /** The next id, or undefined once the feed is closed and empty. */
+  async take(): Promise<string | undefined> {
+    while (this.ids.length === 0 && !this.closed) await this.changed();
+    const id = this.ids.shift();
+    this.wake();
+    return id;
+  }
+
+  /** Resolves once fewer than `count` ids wait: the sweep tops the queue up only when workers are about to need it. */
+  async fewerThan(count: number): Promise<void> {
+    while (this.ids.length >= count) await this.changed();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 }
