@@ -22,11 +22,16 @@ describe('net cancel POST /v1/payments/netcancel', () => {
   it('cancels an approval whose answer was lost, found by orderId', async () => {
     const sim = await startSim();
     const form = windowFor(sim, 8_000);
-    sim.failNext({ method: 'POST', path: `/v1/payments/${form.tid}` }, { kind: 'hang-after-commit', ms: 2_000 });
-    await expect(
-      call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 8_000 }, signal: AbortSignal.timeout(100) }),
-    ).rejects.toThrow();
-    expect(sim.getPayment(form.tid)).toMatchObject({ status: 'paid' });
+    sim.failNext({ method: 'POST', path: `/v1/payments/${form.tid}` }, { kind: 'hang-after-commit', ms: 10_000 });
+    // The client gives up only once the simulator has committed the approval (not after a fixed time, which a busy
+    // machine can outrun): the answer is lost, the money moved.
+    const giveUp = new AbortController();
+    const approval = call(sim, 'POST', `/v1/payments/${form.tid}`, { body: { amount: 8_000 }, signal: giveUp.signal });
+    while ((sim.getPayment(form.tid) as { status?: string } | undefined)?.status !== 'paid') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    giveUp.abort();
+    await expect(approval).rejects.toThrow();
     const ediDate = '2026-11-22T12:00:00.000+0900';
     const net = await call(sim, 'POST', '/v1/payments/netcancel', {
       body: { orderId: form.orderId, ediDate, signData: sha256(`${form.orderId}${ediDate}${SK}`) },
