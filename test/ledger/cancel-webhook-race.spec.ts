@@ -14,6 +14,7 @@ import { ManualClock } from 'nestjs-kr-payments/testing';
 import { newId } from '../../libs/payments/src/domain/ids';
 import { resolveEventsOptions } from '../../libs/payments/src/events/events-options';
 import { PaymentsOutbox } from '../../libs/payments/src/events/outbox';
+import { PaymentsMetrics } from '../../libs/payments/src/operations/payments-metrics';
 import { CancelLedger } from '../../libs/payments/src/ledger/cancel-ledger';
 import { PaymentLedger, STALE_PENDING_CANCEL_MS } from '../../libs/payments/src/ledger/payment-ledger';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
@@ -45,7 +46,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     await dataSource.initialize();
     // Events on: the ledger's outbox writes run inside the same transactions these races exercise.
     const outbox = new PaymentsOutbox({ events: resolveEventsOptions({ enabled: true }, []) }, clock);
-    ledger = new PaymentLedger(dataSource, clock, logger, outbox);
+    ledger = new PaymentLedger(dataSource, clock, logger, outbox, new PaymentsMetrics());
     cancels = new CancelLedger(dataSource, outbox);
   });
 

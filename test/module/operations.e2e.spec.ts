@@ -1,4 +1,4 @@
-import { PaymentOutcomeUnknownError, PaymentsHealth } from 'nestjs-kr-payments';
+import { PaymentOutcomeUnknownError, PaymentsHealth, type RepairResult } from 'nestjs-kr-payments';
 import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
 import { bootPaymentsApp, TEST_ENCRYPTION, URLS, type ShopApp } from '../support/harness';
 
@@ -21,6 +21,8 @@ describe('operations: PaymentsHealth and the Prometheus registry', () => {
         },
       },
       encryption: TEST_ENCRYPTION,
+      // No margin on top of the gateway's longest call: the repair test need not wait 30 s.
+      jobs: { repair: { marginMs: 0 } },
     });
     health = shop.app.get(PaymentsHealth);
   });
@@ -82,7 +84,36 @@ describe('operations: PaymentsHealth and the Prometheus registry', () => {
     expect(text).toMatch(/kr_payments_gateway_call_seconds_count\{gateway="toss",operation="[^"]+"\} 2/);
     expect(text).toContain('kr_payments_repair_backlog{kind="payment"} 1');
     expect(text).toContain('kr_payments_outbox_lag_seconds 0');
+    expect(text).toContain('kr_payments_payment_transitions_total{gateway="toss",from="IN_PROGRESS",to="PAID"} 1');
+    expect(text).toContain('kr_payments_payment_transitions_total{gateway="toss",from="IN_PROGRESS",to="UNKNOWN"} 1');
     expect(text).not.toContain(TOSS_TEST_SECRET_KEY);
+    await shop.payments.sync(lost.payment.id); // settled, so the next test's backlog starts empty
+  });
+
+  it('counts webhook outcomes, the repair job and the transitions it makes', async () => {
+    const lost = await pay({ kind: 'drop-after-commit' });
+    expect(lost.outcome).toBeInstanceOf(PaymentOutcomeUnknownError);
+    // The repair job reads the lost approval back once it is older than Toss's longest call (2 s here, margin 0).
+    const deadline = Date.now() + 20_000;
+    let repaired: RepairResult | undefined;
+    while (!repaired && Date.now() < deadline) {
+      repaired = (await shop.payments.syncStuckPayments()).find((result) => result.paymentId === lost.payment.id);
+      if (!repaired) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(repaired).toMatchObject({ rule: 'approval', status: 'PAID' });
+    const unsigned = await fetch(`${shop.url}/payments/webhooks/toss`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ eventType: 'PAYMENT_STATUS_CHANGED', data: { orderId: 'no-such-order', status: 'DONE' } }),
+    });
+    expect(unsigned.status).toBeLessThan(500);
+
+    const text = await health.metrics();
+    expect(text).toContain('kr_payments_payment_transitions_total{gateway="toss",from="UNKNOWN",to="PAID"} 2');
+    expect(text).toMatch(/kr_payments_repairs_total\{rule="approval",outcome="settled"\} [1-9]/);
+    expect(text).toMatch(
+      /kr_payments_webhooks_total\{gateway="toss",outcome="(rejected|refused_at_guard|ignored)"\} 1/,
+    );
   });
 
   it('is down, naming the migration, when the schema is behind the library', async () => {

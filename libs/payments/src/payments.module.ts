@@ -51,6 +51,7 @@ import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVE
 import { ApprovalRunner } from './payments/approval-runner';
 import { CheckoutService } from './payments/checkout.service';
 import { GatewayCalls } from './operations/gateway-calls';
+import { PaymentsMetrics } from './operations/payments-metrics';
 import { PaymentsHealth } from './operations/payments-health';
 import { PaymentSearch } from './payments/payment-search';
 import { PaymentSyncService } from './payments/payment-sync.service';
@@ -253,9 +254,11 @@ function contextModule(
         useFactory: (options: ResolvedPaymentsOptions) => options.logger ?? new Logger('KrPayments'),
       },
       // Shared with the gateway modules: their HTTP clients report every call here.
+      PaymentsMetrics,
       GatewayCalls,
     ],
     exports: [
+      PaymentsMetrics,
       GatewayCalls,
       PAYMENTS_MODULE_OPTIONS,
       PAYMENTS_RESOLVED_OPTIONS,

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
 import { BillingCycle } from '../entities/billing-cycle.entity';
 import { Subscription } from '../entities/subscription.entity';
+import { PaymentsMetrics } from '../operations/payments-metrics';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import { BillingAttemptStore, type AttemptClaim } from './billing-attempt.store';
@@ -57,6 +58,7 @@ export class BillingEngine {
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
     @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
+    private readonly metrics: PaymentsMetrics,
   ) {
     this.options = options.billing;
   }
@@ -155,6 +157,7 @@ export class BillingEngine {
     }
     try {
       const verdict = await this.sendUnderLease(claim);
+      this.metrics.billingAttempts.inc({ gateway: attempt.gateway, verdict });
       if (verdict === 'CONFIGURATION' && !halted.has(attempt.gateway)) {
         halted.add(attempt.gateway);
         this.logger.error?.(

@@ -6,6 +6,7 @@ import { PaymentStatus } from '../domain/payment-status';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import { PaymentLedger } from '../ledger/payment-ledger';
 import { PaymentSyncService } from '../payments/payment-sync.service';
+import { PaymentsMetrics } from '../operations/payments-metrics';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE } from '../payments.tokens';
 import { ApprovalRecovery } from './approval-recovery';
 import { RecoveryTiming } from './recovery-timing';
@@ -49,6 +50,7 @@ export class StuckPaymentsRepair {
     private readonly sync: PaymentSyncService,
     private readonly recovery: ApprovalRecovery,
     private readonly timing: RecoveryTiming,
+    private readonly metrics: PaymentsMetrics,
   ) {}
 
   /** The smallest "stuck" bound over the configured gateways: below it nothing can be called stuck. */
@@ -78,6 +80,9 @@ export class StuckPaymentsRepair {
     const candidates = await this.findCandidates(now, olderThanMs, options.limit ?? defaultLimit);
     const results: RepairResult[] = [];
     for (const candidate of candidates) results.push(await this.repair(candidate.id, candidate.rule));
+    for (const result of results) {
+      this.metrics.repairs.inc({ rule: result.rule, outcome: result.error ? 'error' : 'settled' });
+    }
     return results;
   }
 

@@ -15,6 +15,7 @@ import { Payment } from '../entities/payment.entity';
 import type { GatewayCancelTruth, GatewayPaymentTruth } from '../gateways/gateway.port';
 import { PaymentsOutbox } from '../events/outbox';
 import { cancelChangeEvents, emitsEvent, paymentChangeEvents } from '../events/payment-transition-events';
+import { PaymentsMetrics } from '../operations/payments-metrics';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { settleCancels } from './cancel-settlement';
 import { lockPayment } from './ledger-locks';
@@ -55,6 +56,7 @@ export class PaymentLedger {
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
     private readonly outbox: PaymentsOutbox,
+    private readonly metrics: PaymentsMetrics,
   ) {}
 
   /** Stores a new READY payment; a second payment with the same (gateway, orderId) is a DuplicateOrderError. */
@@ -108,15 +110,17 @@ export class PaymentLedger {
     to: PaymentStatus,
     fields: PaymentFields,
   ): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+    const moved = await this.dataSource.transaction(async (manager) => {
       const payment = await lockPayment(manager, paymentId);
-      if (!from.includes(payment.status)) return false;
+      if (!from.includes(payment.status)) return null;
       const before = { status: payment.status, canceledAmount: payment.canceledAmount };
       Object.assign(payment, fields, { status: to, version: payment.version + 1 });
       await manager.update(Payment, { id: paymentId }, { ...fields, status: to, version: payment.version } as never);
       await this.outbox.record(manager, paymentChangeEvents(before, payment));
-      return true;
+      return { gateway: payment.gateway, from: before.status, to };
     });
+    if (moved) this.metrics.transitions.inc(moved);
+    return moved !== null;
   }
 
   /** Records the outcome of an approval attempt that did not produce a gateway truth. */
@@ -169,7 +173,8 @@ export class PaymentLedger {
    * payment backwards.
    */
   async apply(paymentId: string, truth: GatewayPaymentTruth, options: ApplyOptions): Promise<Payment> {
-    return this.dataSource.transaction(async (manager) => {
+    let previous: PaymentStatus | undefined;
+    const applied = await this.dataSource.transaction(async (manager) => {
       const payment = await lockPayment(manager, paymentId);
       assertTruthIsFor(payment, truth);
       // Hot path (a plain confirm): nothing canceled, nothing pending, no gateway cancels → no cancel rows to read.
@@ -182,6 +187,7 @@ export class PaymentLedger {
         ? await manager.find(PaymentCancel, { where: { paymentId }, order: { createdAt: 'ASC' } })
         : [];
       const before = { status: payment.status, canceledAmount: payment.canceledAmount };
+      previous = payment.status;
       const cancelStatusesBefore = new Map(cancels.map((cancel) => [cancel.id, cancel.status]));
       const now = this.clock.now();
       const changed = settleCancels({
@@ -220,6 +226,11 @@ export class PaymentLedger {
       await this.outbox.record(manager, events);
       return payment;
     });
+    // Counted once the change is committed: a rolled-back apply moved nothing.
+    if (previous && previous !== applied.status) {
+      this.metrics.transitions.inc({ gateway: applied.gateway, from: previous, to: applied.status });
+    }
+    return applied;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { PaymentsMetrics } from './payments-metrics';
 
 /** One HTTP call to a gateway, as the shared client saw it. */
 export interface GatewayCallRecord {
@@ -22,25 +23,29 @@ export interface GatewayCallSummary {
 
 /**
  * Every gateway call, kept in two forms: the last call and counts per gateway (for the health check: is Toss
- * answering right now?), and Prometheus series in the library's own registry (`PaymentsMetrics` serves it).
+ * answering right now?), and Prometheus series in the library's registry (PaymentsMetrics).
  */
 @Injectable()
 export class GatewayCalls {
-  readonly registry = new Registry();
   private readonly byGateway = new Map<string, GatewayCallSummary>();
-  private readonly calls = new Counter({
-    name: 'kr_payments_gateway_calls_total',
-    help: 'HTTP calls to payment gateways by outcome (answered, refused = 4xx, failed = 5xx, unavailable = no answer)',
-    labelNames: ['gateway', 'operation', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: 'kr_payments_gateway_call_seconds',
-    help: 'Duration of HTTP calls to payment gateways',
-    labelNames: ['gateway', 'operation'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
-    registers: [this.registry],
-  });
+  private readonly calls: Counter<'gateway' | 'operation' | 'outcome'>;
+  private readonly latency: Histogram<'gateway' | 'operation'>;
+
+  constructor(metrics: PaymentsMetrics) {
+    this.calls = new Counter({
+      name: 'kr_payments_gateway_calls_total',
+      help: 'HTTP calls to payment gateways by outcome (answered, refused = 4xx, failed = 5xx, unavailable = no answer)',
+      labelNames: ['gateway', 'operation', 'outcome'] as const,
+      registers: [metrics.registry],
+    });
+    this.latency = new Histogram({
+      name: 'kr_payments_gateway_call_seconds',
+      help: 'Duration of HTTP calls to payment gateways',
+      labelNames: ['gateway', 'operation'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [metrics.registry],
+    });
+  }
 
   record(call: GatewayCallRecord): void {
     this.calls.inc({ gateway: call.gateway, operation: call.operation, outcome: call.outcome });

@@ -7,6 +7,7 @@ import { PAYMENTS_MIGRATIONS } from '../migrations';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import { GatewayCalls, type GatewayCallRecord } from './gateway-calls';
+import { PaymentsMetrics } from './payments-metrics';
 
 export interface GatewayHealth {
   /** `up`: the last call was answered (any HTTP status below 500); `degraded`: it failed or got no answer. */
@@ -42,13 +43,14 @@ export class PaymentsHealth {
     @Inject(PAYMENTS_RESOLVED_OPTIONS) private readonly options: ResolvedPaymentsOptions,
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     private readonly calls: GatewayCalls,
+    private readonly metricsRegistry: PaymentsMetrics,
   ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as this
     const health = this;
     const outboxLag = new Gauge({
       name: 'kr_payments_outbox_lag_seconds',
       help: 'Age of the oldest money event not yet published (0 when none waits)',
-      registers: [calls.registry],
+      registers: [metricsRegistry.registry],
       async collect() {
         this.set((await health.outboxLagSeconds()) ?? 0);
       },
@@ -57,7 +59,7 @@ export class PaymentsHealth {
       name: 'kr_payments_repair_backlog',
       help: 'Payments and refunds whose outcome is not known yet (UNKNOWN or IN_PROGRESS)',
       labelNames: ['kind'] as const,
-      registers: [calls.registry],
+      registers: [metricsRegistry.registry],
       async collect() {
         const counts = await health.repairBacklog();
         this.set({ kind: 'payment' }, counts.payments);
@@ -81,13 +83,13 @@ export class PaymentsHealth {
     };
   }
 
-  /** Prometheus text of the library's registry (gateway calls, outbox lag, repair backlog). */
+  /** Prometheus text of the library's registry (gateway calls, transitions, webhooks, billing, repairs, gauges). */
   metrics(): Promise<string> {
-    return this.calls.registry.metrics();
+    return this.metricsRegistry.registry.metrics();
   }
 
   get metricsContentType(): string {
-    return this.calls.registry.contentType;
+    return this.metricsRegistry.registry.contentType;
   }
 
   private async database(): Promise<PaymentsHealthReport['database']> {

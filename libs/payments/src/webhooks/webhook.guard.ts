@@ -16,6 +16,7 @@ import { supports, type GatewayWith, type ParsedWebhook } from '../gateways/gate
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import { PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import { PaymentsMetrics } from '../operations/payments-metrics';
 import { WebhookRejectionBudget } from './rejection-limiter';
 import { SourceAddressResolver } from './source-address';
 import { SourceAllowlist } from './source-allowlist';
@@ -66,6 +67,7 @@ export class WebhookGuard implements CanActivate, OnApplicationBootstrap {
     @Inject(PAYMENTS_RESOLVED_OPTIONS) private readonly options: ResolvedPaymentsOptions,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
     private readonly rejections: WebhookRejectionBudget,
+    private readonly metrics: PaymentsMetrics,
   ) {
     this.sources = new SourceAddressResolver(options.webhooks.trustedProxies);
   }
@@ -110,7 +112,10 @@ export class WebhookGuard implements CanActivate, OnApplicationBootstrap {
       request[PARSED_WEBHOOK] = await this.parse(gateway, request, sourceIp);
       return true;
     } catch (error) {
-      if (error instanceof HttpException && error.getStatus() < 500) this.rejections.recordRejection(sourceIp);
+      if (error instanceof HttpException && error.getStatus() < 500) {
+        this.rejections.recordRejection(sourceIp);
+        this.metrics.webhooks.inc({ gateway: name, outcome: 'refused_at_guard' });
+      }
       throw error;
     }
   }

@@ -12,6 +12,7 @@ import type { PaymentGateway } from '../gateways/gateway.port';
 import { scrubText } from '../gateways/http/scrub';
 import { PaymentLedger } from '../ledger/payment-ledger';
 import { WebhookSecrets } from '../ledger/webhook-secrets';
+import { PaymentsMetrics } from '../operations/payments-metrics';
 import { PaymentSyncService } from '../payments/payment-sync.service';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { ReadBackCoalescer } from './read-back-coalescer';
@@ -59,11 +60,24 @@ export class WebhooksService {
     private readonly payments: PaymentSyncService,
     private readonly webhookSecrets: WebhookSecrets,
     private readonly billingKeys: BillingKeysService,
+    private readonly metrics: PaymentsMetrics,
   ) {
     this.inbox = new WebhookInbox(dataSource, clock);
   }
 
   async handle(gatewayName: string, parsed: ParsedWebhook, sourceIp?: string): Promise<WebhookOutcome> {
+    const count = (outcome: string) => this.metrics.webhooks.inc({ gateway: gatewayName, outcome });
+    try {
+      const outcome = await this.handleOnce(gatewayName, parsed, sourceIp);
+      count(outcome);
+      return outcome;
+    } catch (error) {
+      count(error instanceof WebhookNotReadyError ? 'not_ready' : 'failed');
+      throw error;
+    }
+  }
+
+  private async handleOnce(gatewayName: string, parsed: ParsedWebhook, sourceIp?: string): Promise<WebhookOutcome> {
     const gateway = this.gateways.get(gatewayName);
     const entry = await this.inbox.record(gateway.name, parsed, sourceIp);
     if (!entry.shouldProcess) return 'duplicate';
