@@ -1,4 +1,3 @@
-import { OnEvent } from '@nestjs/event-emitter';
 import { paymentEventName, type PaymentEventType } from './payment-events';
 
 /**
@@ -8,5 +7,10 @@ import { paymentEventName, type PaymentEventType } from './payment-events';
  * count as delivered.
  */
 export function OnPaymentEvent(type: PaymentEventType): MethodDecorator {
+  // Loaded here, not at the top: @nestjs/event-emitter is an optional peer and the library's entry point re-exports
+  // this decorator, so a top-level import would make every host install it. A decorator runs synchronously, hence
+  // require (the package is ESM; Node >= 20.19, the supported floor, loads it with require).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { OnEvent } = require('@nestjs/event-emitter') as typeof import('@nestjs/event-emitter');
   return OnEvent(paymentEventName(type), { suppressErrors: false });
 }

@@ -1,12 +1,13 @@
 import {
   Inject,
   Injectable,
-  Optional,
   type LoggerService,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ModuleRef } from '@nestjs/core';
+// Type only: @nestjs/event-emitter is an optional peer, needed (and loaded) only when events are used.
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DataSource } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
 import { PaymentsConfigurationError } from '../domain/errors';
@@ -44,24 +45,22 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
   private wakeAgain = false;
   private stopped = false;
   private lastPruneAt = 0;
+  /** The host's EventEmitter2, looked up on first use (undefined until then, null when the app has none). */
+  private emitter: EventEmitter2 | null | undefined;
 
   constructor(
     @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
     @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
-    @Optional() private readonly emitter?: EventEmitter2,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.options = options.events;
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.enabled) return;
-    if (!this.emitter) {
-      throw new PaymentsConfigurationError([
-        'events.enabled: needs EventEmitterModule.forRoot() from @nestjs/event-emitter imported in your app',
-      ]);
-    }
+    await this.requireEmitter();
     if (!this.options.dispatch) return;
     if (this.options.listen) {
       this.listener = await OutboxListener.start(this.dataSource, () => this.wake(), this.logger);
@@ -80,11 +79,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
 
   /** One round on demand (tests, or a host that drives dispatch itself with `dispatch: false`). */
   async dispatchDue(limit = this.options.batchSize): Promise<DispatchRound> {
-    this.requireEmitter();
+    const emitter = await this.requireEmitter();
     const now = this.clock.now();
     const claimed = await claimDueEvents(this.dataSource, now, limit, this.options.leaseMs);
     // At most one event per aggregate is claimed, so publishing them together keeps each aggregate's order.
-    const outcomes = await Promise.all(claimed.map((event) => this.publish(event)));
+    const outcomes = await Promise.all(claimed.map((event) => this.publish(emitter, event)));
     await markDispatched(
       this.dataSource,
       claimed.filter((_, index) => outcomes[index]),
@@ -122,7 +121,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async publish(row: ClaimedEvent): Promise<boolean> {
+  private async publish(emitter: EventEmitter2, row: ClaimedEvent): Promise<boolean> {
     const event: PaymentsEvent = {
       id: row.id,
       name: paymentEventName(row.type),
@@ -134,7 +133,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
       payload: row.payload,
     };
     try {
-      await this.requireEmitter().emitAsync(event.name, event);
+      await emitter.emitAsync(event.name, event);
     } catch (error) {
       const reason = scrubText(error instanceof Error ? error.message : String(error));
       const retryAt = new Date(this.clock.now().getTime() + this.backoffMs(row.attempts));
@@ -159,12 +158,31 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnApplicationSh
     await pruneDispatched(this.dataSource, new Date(now.getTime() - this.options.retentionMs));
   }
 
-  private requireEmitter(): EventEmitter2 {
+  private async requireEmitter(): Promise<EventEmitter2> {
+    if (this.emitter === undefined) this.emitter = await this.findEmitter();
     if (!this.emitter) {
       throw new PaymentsConfigurationError([
         'events.enabled: needs EventEmitterModule.forRoot() from @nestjs/event-emitter imported in your app',
       ]);
     }
     return this.emitter;
+  }
+
+  /** The app's EventEmitter2, or null when @nestjs/event-emitter is not installed or its module not imported. */
+  private async findEmitter(): Promise<EventEmitter2 | null> {
+    let token: typeof EventEmitter2;
+    try {
+      ({ EventEmitter2: token } = await import('@nestjs/event-emitter'));
+    } catch (error) {
+      // Not installed is the same answer as not imported; any other load failure is the host's to see.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') return null;
+      throw error;
+    }
+    try {
+      return this.moduleRef.get(token, { strict: false });
+    } catch {
+      return null;
+    }
   }
 }

