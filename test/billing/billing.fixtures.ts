@@ -18,7 +18,7 @@ import {
   TOSS_TEST_SECRET_KEY,
   TossSimulator,
 } from 'nestjs-kr-payments/testing';
-import type { RecordedRequest } from '../../libs/testing/src/shared/simulator-http';
+import type { RecordedRequest } from '../../libs/testing/src/common/simulator-http';
 import { bootPaymentsApp, CapturingLogger, TEST_ENCRYPTION, type ShopApp } from '../support/harness';
 
 export type BillingGateway = 'toss' | 'nicepay';

@@ -1,6 +1,6 @@
-import { FaultRegistry, type TransportFault } from '../shared/fault-registry';
+import { FaultRegistry, type TransportFault } from '../common/fault-registry';
 
-export { pathMatches } from '../shared/fault-registry';
+export { pathMatches } from '../common/fault-registry';
 
 /**
  * Fault injection (docs/gateways/apps-in-toss.md#faults): what Toss cannot be asked to do on demand but a client must

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { kstParts, pad } from '../shared/kst';
-import { randomString } from '../shared/random-id';
+import { kstParts, pad } from '../common/kst';
+import { randomString } from '../common/random-id';
 
-export { randomString } from '../shared/random-id';
+export { randomString } from '../common/random-id';
 
 /**
  * `yyyy-MM-dd HH:mm:ss` in KST, no offset: `approvalTime` of execute and refund (the documented sample shows

@@ -7,7 +7,7 @@ import {
   type SimulatorAnswer,
   SimulatorHttp,
   listen,
-} from '../shared/simulator-http';
+} from '../common/simulator-http';
 import {
   type AppsInTossFault,
   type AppsInTossFaultMatch,

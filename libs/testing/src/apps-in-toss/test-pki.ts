@@ -1,7 +1,7 @@
 import 'reflect-metadata'; // @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first
 import { webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
-import { loadOptionalPeer } from '../shared/optional-peer';
+import { loadOptionalPeer } from '../common/optional-peer';
 
 /**
  * A throw-away PKI for mTLS tests (docs/gateways/apps-in-toss.md#authentication): a CA, a server certificate for

@@ -1,5 +1,5 @@
-import type { TransportFault } from '../shared/fault-registry';
-import type { SimulatorAnswer } from '../shared/simulator-http';
+import type { TransportFault } from '../common/fault-registry';
+import type { SimulatorAnswer } from '../common/simulator-http';
 import type { KispgDeferredFault, KispgFault } from './kispg-simulator.faults';
 import { errorPage } from './kispg-simulator.format';
 

@@ -1,6 +1,6 @@
-import { type FaultMatch, FaultRegistry, type TransportFault } from '../shared/fault-registry';
+import { type FaultMatch, FaultRegistry, type TransportFault } from '../common/fault-registry';
 
-export { pathMatches } from '../shared/fault-registry';
+export { pathMatches } from '../common/fault-registry';
 
 /**
  * Fault injection: what KISPG's test server cannot be asked to do on demand, but a client

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KST_OFFSET_MS, kstCompact, kstInstant, kstParts } from '../shared/kst';
+import { KST_OFFSET_MS, kstCompact, kstInstant, kstParts } from '../common/kst';
 
 /** `yyyyMMddHHmmss` in KST: ediDate, appDtm, canDtm. */
 export const kstTimestamp = (date: Date): string => kstCompact(date);
@@ -50,7 +50,7 @@ export function byteLength(value: string, charset: string | undefined): number {
 /** Digits only ("숫자만 입력"): no sign, no separators, no decimals, no leading zero. */
 export const KRW_AMOUNT = /^[1-9][0-9]{0,14}$/;
 
-export { randomDigits } from '../shared/random-id';
+export { randomDigits } from '../common/random-id';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { WebhookDispatcher } from '../shared/webhook-dispatcher';
+import { WebhookDispatcher } from '../common/webhook-dispatcher';
 
 /** What a notification reports: approval 3001/4000/A000, VACNT issue 4100, deposit 4110, cancel 2001/2211. */
 export type KispgNotificationKind = 'approval' | 'issue' | 'deposit' | 'cancel';

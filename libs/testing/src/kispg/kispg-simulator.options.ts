@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
-import type { RecordedRequest } from '../shared/simulator-http';
-import { assertHttpUrl } from '../shared/simulator-http';
+import type { RecordedRequest } from '../common/simulator-http';
+import { assertHttpUrl } from '../common/simulator-http';
 import type { KispgFailureKind } from './kispg-simulator.errors';
 import type { KispgPayMethod } from './kispg-simulator.model';
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { systemClock } from '../clock';
-import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
+import { HttpGatewaySimulator } from '../common/http-gateway-simulator';
 import {
   type Exchange,
   type ParsedRequest,
@@ -8,7 +8,7 @@ import {
   type SimulatorAnswer,
   assertHttpUrl,
   listen,
-} from '../shared/simulator-http';
+} from '../common/simulator-http';
 import { alteredAnswer, faultAnswer, HTML_TYPE, jsonAnswer } from './kispg-simulator.answers';
 import { DEFAULT_FAILURE_CODES, FAILURE_MESSAGES, type KispgFailureKind, KispgRefusal } from './kispg-simulator.errors';
 import {

@@ -1,4 +1,4 @@
-import { FaultRegistry, type TransportFault } from '../shared/fault-registry';
+import { FaultRegistry, type TransportFault } from '../common/fault-registry';
 
 /**
  * Fault injection (docs/gateways/nicepay.md#faults): what the real NicePay cannot be asked to do on demand, but a

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { kstCompact, kstParts, pad } from '../shared/kst';
-import { randomDigits, randomString } from '../shared/random-id';
+import { kstCompact, kstParts, pad } from '../common/kst';
+import { randomDigits, randomString } from '../common/random-id';
 
-export { randomDigits, randomString } from '../shared/random-id';
+export { randomDigits, randomString } from '../common/random-id';
 
 /**
  * `yyyy-MM-dd'T'HH:mm:ss.SSS+0900`: every NicePay timestamp (ediDate, paidAt, cancelledAt, expireAt, …) is KST with a

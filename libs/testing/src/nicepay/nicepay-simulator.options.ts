@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { assertHttpUrl } from '../shared/simulator-http';
+import { assertHttpUrl } from '../common/simulator-http';
 
 /**
  * What a test can set on `NicePaySimulator.start`. The settings that stand for facts NicePay documents loosely are

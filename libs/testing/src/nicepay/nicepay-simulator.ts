@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { systemClock } from '../clock';
-import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
+import { HttpGatewaySimulator } from '../common/http-gateway-simulator';
 import {
   type Exchange,
   type ParsedRequest,
@@ -10,7 +10,7 @@ import {
   assertHttpUrl,
   jsonRouteReaders,
   listen,
-} from '../shared/simulator-http';
+} from '../common/simulator-http';
 import { NICEPAY_ERRORS, NicePayApiError, nicepayError } from './nicepay-simulator.errors';
 import { type HeldFault, type NicePayFault, createNicePayFaultRegistry, isHeldFault } from './nicepay-simulator.faults';
 import { formatNiceDate, kstCompact12, randomDigits, sha256Hex } from './nicepay-simulator.format';

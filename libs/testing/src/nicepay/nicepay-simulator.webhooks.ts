@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { WebhookDispatcher } from '../shared/webhook-dispatcher';
+import { WebhookDispatcher } from '../common/webhook-dispatcher';
 
 export interface NicePayWebhookDelivery {
   /** One id per event, kept across its retries. */

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { loadOptionalPeer } from '../shared/optional-peer';
+import { loadOptionalPeer } from '../common/optional-peer';
 
 /**
  * A PostgreSQL server for tests, demos and benchmarks: `TEST_DATABASE_URL` (or `DATABASE_URL` when `useEnv` is

@@ -1,4 +1,4 @@
-import type { SimulatorAnswer } from '../shared/simulator-http';
+import type { SimulatorAnswer } from '../common/simulator-http';
 import { TossApiError, tossError } from './toss-simulator.errors';
 import { newTraceId } from './toss-simulator.format';
 import type { IdempotencyTicket } from './toss-simulator.idempotency';

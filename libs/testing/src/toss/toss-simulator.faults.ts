@@ -1,6 +1,6 @@
-import { FaultRegistry, type TransportFault } from '../shared/fault-registry';
+import { FaultRegistry, type TransportFault } from '../common/fault-registry';
 
-export { type FaultMatch, pathMatches } from '../shared/fault-registry';
+export { type FaultMatch, pathMatches } from '../common/fault-registry';
 
 /**
  * Fault injection: what the real Toss cannot be asked to do on demand, but a client must survive

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { kstCompact, kstInstant, kstParts, pad } from '../shared/kst';
-import { randomString } from '../shared/random-id';
+import { kstCompact, kstInstant, kstParts, pad } from '../common/kst';
+import { randomString } from '../common/random-id';
 
-export { kstCompact } from '../shared/kst';
-export { randomDigits, randomString } from '../shared/random-id';
+export { kstCompact } from '../common/kst';
+export { randomDigits, randomString } from '../common/random-id';
 
 /** `yyyy-MM-dd'T'HH:mm:ss+09:00`, the format of requestedAt/approvedAt/canceledAt/transactionAt. */
 export function formatKst(date: Date): string {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { type Clock, systemClock } from '../clock';
-import { HttpGatewaySimulator } from '../shared/http-gateway-simulator';
+import { HttpGatewaySimulator } from '../common/http-gateway-simulator';
 import {
   type Exchange,
   type ParsedRequest,
@@ -9,7 +9,7 @@ import {
   assertHttpUrl,
   jsonRouteReaders,
   listen,
-} from '../shared/simulator-http';
+} from '../common/simulator-http';
 import { type Answer, errorAnswer, wireAnswer } from './toss-simulator.answers';
 import { TOSS_ERRORS, TossApiError, tossError } from './toss-simulator.errors';
 import { type TossFault, createTossFaultRegistry, tamperedBody } from './toss-simulator.faults';
@@ -70,7 +70,7 @@ export interface TossSimulatorOptions {
   mid?: string;
 }
 
-export type { RecordedRequest } from '../shared/simulator-http';
+export type { RecordedRequest } from '../common/simulator-http';
 
 export interface SuccessUrlParams {
   paymentKey: string;

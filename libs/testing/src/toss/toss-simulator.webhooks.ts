@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Clock } from '../clock';
-import { WebhookDispatcher } from '../shared/webhook-dispatcher';
+import { WebhookDispatcher } from '../common/webhook-dispatcher';
 import { formatKst, newWebhookTransmissionId } from './toss-simulator.format';
 
 /** Up to 7 retries after the first attempt, after these minutes (docs/gateways/toss.md#replies-and-retries). */
