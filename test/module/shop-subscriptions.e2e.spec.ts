@@ -1,19 +1,9 @@
-import { Module, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import {
-  BillingService,
-  PAYMENTS_ENTITIES,
-  PAYMENTS_MIGRATIONS,
-  PaymentsModule,
-  type PaymentsErrorBody as ShopErrorBody,
-} from 'nestjs-kr-payments';
-import { ManualClock, TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
-import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
-import { ShopModule } from '../../src/shop/shop.module';
+import { BillingService, type PaymentsErrorBody as ShopErrorBody } from 'nestjs-kr-payments';
+import { ManualClock, TossSimulator } from 'nestjs-kr-payments/testing';
 import type { CycleView, SubscriptionView } from '../../src/shop/subscriptions.views';
-import { TEST_ENCRYPTION } from '../support/harness';
+import { bootShopApp, type ShopHttpApp } from '../support/shop-app';
 
 const CHARGE_PATH = /^\/v1\/billing\/(?!authorizations\/)[^/]+$/;
 
@@ -22,7 +12,7 @@ const CHARGE_PATH = /^\/v1\/billing\/(?!authorizations\/)[^/]+$/;
  * naming the field with no row written, a wrong state a 409, and the views show what the rows hold.
  */
 describe('example shop: /subscriptions', () => {
-  let database: TestDatabase;
+  let shop: ShopHttpApp;
   let toss: TossSimulator;
   let app: INestApplication;
   let url: string;
@@ -30,42 +20,18 @@ describe('example shop: /subscriptions', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     toss = await TossSimulator.start({ port: 0 });
-    @Module({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url: database.url,
-          entities: [...PAYMENTS_ENTITIES],
-          migrations: [...PAYMENTS_MIGRATIONS],
-          migrationsRun: true,
-          logging: false,
-          // A failed connection fails the test at once instead of retrying after it ended.
-          retryAttempts: 0,
-        }),
-        PaymentsModule.forRoot({
-          gateways: { toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: toss.url } },
-          encryption: TEST_ENCRYPTION,
-          clock,
-          isGlobal: true,
-        }),
-        ShopModule,
-      ],
-    })
-    class ShopAppModule {}
-    app = await NestFactory.create(ShopAppModule, { logger: false, abortOnError: false });
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    shop = await bootShopApp(toss, { clock });
+    app = shop.app;
+    url = shop.url;
   });
   // Each test's subscriptions end with it, so a later runDue (and the fault it arms) only meets that test's own.
   afterEach(async () => {
     await app.get(DataSource).query(`UPDATE subscriptions SET status = 'CANCELED', next_charge_at = NULL`);
   });
   afterAll(async () => {
-    await app?.close();
+    await shop?.close();
     await toss?.stop();
-    await database?.drop();
   });
 
   async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
