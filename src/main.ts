@@ -21,7 +21,7 @@ import {
   TossSimulator,
   type RunningPostgres,
 } from 'nestjs-kr-payments/testing';
-import { AppModule } from './app.module';
+import { AppModule, setupApiDocs } from './app.module';
 import { DemoFailure, ShopClient } from './demo/demo-client';
 import { DemoLogger } from './demo/demo-logger';
 import { runAppsInTossDemo } from './demo/apps-in-toss.demo-flows';
@@ -136,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     const clock = new ManualClock();
     // Warnings and errors only (no boot logs), printed under the step that caused them.
     app = await NestFactory.create(AppModule.forRoot({ clock }), { rawBody: true, logger, abortOnError: false });
+    setupApiDocs(app);
     await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const shopUrl = `http://127.0.0.1:${port}`;
@@ -206,6 +207,7 @@ async function main(argv: string[]): Promise<number> {
       report.blank();
       report.title('Serving (Ctrl-C to stop):');
       report.info('Shop', `${shopUrl}  (POST /checkout, POST /checkout/confirm, GET /orders/:id, ...)`);
+      report.info('API docs', `${shopUrl}/docs  (OpenAPI JSON: ${shopUrl}/docs-json)`);
       report.info('Webhooks', webhookUrl);
       report.info('Toss', `${sim.url}  (secret key ${TOSS_TEST_SECRET_KEY.slice(0, 8)}…, docs test key)`);
       report.info('NicePay', nicepay.url);

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { ChargeBillingKeyDto, IssueBillingKeyDto, PaymentsService } from 'nestjs-kr-payments';
 import { BodyWithPath } from './body-with-path.decorator';
 import { UuidParamPipe } from './shop.validation';
@@ -8,6 +9,7 @@ import { toBillingKeyView, toOrderView, type BillingKeyView, type OrderView } fr
  * Recurring payments (자동결제). The billing key itself never leaves the library: it is stored encrypted and the
  * shop refers to it by our id.
  */
+@ApiTags('billing keys')
 @Controller('billing/keys')
 export class BillingController {
   constructor(private readonly payments: PaymentsService) {}

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { IssueCashReceiptDto, PaymentsService } from 'nestjs-kr-payments';
 import { CancelCashReceiptDto } from './shop.dto';
 import { UuidParamPipe } from './shop.validation';
 import { toCashReceiptView, type CashReceiptView } from './shop.views';
 
 /** Cash receipts (현금영수증) for cash-like payments. The buyer's identity number is stored encrypted, never shown. */
+@ApiTags('cash receipts')
 @Controller('cash-receipts')
 export class CashReceiptsController {
   constructor(private readonly payments: PaymentsService) {}

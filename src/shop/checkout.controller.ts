@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { CancelDto, PaymentsService, PrepareDto, type CheckoutParams, type ConfirmOptions } from 'nestjs-kr-payments';
 import { BodyWithPath } from './body-with-path.decorator';
 import { ConfirmCheckoutDto } from './shop.dto';
@@ -16,6 +17,7 @@ const CONFIRM: ConfirmOptions = { onPending: 'throw' };
  * One-time payments: prepare → (buyer in the gateway's window) → confirm, then refunds and lookups.
  * Every amount is integer KRW. The library decides every status; this controller only translates HTTP.
  */
+@ApiTags('checkout')
 @Controller()
 export class CheckoutController {
   constructor(private readonly payments: PaymentsService) {}
@@ -60,6 +62,11 @@ export class CheckoutController {
    */
   @Post('checkout/:gateway/return')
   @HttpCode(200)
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({
+    description: "The payment window's result, verbatim in the gateway's own field names (its signature covers them).",
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+  })
   async returnUrl(
     @Param('gateway', GatewayParamPipe) gateway: string,
     @Body() body: Record<string, unknown>,

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { PaymentsHealth } from 'nestjs-kr-payments';
@@ -9,6 +10,7 @@ import { PaymentsHealth } from 'nestjs-kr-payments';
  * failing it) and `GET /metrics` (the library's Prometheus registry). Both are the host's choice to expose: put them
  * behind your own network rules; the library registers neither route itself.
  */
+@ApiTags('operations')
 @Controller()
 export class OperationsController {
   constructor(

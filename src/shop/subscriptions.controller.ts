@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import {
   BillingService,
   CancelSubscriptionDto,
@@ -20,6 +21,7 @@ const SUBSCRIPTION_FROM_PATH = { fromPath: ['subscriptionId'] };
  * nothing is written; a wrong state (resume an ACTIVE subscription) is a 409. Charging itself runs in the billing
  * sweep (`billing.enabled`) or in whatever calls `BillingService.runDue()`, never in a request.
  */
+@ApiTags('subscriptions')
 @Controller('subscriptions')
 export class SubscriptionsController {
   constructor(private readonly billing: BillingService) {}

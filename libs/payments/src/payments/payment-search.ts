@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import { ApiOptionalField } from '../api-field';
 import { InvalidInputError } from '../domain/errors';
 import { PaymentStatus } from '../domain/payment-status';
 import { validateDto } from '../domain/validation';
@@ -10,36 +11,43 @@ import { PAYMENTS_DATA_SOURCE } from '../payments.tokens';
 
 /** Filters of `PaymentsService.list`; every one optional. `from`/`to` bound `createdAt` as [from, to). */
 export class ListPaymentsDto {
+  @ApiOptionalField({ description: 'Only this gateway; ≤ 32 characters.' })
   @IsOptional()
   @IsString()
   @MaxLength(32)
   gateway?: string;
 
+  @ApiOptionalField({ description: 'Only payments in this status.', enum: Object.values(PaymentStatus) })
   @IsOptional()
   @IsIn(Object.values(PaymentStatus))
   status?: PaymentStatus;
 
+  @ApiOptionalField({ description: "Only this buyer's payments; ≤ 300 characters." })
   @IsOptional()
   @IsString()
   @MaxLength(300)
   customerKey?: string;
 
+  @ApiOptionalField({ description: 'Created at or after this instant (ISO 8601).', format: 'date-time' })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'must be a date (Date or ISO 8601)' })
   from?: Date;
 
+  @ApiOptionalField({ description: 'Created before this instant (ISO 8601).', format: 'date-time' })
   @IsOptional()
   @Type(() => Date)
   @IsDate({ message: 'must be a date (Date or ISO 8601)' })
   to?: Date;
 
   /** `nextCursor` of the previous page, as given. */
+  @ApiOptionalField({ description: '`nextCursor` of the previous page, as given.' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'must be a nextCursor returned by list()' })
   cursor?: string;
 
+  @ApiOptionalField({ description: 'Page size, integer 1–200. Default 50.', type: 'integer' })
   @IsOptional()
   @IsInt()
   @Min(1)
