@@ -36,7 +36,7 @@ describe('money events: transactional outbox → @nestjs/event-emitter', () => {
     await database?.drop();
   });
 
-  it('confirm × duplicate webhooks × repair syncs on one payment → one payment.paid, then the refunds in order', async () => {
+  it('confirm × duplicate webhooks × syncs × the repair job on one payment → one payment.paid, then the refunds in order', async () => {
     const shop = await boot({ enabled: true });
     sim.setWebhookUrl(`${shop.url}/payments/webhooks/toss`);
     const id = orderId();
@@ -44,6 +44,7 @@ describe('money events: transactional outbox → @nestjs/event-emitter', () => {
     await Promise.all([
       shop.payments.confirm({ gateway: 'toss', orderId: id, amount: 30_000, paymentKey }).catch(() => null),
       ...Array.from({ length: 3 }, () => shop.payments.sync(payment.id).catch(() => null)),
+      shop.payments.syncStuckPayments().catch(() => null),
     ]);
     await sim.webhooksIdle();
     // Redeliver every webhook the simulator sent for this order, twice more.
@@ -56,7 +57,11 @@ describe('money events: transactional outbox → @nestjs/event-emitter', () => {
         });
       }
     }
-    await Promise.all([shop.payments.sync(payment.id), shop.payments.sync(payment.id)]);
+    await Promise.all([
+      shop.payments.sync(payment.id),
+      shop.payments.sync(payment.id),
+      shop.payments.syncStuckPayments(),
+    ]);
     expect((await shop.payments.get(payment.id)).status).toBe(PaymentStatus.PAID);
 
     await shop.payments.cancel({ paymentId: payment.id, amount: 10_000, reason: '부분 환불' });
