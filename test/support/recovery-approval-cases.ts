@@ -87,7 +87,15 @@ function processDeathCases<S, R>(context: RecoveryContext<S, R>): void {
 
   const title = 'READY again past the bound, the buyer comes back through a new payment window: PAID under the new key';
   if (spec.keyIssuedAtPrepare) {
-    it.skip(`${title} [skipped: ${spec.gateway} issues its key at prepare, there is no new window]`, () => undefined);
+    // No new window can bring another key: what holds instead is that the READY row already owns the window's key.
+    it(`issues its key at prepare: the READY row already holds the key the buyer's window carries`, async () => {
+      const ready = await payable(context, 10_500);
+      expect(await rowOf(context, ready.payment.id)).toMatchObject({
+        status: PaymentStatus.READY,
+        gatewayPaymentKey: ready.gatewayKey,
+      });
+      expect(ready.gatewayKey).not.toBe('');
+    });
     return;
   }
   it(title, async () => {

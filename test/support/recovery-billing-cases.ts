@@ -1,4 +1,5 @@
 import {
+  BillingKey,
   PaymentNetCanceledError,
   PaymentOutcomeUnknownError,
   PaymentStatus,
@@ -7,8 +8,10 @@ import {
   type PaymentView,
 } from 'nestjs-kr-payments';
 import { derivedOrderId } from '../../libs/payments/src/domain/ids';
+import { supports } from '../../libs/payments/src/gateways/gateway-capabilities';
 import { newReadyPayment } from '../../libs/payments/src/payments/payment-rows';
 import {
+  adapterOf,
   advancePastBound,
   chargeRowOf,
   errorOf,
@@ -40,7 +43,17 @@ interface Cycle {
 export function billingRecoveryCases<S, R>(context: RecoveryContext<S, R>): void {
   const billing = context.spec.billing;
   if (!billing) {
-    it.skip(`billing charge recovery [skipped: ${context.spec.gateway} offers no billing keys]`, () => undefined);
+    // The recovery of a charge has nothing to prove where there are no charges: prove that instead.
+    it(`offers no billing keys: issuing one is refused as unsupported, naming ${context.spec.gateway}, nothing stored`, async () => {
+      expect(supports(adapterOf(context), 'billing')).toBe(false);
+      const customerKey = `recovery_nobilling_${Date.now()}`;
+      const error = await errorOf(
+        context.shop.payments.issueBillingKey({ gateway: context.spec.gateway, customerKey, authKey: 'auth_none' }),
+      );
+      expect(error).toMatchObject({ code: 'UNSUPPORTED_OPERATION', httpStatus: 501 });
+      expect((error as Error).message).toContain(context.spec.gateway);
+      expect(await context.shop.dataSource.manager.countBy(BillingKey, { customerKey })).toBe(0);
+    });
     return;
   }
   const cycles = new ChargeCycles(context, billing);

@@ -75,7 +75,7 @@ export interface RecoveryContractSpec<S, R> extends GatewayBasics<S, R> {
   madeUpKey(payable: PayablePayment<R>): string;
   /**
    * The gateway hands out its key at prepare (Apps-in-Toss payToken): the buyer cannot come back through a new payment
-   * window under another key, so that case is skipped.
+   * window under another key; that case instead checks the key is already held by the READY row.
    */
   keyIssuedAtPrepare?: boolean;
   /**
@@ -161,7 +161,10 @@ export const faultTarget = (operation: RecoveryOperation, ready: { orderId: stri
   gatewayKey: ready.gatewayKey,
 });
 
-/** Registers `it` when the simulator offers the fault kind, else a skipped case naming the missing kind. */
+/**
+ * Registers the case. A gateway's recovery spec must list every fault kind its cases use: a simulator that lacks one
+ * fails the file at registration (a silently skipped fault case would hide exactly the recovery it was meant to prove).
+ */
 export function itWithFault(
   context: AnyContext,
   kind: RecoveryFaultKind,
@@ -169,8 +172,10 @@ export function itWithFault(
   body: () => Promise<void>,
   timeoutMs?: number,
 ): void {
-  if (context.spec.faultKinds.includes(kind)) it(title, body, timeoutMs);
-  else it.skip(`${title} [skipped: the ${context.spec.gateway} simulator has no '${kind}' fault]`, body);
+  if (!context.spec.faultKinds.includes(kind)) {
+    throw new Error(`the ${context.spec.gateway} recovery spec lacks the '${kind}' fault that "${title}" needs`);
+  }
+  it(title, body, timeoutMs);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { PaymentStatus, type GatewayPaymentTruth } from 'nestjs-kr-payments';
+import { Payment, PaymentStatus, type GatewayPaymentTruth } from 'nestjs-kr-payments';
 import { OffsetClock } from 'nestjs-kr-payments/testing';
 import { toLookup } from '../../libs/payments/src/payments/payment-rows';
 import { bootPaymentsApp, TEST_ENCRYPTION } from './harness';
@@ -9,6 +9,7 @@ import {
   adapterOf,
   advancePastBound,
   CANCEL_REASON,
+  errorOf,
   expectLedgerEqualsGateway,
   ledgerOf,
   ORDER_NAME,
@@ -112,8 +113,22 @@ function truthOrderCases<S, R>(context: RecoveryContext<S, R>): void {
 
   const virtualAccount = spec.virtualAccount;
   if (!virtualAccount) {
-    it.skip(`a "waiting for deposit" truth applied after "paid" [skipped: ${spec.gateway} has no virtual accounts]`, () =>
-      undefined);
+    // No deposit can be reversed where no virtual account can be opened: prove the refusal instead.
+    it('offers no virtual accounts: such a prepare is refused naming `method`, and nothing is stored', async () => {
+      const orderId = context.nextId('rcnv');
+      const error = await errorOf(
+        context.shop.payments.prepare({
+          ...spec.prepareFields,
+          gateway: spec.gateway,
+          orderId,
+          amount: 20_000,
+          orderName: ORDER_NAME,
+          method: 'VIRTUAL_ACCOUNT',
+        }),
+      );
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'method' });
+      expect(await context.shop.dataSource.manager.countBy(Payment, { orderId })).toBe(0);
+    });
     return;
   }
   it('a "waiting for deposit" read-back applied after the deposit\'s "paid" never moves PAID back', async () => {
