@@ -1,23 +1,10 @@
-import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ApiField, ApiOptionalField } from './api-field';
 import { CustomerDto } from './customer.dto';
-import { MAX_KRW_AMOUNT } from './domain/money';
 import {
   DOC,
+  IsKrwAmount,
+  IsNestedInput,
   IsStorableJsonObject,
   NO_CONTROL_CHARACTERS,
   NO_CONTROL_CHARACTERS_MESSAGE,
@@ -75,16 +62,12 @@ export class IssueBillingKeyDto {
 
   @ApiOptionalField({ description: 'The card itself (NicePay, Toss key-in); or send authKey.', type: CardInputDto })
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => CardInputDto)
+  @IsNestedInput(() => CardInputDto)
   card?: CardInputDto;
 
   @ApiOptionalField({ description: 'The buyer.', type: CustomerDto })
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => CustomerDto)
+  @IsNestedInput(() => CustomerDto)
   customer?: CustomerDto;
 }
 
@@ -94,9 +77,7 @@ export class ChargeBillingKeyDto {
   billingKeyId: string;
 
   @ApiField({ description: `Amount to charge. ${DOC.amount}`, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount: number;
 
   @ApiField({ description: DOC.orderName })
@@ -113,9 +94,7 @@ export class ChargeBillingKeyDto {
 
   @ApiOptionalField({ description: DOC.taxFreeAmount, type: 'integer' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount(0)
   taxFreeAmount?: number;
 
   /** Same key → same orderId and the same outbound idempotency key: a retried cycle never charges twice. */
@@ -131,9 +110,7 @@ export class ChargeBillingKeyDto {
 
   @ApiOptionalField({ description: 'The buyer.', type: CustomerDto })
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => CustomerDto)
+  @IsNestedInput(() => CustomerDto)
   customer?: CustomerDto;
 
   @ApiOptionalField({ description: `Stored with the payment, yours to use. ${DOC.json}`, type: 'object' })

@@ -1,21 +1,9 @@
-import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ApiField, ApiOptionalField } from './api-field';
-import { MAX_KRW_AMOUNT } from './domain/money';
 import {
   DOC,
+  IsKrwAmount,
+  IsNestedInput,
   NO_CONTROL_CHARACTERS,
   NO_CONTROL_CHARACTERS_MESSAGE,
   ORDER_ID_MESSAGE,
@@ -65,16 +53,12 @@ export class CancelDto {
     type: 'integer',
   })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount?: number;
 
   @ApiOptionalField({ description: DOC.taxFreeAmount, type: 'integer' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount(0)
   taxFreeAmount?: number;
 
   @ApiField({ description: 'Why, as the gateway records it: 1–200 characters, no control characters.' })
@@ -89,9 +73,7 @@ export class CancelDto {
     type: RefundAccountDto,
   })
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => RefundAccountDto)
+  @IsNestedInput(() => RefundAccountDto)
   refundAccount?: RefundAccountDto;
 
   /** A retried cancel with the same key returns the first cancel instead of refunding twice. */

@@ -1,8 +1,8 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ApiField, ApiOptionalField } from './api-field';
-import { MAX_KRW_AMOUNT } from './domain/money';
 import {
   DOC,
+  IsKrwAmount,
   NO_CONTROL_CHARACTERS,
   NO_CONTROL_CHARACTERS_MESSAGE,
   ORDER_ID_MESSAGE,
@@ -31,9 +31,7 @@ export class IssueCashReceiptDto {
     type: 'integer',
   })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount?: number;
 
   @ApiOptionalField({ description: `Required without paymentId; default: the payment's. ${DOC.orderId}` })
@@ -51,9 +49,7 @@ export class IssueCashReceiptDto {
 
   @ApiOptionalField({ description: DOC.taxFreeAmount, type: 'integer' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount(0)
   taxFreeAmount?: number;
 
   @ApiField({

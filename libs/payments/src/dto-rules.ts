@@ -1,4 +1,7 @@
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, Max, Min, registerDecorator, ValidateNested, type ValidationOptions } from 'class-validator';
+import { MAX_KRW_AMOUNT } from './domain/money';
 
 /**
  * Rules shared by the input DTOs (payments.dto.ts and the files it re-exports), in one place so the checkout, cancel,
@@ -32,6 +35,19 @@ export const DOC = {
   idempotencyKey: '1–200 printable ASCII characters without spaces.',
   json: 'JSON object: at most 8 levels deep, 16 KB serialised, no U+0000.',
 } as const;
+
+/** Integer KRW from `min` (default 1) to the largest amount any gateway takes. */
+export function IsKrwAmount(min = 1): PropertyDecorator {
+  return applyDecorators(IsInt(), Min(min), Max(MAX_KRW_AMOUNT));
+}
+
+/**
+ * A nested input object validated as `type`. `@IsObject()` as well as `@ValidateNested()`: the latter alone passes an
+ * array (it validates each element).
+ */
+export function IsNestedInput(type: () => new () => object): PropertyDecorator {
+  return applyDecorators(IsObject(), ValidateNested(), Type(type));
+}
 
 /**
  * JSON objects we store (`metadata`) or pass on (`extra`): plain JSON values, at most 8 levels deep and 16 KB

@@ -1,24 +1,10 @@
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { ApiField, ApiOptionalField } from './api-field';
 import { CustomerDto } from './customer.dto';
-import { MAX_KRW_AMOUNT } from './domain/money';
 import {
   DOC,
+  IsKrwAmount,
+  IsNestedInput,
   IsStorableJsonObject,
   NO_CONTROL_CHARACTERS,
   NO_CONTROL_CHARACTERS_MESSAGE,
@@ -52,9 +38,7 @@ export class PrepareDto {
   orderId?: string;
 
   @ApiField({ description: `Amount to charge. ${DOC.amount}`, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount: number;
 
   @ApiField({ description: DOC.orderName })
@@ -66,16 +50,12 @@ export class PrepareDto {
 
   @ApiOptionalField({ description: DOC.taxFreeAmount, type: 'integer' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount(0)
   taxFreeAmount?: number;
 
   @ApiOptionalField({ description: 'The buyer; Apps-in-Toss needs customer.customerKey.', type: CustomerDto })
   @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => CustomerDto)
+  @IsNestedInput(() => CustomerDto)
   customer?: CustomerDto;
 
   @ApiOptionalField({
@@ -126,9 +106,7 @@ export class ConfirmDto {
   orderId: string;
 
   @ApiField({ description: `Must equal the prepared amount. ${DOC.amount}`, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount: number;
 
   @ApiOptionalField({ description: 'Toss paymentKey from successUrl: 1–200 characters.' })

@@ -16,8 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ApiField, ApiOptionalField } from '../api-field';
-import { MAX_KRW_AMOUNT } from '../domain/money';
-import { DOC, IsStorableJsonObject } from '../dto-rules';
+import { DOC, IsKrwAmount, IsStorableJsonObject } from '../dto-rules';
 
 /**
  * Input DTOs of BillingService, validated on every call (whitelist + forbidNonWhitelisted, domain/validation.ts):
@@ -105,16 +104,12 @@ export class CreateSubscriptionDto {
   billingKeyId: string;
 
   @ApiField({ description: `Amount of each charge. ${DOC.amount}`, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount: number;
 
   @ApiOptionalField({ description: DOC.taxFreeAmount, type: 'integer' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount(0)
   taxFreeAmount?: number;
 
   @ApiField({ description: DOC.orderName })
@@ -179,16 +174,12 @@ export class SubscriptionRefDto {
 
 export class ChangeSubscriptionAmountDto extends SubscriptionRefDto {
   @ApiField({ description: `Amount of each charge. ${DOC.amount}`, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount()
   amount: number;
 
   @ApiOptionalField({ description: DOC.taxFreeAmount, type: 'integer' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_KRW_AMOUNT)
+  @IsKrwAmount(0)
   taxFreeAmount?: number;
 }
 
