@@ -166,9 +166,14 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
     at('2028-05-02T01:00:00Z');
     const sweep = fixture.shop.app.get(BillingSweep);
     await sweep.createDueCycles(fixture.clock.now(), 10);
-    const [attempt] = await sweep.claimDueCycles(fixture.clock.now(), 10);
+    // The sweep's attempts are born claimed by the instance that swept them: this one, which then "dies".
+    const [claimed] = await sweep.claimDueCycles(fixture.clock.now(), 10);
+    const attempt = claimed.claim.attempt;
+    expect(attempt).toMatchObject({ status: BillingAttemptStatus.PROCESSING, claims: 1 });
+    expect((attempt.leaseUntil as Date).getTime() - fixture.clock.now().getTime()).toBe(5 * MINUTE);
+    // Nobody else can take it while that lease runs.
     const store = fixture.shop.app.get(BillingAttemptStore);
-    expect(await store.claim(attempt.id, 'crashed-instance', fixture.clock.now(), 5 * MINUTE)).not.toBeNull();
+    expect(await store.claim(attempt.id, 'another-instance', fixture.clock.now(), 5 * MINUTE)).toBeNull();
 
     // While the dead worker's lease runs, nobody touches the attempt.
     advance(4 * MINUTE);
@@ -207,6 +212,33 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
     at('2028-07-05T01:00:00Z'); // an UNPAID subscription gets no new cycle
     expect((await fixture.billing.runDue()).cyclesCreated).toBe(0);
     expect(fixture.chargesFor('toss', await orderIdsOf(subscription.id))).toHaveLength(5);
+  });
+
+  it('paused while its charge is in flight: the charge settles PAID and the subscription stays PAUSED', async () => {
+    at('2028-10-01T00:00:00Z');
+    const { subscription } = await subscribe('toss', '2028-10-02');
+    at('2028-10-02T01:00:00Z');
+    // The charge waits at the gateway long enough for the pause to commit first: the settlement's snapshot of the
+    // subscription is then stale, its one-statement guard misses, and the plan is made again from the locked rows.
+    fixture.toss.failNext({ method: 'POST', path: CHARGE_PATHS.toss }, { kind: 'latency', ms: 400 });
+    const pass = fixture.billing.runDue();
+    await waitForCharge();
+    await fixture.billing.pause({ subscriptionId: subscription.id });
+    expect((await pass).attempts.map((a) => a.verdict)).toEqual(['PAID']);
+    expect(await fixture.billing.get(subscription.id)).toMatchObject({ status: SubscriptionStatus.PAUSED });
+    const [cycle] = await fixture.cyclesOf(subscription.id);
+    expect([cycle.status, cycle.paymentId]).toEqual([BillingCycleStatus.PAID, expect.any(String)]);
+    const attempts = await fixture.attemptsOf(subscription.id);
+    expect(attempts.map((a) => [a.status, a.leaseOwner])).toEqual([[BillingAttemptStatus.SUCCEEDED, null]]);
+    expect(fixture.chargesFor('toss', [attempts[0].orderId])).toHaveLength(1);
+
+    async function waitForCharge(): Promise<void> {
+      const deadline = Date.now() + 5_000;
+      while (fixture.toss.requestsTo('POST', CHARGE_PATHS.toss).length === 0) {
+        if (Date.now() > deadline) throw new Error('the charge never reached the gateway');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
   });
 
   it('pause stops charging, resume charges the current period only; cancel at period end ends it there', async () => {

@@ -6,6 +6,7 @@ import {
   type BillingAttempt,
   type SubscriptionView,
 } from 'nestjs-kr-payments';
+import { BillingSettlement } from '../../libs/payments/src/billing/billing-settlement';
 import { BillingSweep } from '../../libs/payments/src/billing/billing-sweep';
 import { BillingShopFixture, CHARGE_PATHS, type BillingGateway } from './billing.fixtures';
 import { killAllWorkers, type BillingWorkerProcess } from './support/worker-process';
@@ -271,7 +272,9 @@ describe('recurring billing: a worker killed mid-attempt', () => {
       const sweep = fixture.shop.app.get(BillingSweep);
       await sweep.createDueCycles(due, 10);
       const [cycle] = await fixture.cyclesOf(subscription.id);
-      expect(await sweep.claimDueCycles(due, 1, cycle.id)).toHaveLength(1);
+      const [claimed] = await sweep.claimDueCycles(due, 1, cycle.id);
+      // Born claimed by the test's app: handed back at once, so the worker's pass takes it like any open attempt.
+      expect(await fixture.shop.app.get(BillingSettlement).release(claimed.claim)).toBe('CONFIGURATION');
       const sql = 'SELECT id FROM billing_cycles WHERE id = $1 FOR UPDATE';
       const lock = await holdLock(fixture.shop.dataSource, sql, [cycle.id]);
       locks.push(lock);
@@ -279,8 +282,8 @@ describe('recurring billing: a worker killed mid-attempt', () => {
       const worker = await startWorker(fixture, `kill-before-write-${gateway}`, due, { leaseMs: LEASE_MS });
       const pass = startPass(worker, due);
       await waitFor('the worker’s settlement to wait for the cycle row', () =>
-        // Only a locking read waits for a row lock: the plain read of the cycle before the call never does.
-        blockedBy(lock, worker, /^SELECT "BillingCycle"\."id"/),
+        // Only the settlement locks the cycle row (its first step, `locked`); the claim before the call only reads it.
+        blockedBy(lock, worker, /^WITH locked AS/),
       );
       const dead = await onlyAttempt(subscription.id);
       expect([dead.status, dead.leaseOwner]).toEqual([BillingAttemptStatus.PROCESSING, worker.instanceId]);
@@ -288,12 +291,24 @@ describe('recurring billing: a worker killed mid-attempt', () => {
       expect([sent.map(orderIdOf), sent.map((r) => r.status)]).toEqual([[dead.orderId], [200]]);
       const answered = await fixture.shop.dataSource.manager.findOneByOrFail(Payment, { orderId: dead.orderId });
       expect(answered.status).toBe(PaymentStatus.PAID);
-      await kill(worker, pass, () => lock.release());
+      // The settlement is one statement: sent, it would finish on its own once the lock goes. Dying before the result
+      // is written means that statement never commits, so its backend ends with the process, before the lock is freed.
+      await kill(worker, pass, async () => {
+        await fixture.shop.dataSource.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+          [worker.instanceId],
+        );
+        await waitFor('the killed worker’s statement to end', async () => {
+          return (await backendsOf(fixture.shop.dataSource, worker.instanceId)).length === 0;
+        });
+        await lock.release();
+      });
       expect((await fixture.cyclesOf(subscription.id))[0].status).toBe(BillingCycleStatus.PROCESSING); // not written
 
       const runs = await takeOver(parentSurvivor, due, dead);
       expect(runs).toEqual([{ orderId: dead.orderId, cycleId: dead.cycleId, verdict: 'PAID' }]);
-      await expectPaidOnce(subscription, dead.orderId, 2);
+      // Three claims: the test's sweep (handed back), the killed worker, the survivor.
+      await expectPaidOnce(subscription, dead.orderId, 3);
       expect(allCharges(gateway).slice(chargesBefore)).toEqual(sent);
     },
   );

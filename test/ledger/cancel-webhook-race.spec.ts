@@ -15,6 +15,7 @@ import { newId } from '../../libs/payments/src/domain/ids';
 import { resolveEventsOptions } from '../../libs/payments/src/events/events-options';
 import { PaymentsOutbox } from '../../libs/payments/src/events/outbox';
 import { PaymentsMetrics } from '../../libs/payments/src/operations/payments-metrics';
+import { PreparedSql } from '../../libs/payments/src/database/prepared-sql';
 import { CancelLedger } from '../../libs/payments/src/ledger/cancel-ledger';
 import { PaymentLedger, STALE_PENDING_CANCEL_MS } from '../../libs/payments/src/ledger/payment-ledger';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
@@ -46,7 +47,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
     await dataSource.initialize();
     // Events on: the ledger's outbox writes run inside the same transactions these races exercise.
     const outbox = new PaymentsOutbox({ events: resolveEventsOptions({ enabled: true }, []) }, clock);
-    ledger = new PaymentLedger(dataSource, clock, logger, outbox, new PaymentsMetrics());
+    ledger = new PaymentLedger(dataSource, clock, logger, outbox, new PaymentsMetrics(), new PreparedSql(dataSource));
     cancels = new CancelLedger(dataSource, outbox);
   });
 

@@ -43,6 +43,7 @@ import { WebhookRetention } from './jobs/webhook-retention';
 import { StuckPaymentsRepair } from './jobs/stuck-payments.repair';
 import { CancelLedger } from './ledger/cancel-ledger';
 import { PaymentLedger } from './ledger/payment-ledger';
+import { PreparedSql } from './database/prepared-sql';
 import { WebhookSecrets } from './ledger/webhook-secrets';
 import { resolvePaymentsOptions, type PaymentsModuleOptions, type ResolvedPaymentsOptions } from './payments.options';
 import { PaymentsService } from './payments.service';
@@ -113,6 +114,7 @@ class GatewayLifecycle implements OnApplicationShutdown {
 
 /** The per-aggregate services behind the PaymentsService facade (see docs/architecture.md). */
 const LIBRARY_SERVICES: Provider[] = [
+  PreparedSql,
   EncryptionKeyVerifier,
   PaymentLedger,
   CancelLedger,

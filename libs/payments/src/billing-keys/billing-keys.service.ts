@@ -5,7 +5,7 @@ import { derivedOrderId, idempotencyKeys, newId, newOrderId } from '../domain/id
 import { BillingKeyStatus, PaymentStatus } from '../domain/payment-status';
 import { validateDto } from '../domain/validation';
 import type { BillingKey } from '../entities/billing-key.entity';
-import type { Payment } from '../entities/payment.entity';
+import { Payment } from '../entities/payment.entity';
 import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import { PaymentLedger } from '../ledger/payment-ledger';
@@ -85,6 +85,16 @@ export class BillingKeysService {
       approvalSentAt,
     });
     if (!won) return this.ledger.findById(payment.id);
+    // Our insert plus our compare-and-set is the row as it stands, unless someone else wrote it in between: the
+    // answer is applied with one UPDATE guarded by the version this copy expects (else the locked path runs).
+    const known =
+      payment === ready
+        ? Object.assign(new Payment(), payment, {
+            status: PaymentStatus.IN_PROGRESS,
+            approvalSentAt,
+            version: payment.version + 1,
+          })
+        : undefined;
     const call = () =>
       gateway.chargeBillingKey({
         billingKey: billingKey.secret,
@@ -97,7 +107,7 @@ export class BillingKeysService {
         customer: dto.customer,
         idempotencyKey: idempotencyKeys.billingCharge(payment.id),
       });
-    return this.approvals.run(payment, gateway, 'charge', call, billingKey.row.id);
+    return this.approvals.run(payment, gateway, 'charge', call, billingKey.row.id, known);
   }
 
   async delete(billingKeyId: string): Promise<BillingKey> {

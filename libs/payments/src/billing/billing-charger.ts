@@ -46,8 +46,9 @@ export class BillingCharger {
    */
   async send(attempt: BillingAttempt, cycle: BillingCycle, subscription: Subscription): Promise<ChargeOutcome> {
     let error: unknown = null;
+    let answer: Payment | null = null;
     try {
-      await this.billingKeys.charge({
+      answer = await this.billingKeys.charge({
         billingKeyId: subscription.billingKeyId,
         amount: cycle.amount,
         taxFreeAmount: cycle.taxFreeAmount,
@@ -59,7 +60,8 @@ export class BillingCharger {
     } catch (caught) {
       error = caught;
     }
-    const payment = await this.paymentOf(attempt);
+    // A charge that returned handed back the ledger's row; only a thrown one leaves us to look it up.
+    const payment = answer ?? (await this.paymentOf(attempt));
     return this.outcome(attempt.gateway, payment, error);
   }
 

@@ -1,12 +1,9 @@
 import { Inject, Injectable, type LoggerService } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
-import { BillingCycle } from '../entities/billing-cycle.entity';
-import { Subscription } from '../entities/subscription.entity';
 import { PaymentsMetrics } from '../operations/payments-metrics';
 import type { ResolvedPaymentsOptions } from '../payments.options';
-import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
-import { BillingAttemptStore, type AttemptClaim } from './billing-attempt.store';
+import { PAYMENTS_CLOCK, PAYMENTS_LOGGER, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
+import { BillingAttemptStore, type ClaimedAttempt } from './billing-attempt.store';
 import { BillingCharger } from './billing-charger';
 import type { ResolvedBillingOptions } from './billing-options';
 import { BillingSettlement, type AttemptVerdict } from './billing-settlement';
@@ -54,7 +51,6 @@ export class BillingEngine {
     private readonly attempts: BillingAttemptStore,
     private readonly charger: BillingCharger,
     private readonly settlement: BillingSettlement,
-    @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
     @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
@@ -79,7 +75,7 @@ export class BillingEngine {
       () => null,
       (error: unknown) => ({ error }),
     );
-    const runs = await this.pool(feed, (id) => this.runAttempt(id, now, halted));
+    const runs = await this.pool(feed, (work) => this.runAttempt(work, now, halted));
     const failed = await sweeping;
     if (failed) throw failed.error;
     return {
@@ -108,7 +104,7 @@ export class BillingEngine {
         totals.skippedPeriods += cycles.skippedPeriods;
         totals.maxDueLagMs = Math.max(totals.maxDueLagMs, cycles.maxDueLagMs);
         totals.attemptsCreated += created.length;
-        feed.push(created.map((attempt) => attempt.id));
+        feed.push(created);
         taken += created.length;
         if (cycles.created + cycles.canceled === 0 && created.length === 0) break;
       }
@@ -120,30 +116,29 @@ export class BillingEngine {
   /** Claims one cycle's attempt now and sends it (retryNow); null when the cycle was not due or someone else has it. */
   async runCycle(cycleId: string): Promise<AttemptRun | null> {
     const now = this.clock.now();
-    const [attempt] = await this.sweep.claimDueCycles(now, 1, cycleId);
-    return attempt ? this.runAttempt(attempt.id, now, new Set()) : null;
+    const [claimed] = await this.sweep.claimDueCycles(now, 1, cycleId);
+    return claimed ? this.runAttempt(claimed, now, new Set()) : null;
   }
 
   /** At most `concurrency` sends at once on this instance; each worker takes the next attempt as soon as it is free. */
-  private async pool<R>(feed: AttemptFeed, work: (id: string) => Promise<R>): Promise<R[]> {
+  private async pool<R>(feed: AttemptFeed, work: (next: AttemptWork) => Promise<R>): Promise<R[]> {
     const results: R[] = [];
     const worker = async () => {
-      for (let id = await feed.take(); id !== undefined; id = await feed.take()) {
+      for (let next = await feed.take(); next !== undefined; next = await feed.take()) {
         const index = results.length;
         results.length += 1; // the slot keeps the order attempts were taken in
-        results[index] = await work(id);
+        results[index] = await work(next);
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrency }, worker));
     return results;
   }
 
-  private async runAttempt(attemptId: string, now: Date, halted: Set<string>): Promise<AttemptRun | null> {
-    // The claim time is the later of the pass's now and the clock: an attempt the sweep opened during this pass is
-    // stamped with the clock (so it is due), and a lease counts from when it is taken, not from when a long pass began.
-    const at = new Date(Math.max(now.getTime(), this.clock.now().getTime()));
-    const claim = await this.attempts.claim(attemptId, this.options.instanceId, at, this.options.leaseMs);
-    if (!claim) return null; // another worker (this process or another) has it
+  private async runAttempt(work: AttemptWork, now: Date, halted: Set<string>): Promise<AttemptRun | null> {
+    const claimed = typeof work === 'string' ? await this.claim(work, now) : work;
+    if (!claimed) return null; // another worker (this process or another) has it
+    const attemptId = claimed.claim.attempt.id;
+    const { claim } = claimed;
     const { attempt } = claim;
     const run = {
       attemptId,
@@ -156,7 +151,7 @@ export class BillingEngine {
       return { ...run, verdict };
     }
     try {
-      const verdict = await this.sendUnderLease(claim);
+      const verdict = await this.sendUnderLease(claimed);
       this.metrics.billingAttempts.inc({ gateway: attempt.gateway, verdict });
       if (verdict === 'CONFIGURATION' && !halted.has(attempt.gateway)) {
         halted.add(attempt.gateway);
@@ -175,10 +170,18 @@ export class BillingEngine {
     }
   }
 
+  /**
+   * Takes an attempt that was already open (a retry, a lost answer, an expired lease). The claim time is the later of
+   * the pass's now and the clock: a lease counts from when it is taken, not from when a long pass began.
+   */
+  private claim(attemptId: string, now: Date): Promise<ClaimedAttempt | null> {
+    const at = new Date(Math.max(now.getTime(), this.clock.now().getTime()));
+    return this.attempts.claim(attemptId, this.options.instanceId, at, this.options.leaseMs);
+  }
+
   /** The gateway call runs with no transaction open, while a timer keeps our lease alive. */
-  private async sendUnderLease(claim: AttemptClaim): Promise<AttemptVerdict> {
-    const cycle = await this.dataSource.manager.findOneByOrFail(BillingCycle, { id: claim.attempt.cycleId });
-    const subscription = await this.dataSource.manager.findOneByOrFail(Subscription, { id: cycle.subscriptionId });
+  private async sendUnderLease(claimed: ClaimedAttempt): Promise<AttemptVerdict> {
+    const { claim, cycle, subscription } = claimed;
     const renewEvery = Math.max(Math.floor(this.options.leaseMs / 3), 100);
     const timer = setInterval(() => {
       this.attempts.renew(claim, this.clock.now(), this.options.leaseMs).catch((error: unknown) => {
@@ -188,7 +191,7 @@ export class BillingEngine {
     }, renewEvery);
     try {
       const outcome = await this.charger.send(claim.attempt, cycle, subscription);
-      return await this.settlement.settle(claim, outcome);
+      return await this.settlement.settle(claimed, outcome);
     } finally {
       clearInterval(timer);
     }
@@ -202,13 +205,16 @@ interface SweepTotals {
   attemptsCreated: number;
 }
 
-/** One pass's queue of attempt ids: the sweep pushes, the pool's workers take; `take` waits while more may come. */
+/** An open attempt to claim (by id), or one the sweep created already claimed by this instance. */
+type AttemptWork = string | ClaimedAttempt;
+
+/** One pass's queue of attempts: the sweep pushes, the pool's workers take; `take` waits while more may come. */
 class AttemptFeed {
-  private readonly ids: string[] = [];
+  private readonly ids: AttemptWork[] = [];
   private closed = false;
   private waiters: Array<() => void> = [];
 
-  push(ids: readonly string[]): void {
+  push(ids: readonly AttemptWork[]): void {
     this.ids.push(...ids);
     this.wake();
   }
@@ -220,7 +226,7 @@ class AttemptFeed {
   }
 
   /** The next id, or undefined once the feed is closed and empty. */
-  async take(): Promise<string | undefined> {
+  async take(): Promise<AttemptWork | undefined> {
     while (this.ids.length === 0 && !this.closed) await this.changed();
     const id = this.ids.shift();
     this.wake();

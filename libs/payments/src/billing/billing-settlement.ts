@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
+import { setClause } from '../database/entity-rows';
+import { PreparedSql } from '../database/prepared-sql';
 import { BillingAttempt } from '../entities/billing-attempt.entity';
 import { BillingCycle } from '../entities/billing-cycle.entity';
 import { Subscription } from '../entities/subscription.entity';
@@ -8,7 +10,7 @@ import { PaymentsOutbox } from '../events/outbox';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_RESOLVED_OPTIONS } from '../payments.tokens';
 import type { ResolvedPaymentsOptions } from '../payments.options';
 import type { ResolvedBillingOptions } from './billing-options';
-import type { AttemptClaim } from './billing-attempt.store';
+import type { AttemptClaim, ClaimedAttempt } from './billing-attempt.store';
 import type { ChargeOutcome, Failure } from './billing-charger';
 import { billingAttemptEvents } from './billing-events';
 import { BillingAttemptStatus, BillingCycleStatus, SubscriptionStatus } from './billing-status';
@@ -55,11 +57,58 @@ export class BillingSettlement {
     @Inject(PAYMENTS_CLOCK) private readonly clock: PaymentsClock,
     @Inject(PAYMENTS_RESOLVED_OPTIONS) options: ResolvedPaymentsOptions,
     private readonly outbox: PaymentsOutbox,
+    private readonly sql: PreparedSql,
   ) {
     this.options = options.billing;
   }
 
-  settle(claim: AttemptClaim, outcome: ChargeOutcome): Promise<AttemptVerdict> {
+  /**
+   * One round trip when nothing changed since the claim: a single statement locks the cycle and subscription at the
+   * versions the plan was made from, writes the attempt (compare-and-set on our claim), the cycle, the subscription
+   * and the events, or writes nothing. If the cycle or subscription moved meanwhile (paused, amount changed), the
+   * plan is made again from the locked rows.
+   */
+  async settle(claimed: ClaimedAttempt, outcome: ChargeOutcome): Promise<AttemptVerdict> {
+    const { claim, cycle, subscription } = claimed;
+    const plan = this.plan(claim.attempt, cycle, subscription, outcome);
+    const paymentId = outcome.paymentId ?? claim.attempt.paymentId;
+    const attemptPatch = { ...plan.attempt, paymentId };
+    const params: unknown[] = [cycle.id, cycle.version, subscription.id, subscription.version];
+    const attemptSet = setClause(this.dataSource, BillingAttempt, attemptPatch, params);
+    const guard = `"id" = $${params.push(claim.attempt.id)} AND "status" = $${params.push(BillingAttemptStatus.PROCESSING)}
+       AND "lease_owner" = $${params.push(claim.owner)} AND "claims" = $${params.push(claim.attempt.claims)}`;
+    const cycleSet = plan.cycle ? setClause(this.dataSource, BillingCycle, plan.cycle, params) : null;
+    const subscriptionSet = plan.subscription
+      ? setClause(this.dataSource, Subscription, plan.subscription, params)
+      : null;
+    const events = billingAttemptEvents(plan.verdict, claim.attempt, cycle, attemptPatch);
+    const eventsSql = this.outbox.insertCte(events, 'EXISTS (SELECT 1 FROM a)', params);
+    const [row] = await this.sql.rows<{ settled: boolean; ours: boolean }>(
+      `WITH locked AS (
+         SELECT c."id" FROM "billing_cycles" c JOIN "subscriptions" s ON s."id" = c."subscription_id"
+          WHERE c."id" = $1 AND c."version" = $2 AND s."id" = $3 AND s."version" = $4
+          FOR UPDATE OF c, s),
+       a AS (
+         UPDATE "billing_attempts" SET ${attemptSet}, "updated_at" = now()
+          WHERE ${guard} AND EXISTS (SELECT 1 FROM locked)
+          RETURNING "id")
+       ${cycleSet ? `, c AS (UPDATE "billing_cycles" SET ${cycleSet}, "version" = "version" + 1, "updated_at" = now() WHERE "id" = $1 AND EXISTS (SELECT 1 FROM a) RETURNING "id")` : ''}
+       ${subscriptionSet ? `, s AS (UPDATE "subscriptions" SET ${subscriptionSet}, "version" = "version" + 1, "updated_at" = now() WHERE "id" = $3 AND EXISTS (SELECT 1 FROM a) RETURNING "id")` : ''}
+       ${eventsSql ? `, events AS (${eventsSql})` : ''}
+       SELECT EXISTS (SELECT 1 FROM a) AS "settled",
+              EXISTS (SELECT 1 FROM "billing_attempts" WHERE ${guard}) AS "ours"
+              ${cycleSet ? ', (SELECT count(*) FROM c) AS "cycles"' : ''}
+              ${subscriptionSet ? ', (SELECT count(*) FROM s) AS "subscriptions"' : ''}
+              ${eventsSql ? `, ${this.outbox.notifySql('events')} AS "notified"` : ''}`,
+      params,
+    );
+    if (row.settled) return plan.verdict;
+    if (!row.ours) return 'LEASE_LOST';
+    return this.settleLocked(claim, outcome);
+  }
+
+  /** The plan made from the cycle and subscription as they are now, under their row locks. */
+  private settleLocked(claim: AttemptClaim, outcome: ChargeOutcome): Promise<AttemptVerdict> {
     return this.dataSource.transaction(async (manager) => {
       const cycle = await manager.findOneOrFail(BillingCycle, {
         where: { id: claim.attempt.cycleId },

@@ -46,6 +46,38 @@ export class PaymentsOutbox {
   }
 
   /**
+   * The same events as a fragment of a hand-written statement, for hot paths that write a change and its events in one
+   * round trip (a single statement is its own transaction). `guard` is the condition under which the change happened
+   * (e.g. `EXISTS (SELECT 1 FROM a)`); `params` receives the values and the fragment refers to them by position.
+   * Null when there is nothing to write. The caller adds `notifySql(...)` to its final SELECT.
+   */
+  insertCte(drafts: PaymentEventDraft[], guard: string, params: unknown[]): string | null {
+    if (!this.enabled || drafts.length === 0) return null;
+    const now = this.clock.now();
+    const at = (value: unknown): string => `$${params.push(value)}`;
+    const ids = at(drafts.map(() => randomUUID()));
+    const types = at(drafts.map((draft) => draft.type));
+    const aggregateTypes = at(drafts.map((draft) => draft.aggregateType));
+    const aggregateIds = at(drafts.map((draft) => draft.aggregateId));
+    const payloads = at(drafts.map((draft) => JSON.stringify(draft.payload)));
+    const occurredAt = at(now);
+    return `INSERT INTO "payment_events"
+              ("id", "type", "aggregate_type", "aggregate_id", "payload", "occurred_at", "next_attempt_at", "attempts")
+            SELECT x."id", x."type", x."aggregate_type", x."aggregate_id", x."payload", ${occurredAt}, ${occurredAt}, 0
+              FROM unnest(${ids}::uuid[], ${types}::varchar[], ${aggregateTypes}::varchar[], ${aggregateIds}::uuid[],
+                          ${payloads}::jsonb[]) WITH ORDINALITY
+                   AS x("id", "type", "aggregate_type", "aggregate_id", "payload", "ord")
+             WHERE ${guard}
+             ORDER BY x."ord"
+            RETURNING "id"`;
+  }
+
+  /** The wake-up for dispatchers when the CTE named `events` wrote something; delivered on commit. */
+  notifySql(events: string): string {
+    return `CASE WHEN EXISTS (SELECT 1 FROM ${events}) THEN pg_notify('${OUTBOX_CHANNEL}', '') END`;
+  }
+
+  /**
    * One `reconciliation.mismatch` event per exception a run left OPEN, written set-based (a bad day can hold many)
    * in the transaction that marks the run SUCCEEDED, keyed by the run so they arrive in the items' order.
    */

@@ -18,6 +18,8 @@ import { cancelChangeEvents, emitsEvent, paymentChangeEvents } from '../events/p
 import { PaymentsMetrics } from '../operations/payments-metrics';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { settleCancels } from './cancel-settlement';
+import { readMoneyColumns, setClause } from '../database/entity-rows';
+import { PreparedSql } from '../database/prepared-sql';
 import { lockPayment } from './ledger-locks';
 import { targetStatus } from './target-status';
 
@@ -39,6 +41,12 @@ export interface ApplyOptions {
   webhookSecretHash?: string | null;
   /** Billing key this payment was charged with. */
   billingKeyId?: string;
+  /**
+   * The row exactly as the caller last wrote it (its version included): the answer to our own approval call is then
+   * applied with one guarded UPDATE instead of a locked read-modify-write. Any other writer in between changes the
+   * version, and the locked path runs instead.
+   */
+  known?: Payment;
 }
 
 type PaymentFields = Partial<
@@ -57,12 +65,15 @@ export class PaymentLedger {
     @Inject(PAYMENTS_LOGGER) private readonly logger: LoggerService,
     private readonly outbox: PaymentsOutbox,
     private readonly metrics: PaymentsMetrics,
+    private readonly sql: PreparedSql,
   ) {}
 
   /** Stores a new READY payment; a second payment with the same (gateway, orderId) is a DuplicateOrderError. */
   async insertReady(payment: Payment): Promise<void> {
     try {
       await this.dataSource.manager.insert(Payment, payment as never);
+      // TypeORM merges the RETURNING values of defaulted columns as the driver gave them (bigint money as text).
+      readMoneyColumns(this.dataSource, Payment, payment);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateOrderError(payment.gateway, payment.orderId);
       throw error;
@@ -173,6 +184,68 @@ export class PaymentLedger {
    * payment backwards.
    */
   async apply(paymentId: string, truth: GatewayPaymentTruth, options: ApplyOptions): Promise<Payment> {
+    const applied = options.known ? await this.applyToKnown(options.known, truth, options) : null;
+    return applied ?? this.applyLocked(paymentId, truth, options);
+  }
+
+  /**
+   * The hot path of a confirm or billing charge: the row is IN_PROGRESS under our compare-and-set, nothing is canceled
+   * and the answer carries no cancels. The same checks and the same status rules as the locked path, computed on our
+   * copy, then written by one statement guarded by id and version together with the events; null when the guard
+   * misses (someone wrote the row since) or the case is not this simple.
+   */
+  private async applyToKnown(
+    known: Payment,
+    truth: GatewayPaymentTruth,
+    options: ApplyOptions,
+  ): Promise<Payment | null> {
+    const simple =
+      (options.source === 'confirm' || options.source === 'charge') &&
+      !options.settleCancel &&
+      known.status === PaymentStatus.IN_PROGRESS &&
+      typeof known.version === 'number' &&
+      known.canceledAmount === 0 &&
+      known.pendingCancelAmount === 0 &&
+      truth.cancels.length === 0;
+    if (!simple) return null;
+    const payment = Object.assign(new Payment(), known);
+    assertTruthIsFor(payment, truth);
+    const before = { status: payment.status, canceledAmount: payment.canceledAmount };
+    const observedAt = truth.observedAt ?? this.clock.now();
+    const fresh = !payment.truthObservedAt || observedAt >= payment.truthObservedAt;
+    this.applyAmountsAndStatus(payment, [], truth, false);
+    if (fresh) {
+      copyTruthDetails(payment, truth, options);
+      payment.truthObservedAt = observedAt;
+    }
+    payment.version = known.version + 1;
+    const params: unknown[] = [payment.id, known.version];
+    const set = setClause(
+      this.dataSource,
+      Payment,
+      {
+        ...persistedFields(payment),
+        ...(options.webhookSecretHash ? { webhookSecretHash: options.webhookSecretHash } : {}),
+      },
+      params,
+    );
+    const events = this.outbox.insertCte(paymentChangeEvents(before, payment), 'EXISTS (SELECT 1 FROM p)', params);
+    const [row] = await this.sql.rows<{ updatedAt: Date | null }>(
+      `WITH p AS (UPDATE "payments" SET ${set}, "updated_at" = now() WHERE "id" = $1 AND "version" = $2
+                  RETURNING "updated_at")
+       ${events ? `, events AS (${events})` : ''}
+       SELECT (SELECT "updated_at" FROM p) AS "updatedAt" ${events ? `, ${this.outbox.notifySql('events')} AS "notified"` : ''}`,
+      params,
+    );
+    if (!row.updatedAt) return null;
+    payment.updatedAt = row.updatedAt;
+    if (before.status !== payment.status) {
+      this.metrics.transitions.inc({ gateway: payment.gateway, from: before.status, to: payment.status });
+    }
+    return payment;
+  }
+
+  private async applyLocked(paymentId: string, truth: GatewayPaymentTruth, options: ApplyOptions): Promise<Payment> {
     let previous: PaymentStatus | undefined;
     const applied = await this.dataSource.transaction(async (manager) => {
       const payment = await lockPayment(manager, paymentId);

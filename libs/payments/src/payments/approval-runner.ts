@@ -33,6 +33,7 @@ export class ApprovalRunner {
     source: 'confirm' | 'charge',
     call: () => Promise<GatewayPaymentTruth>,
     billingKeyId?: string,
+    known?: Payment,
   ): Promise<Payment> {
     let truth: GatewayPaymentTruth;
     try {
@@ -47,7 +48,7 @@ export class ApprovalRunner {
     }
     return this.whileMoneyMayHaveMoved(payment, gateway, async () => {
       try {
-        return await this.sync.apply(payment.id, truth, source, { billingKeyId });
+        return await this.sync.apply(payment.id, truth, source, { billingKeyId, known });
       } catch (error) {
         if (error instanceof PaymentsError && answerDisagrees(error)) {
           // The gateway approved something other than what we prepared: never mark it PAID. UNKNOWN keeps it visible

@@ -15,6 +15,8 @@ import { toLookup, toPrepared } from './payment-rows';
 export interface ApplyExtras {
   settleCancel?: { cancelId: string; cancel: GatewayCancelTruth };
   billingKeyId?: string;
+  /** The row exactly as the caller last wrote it (see ApplyOptions.known). */
+  known?: Payment;
 }
 
 /**
@@ -69,6 +71,7 @@ export class PaymentSyncService {
       lostCancelGraceMs: gateway ? this.timing.stuckAfterMs(gateway) : undefined,
       settleCancel: extras.settleCancel,
       billingKeyId: extras.billingKeyId,
+      known: extras.known,
       webhookSecretHash: truth.webhookSecret ? this.webhookSecrets.hash(truth.webhookSecret) : undefined,
     });
   }
