@@ -116,6 +116,11 @@ async function main(argv: string[]): Promise<number> {
     process.env.APPS_IN_TOSS_CA = appsInToss.pki.caCert;
     process.env.APPS_IN_TOSS_PAY_BASE_URL = appsInToss.url;
     process.env.APPS_IN_TOSS_TEST_PAYMENT = 'true';
+    // The clickable payment windows the storefront (/shop/checkout) sends the browser to.
+    process.env.TOSS_WINDOW_URL = sim.windowUrl;
+    process.env.NICEPAY_WINDOW_URL = nicepay.windowUrl;
+    process.env.KISPG_WINDOW_URL = kispg.windowUrl;
+    process.env.APPS_IN_TOSS_WINDOW_URL = appsInToss.windowUrl;
     const ephemeralKey = !process.env.PAYMENTS_ENCRYPTION_KEYS;
     if (ephemeralKey && !pg.embedded) {
       // The library stores fingerprints of its keys and refuses to start with other ones: a run-only key would lock
@@ -206,6 +211,7 @@ async function main(argv: string[]): Promise<number> {
     if (serve) {
       report.blank();
       report.title('Serving (Ctrl-C to stop):');
+      report.info('Checkout', `${shopUrl}/shop/checkout  (open in a browser: click through a payment window)`);
       report.info('Shop', `${shopUrl}  (POST /checkout, POST /checkout/confirm, GET /orders/:id, ...)`);
       report.info('API docs', `${shopUrl}/docs  (OpenAPI JSON: ${shopUrl}/docs-json)`);
       report.info('Webhooks', webhookUrl);

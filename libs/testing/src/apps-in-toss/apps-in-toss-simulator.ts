@@ -1,3 +1,4 @@
+import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { type Clock, systemClock } from '../clock';
@@ -19,6 +20,7 @@ import {
 import { APPS_IN_TOSS_ERROR_CODES, AppsInTossApiError, type PayMethod } from './apps-in-toss-simulator.model';
 import { type AppsInTossSimulatorOptions, validateOptions } from './apps-in-toss-simulator.options';
 import { AppsInTossSimulatorStore } from './apps-in-toss-simulator.store';
+import { APPS_IN_TOSS_WINDOW_PATH, serveAppsInTossWindow } from './apps-in-toss-simulator.window-page';
 import { type TestPki, createTestPki } from './test-pki';
 
 /** The documented sample userKey (an int64, `443731104`), as the header string. */
@@ -66,21 +68,34 @@ type Endpoint = (typeof ENDPOINTS)[number];
  */
 export class AppsInTossSimulator {
   readonly url: string;
+  /**
+   * The buyer's approval page (apps-in-toss-simulator.window-page.ts), on a plain-HTTP listener of its own: a browser
+   * cannot present the client certificate the pay API demands.
+   */
+  readonly windowUrl: string;
   readonly pki: TestPki;
   readonly clock: Clock;
   readonly requests: AppsInTossRecordedRequest[];
   private readonly handshakeCounts = { verified: 0, rejected: 0, unverified: 0 };
 
   private readonly http: SimulatorHttp<AppsInTossRecordedRequest>;
+  private readonly windowHttp: SimulatorHttp<{ method: string; path: string; status: number }>;
   private readonly store: AppsInTossSimulatorStore;
   private readonly faults = createAppsInTossFaultRegistry();
   /** Requests a hang-before-commit / late-commit fault is holding, with the timer that ends the hold. */
   private readonly held = new Map<NodeJS.Timeout, Exchange<AppsInTossRecordedRequest>>();
   private stopped = false;
 
-  private constructor(server: https.Server, options: AppsInTossSimulatorOptions, pki: TestPki, url: string) {
+  private constructor(
+    server: https.Server,
+    options: AppsInTossSimulatorOptions,
+    pki: TestPki,
+    url: string,
+    window: { server: http.Server; url: string },
+  ) {
     this.pki = pki;
     this.url = url;
+    this.windowUrl = `${window.url}${APPS_IN_TOSS_WINDOW_PATH}`;
     this.clock = options.clock ?? systemClock;
     this.http = new SimulatorHttp<AppsInTossRecordedRequest>({
       server,
@@ -99,6 +114,14 @@ export class AppsInTossSimulator {
       handle: (exchange) => this.process(exchange),
     });
     this.requests = this.http.requests;
+    // Window requests are not pay API calls: they stay out of `requests`.
+    this.windowHttp = new SimulatorHttp({
+      server: window.server,
+      clock: this.clock,
+      latencyMs: 0,
+      record: ({ method, path }) => ({ method, path, status: 0 }),
+      handle: (exchange) => this.windowHttp.answer(exchange, this.serveWindow(exchange.request)),
+    });
     this.store = new AppsInTossSimulatorStore({
       clock: this.clock,
       merchantKeyConfigured: options.merchantKeyConfigured ?? true,
@@ -133,13 +156,16 @@ export class AppsInTossSimulator {
       minVersion: 'TLSv1.2',
     });
     const url = await listen(server, { host, port: options.port ?? 0, scheme: 'https' });
-    return new AppsInTossSimulator(server, options, pki, url);
+    const windowServer = http.createServer();
+    const windowUrl = await listen(windowServer, { host, port: 0, scheme: 'http' });
+    return new AppsInTossSimulator(server, options, pki, url, { server: windowServer, url: windowUrl });
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.releaseHeld();
+    await this.windowHttp.close();
     await this.http.close();
   }
 
@@ -216,6 +242,15 @@ export class AppsInTossSimulator {
   }
 
   // ---- HTTP -----------------------------------------------------------------------------------------------------
+
+  private serveWindow(request: ParsedRequest): Answer {
+    if (request.path !== APPS_IN_TOSS_WINDOW_PATH) return { status: 404, body: 'Not Found', contentType: 'text/plain' };
+    return serveAppsInTossWindow(request, {
+      peek: (payToken) => this.getPayment(payToken),
+      authenticate: (payToken) => this.authenticate(payToken),
+      cancelWindow: (payToken) => this.cancelWindow(payToken),
+    });
+  }
 
   private process(exchange: Exchange<AppsInTossRecordedRequest>): void {
     const { request } = exchange;

@@ -41,6 +41,7 @@ import {
   validateKispgSimulatorOptions,
 } from './kispg-simulator.options';
 import { KispgSimulatorStore } from './kispg-simulator.store';
+import { KISPG_WINDOW_PATH, serveKispgWindow } from './kispg-simulator.window-page';
 
 export type { KispgFault } from './kispg-simulator.faults';
 export {
@@ -63,6 +64,8 @@ const API_PATHS = new Set(['/v2/payment', '/v2/cancel', '/v2/cancelTrans.do', '/
  */
 export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   readonly url: string;
+  /** The clickable payment window: the shop's /v2/auth form, POSTed here, waits for the buyer's click. */
+  readonly windowUrl: string;
 
   private readonly store: KispgSimulatorStore;
   private readonly dispatcher: KispgNotificationDispatcher;
@@ -81,6 +84,7 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
       createKispgFaultRegistry(),
     );
     this.url = url;
+    this.windowUrl = `${url}${KISPG_WINDOW_PATH}`;
     this.autoCancelOnRequest = options.autoCancelTestMidsAt2330 === true;
     this.failureCodes = { ...DEFAULT_FAILURE_CODES, ...options.failureCodes };
     this.setNotifyUrl(options.notifyUrl);
@@ -277,6 +281,12 @@ export class KispgSimulator extends HttpGatewaySimulator<KispgFault> {
   protected handle(exchange: Exchange<RecordedRequest>): void {
     if (this.autoCancelOnRequest) this.autoCancelIfDue();
     const { request } = exchange;
+    if (request.path === KISPG_WINDOW_PATH) {
+      // The buyer's browser: the API's faults do not apply.
+      const answer = serveKispgWindow(request, (form, outcome) => this.authResult(form, undefined, outcome));
+      this.http.answer(exchange, answer);
+      return;
+    }
     const execute = () => this.execute(request);
     const fault = this.faults.take(request.method, request.path);
     if (fault && isDeferredFault(fault)) {

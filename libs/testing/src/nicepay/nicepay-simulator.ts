@@ -23,6 +23,7 @@ import {
   createNicePayWebhookDispatcher,
   nicePayWebhookEvent,
 } from './nicepay-simulator.webhooks';
+import { NICEPAY_WINDOW_PATH, serveNicePayWindow } from './nicepay-simulator.window-page';
 
 /** The sandbox Server-approval key of every official NicePay server-auth sample. */
 export const NICEPAY_TEST_CLIENT_ID = 'S2_af4543a0be4d49a98122e01ec2059a56';
@@ -43,6 +44,8 @@ const MINUTE_MS = 60_000;
  */
 export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
   readonly url: string;
+  /** The clickable payment window a browser opens (query: nicepay-simulator.window-page.ts). */
+  readonly windowUrl: string;
 
   private readonly keys: readonly NicePayKey[];
   private readonly webhookMaxAttempts: number;
@@ -59,6 +62,7 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
       createNicePayFaultRegistry(),
     );
     this.url = url;
+    this.windowUrl = `${url}${NICEPAY_WINDOW_PATH}`;
     this.keys = (options.keys ?? [{ clientId: NICEPAY_TEST_CLIENT_ID, secretKey: NICEPAY_TEST_SECRET_KEY }]).map(
       (key) => ({
         clientId: key.clientId,
@@ -213,6 +217,17 @@ export class NicePaySimulator extends HttpGatewaySimulator<NicePayFault> {
 
   protected handle(exchange: Exchange<RecordedRequest>): void {
     const { method, path } = exchange.request;
+    if (path === NICEPAY_WINDOW_PATH) {
+      // The buyer's browser, not the merchant's server: no credentials, and the API's faults do not apply.
+      this.http.answer(
+        exchange,
+        serveNicePayWindow(exchange.request, {
+          authenticate: (input) => this.authenticate(input),
+          authenticateFailure: (input) => this.authenticateFailure(input),
+        }),
+      );
+      return;
+    }
     const apply = (): SimulatorAnswer => {
       try {
         return jsonAnswer(200, JSON.stringify(this.route(exchange.request)));

@@ -28,6 +28,7 @@ import {
   signPayoutWebhook,
   tossWebhookEvent,
 } from './toss-simulator.webhooks';
+import { TOSS_WINDOW_PATH, serveTossWindow } from './toss-simulator.window-page';
 
 /** Toss's published test keys: they work without a merchant account. */
 export const TOSS_TEST_SECRET_KEY = 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R';
@@ -87,6 +88,8 @@ export type { TossFault } from './toss-simulator.faults';
  */
 export class TossSimulator extends HttpGatewaySimulator<TossFault> {
   readonly url: string;
+  /** The clickable payment window a browser opens (query: toss-simulator.window-page.ts). */
+  readonly windowUrl: string;
 
   private readonly secretKeys: readonly string[];
   private readonly store: TossSimulatorStore;
@@ -107,6 +110,7 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
       createTossFaultRegistry(),
     );
     this.url = url;
+    this.windowUrl = `${url}${TOSS_WINDOW_PATH}`;
     this.secretKeys = options.secretKeys ?? [TOSS_TEST_SECRET_KEY];
     this.setWebhookUrl(options.webhookUrl);
     this.idempotency = new TossIdempotencyStore(this.clock, options.replayErrors ?? 'business');
@@ -267,6 +271,15 @@ export class TossSimulator extends HttpGatewaySimulator<TossFault> {
    */
   protected handle(exchange: Exchange<RecordedRequest>): void {
     const { method, path } = exchange.request;
+    if (path === TOSS_WINDOW_PATH) {
+      // The buyer's browser, not the merchant's server: no API key, and the API's faults do not apply.
+      const clientKeys = this.options.clientKeys ?? [TOSS_TEST_CLIENT_KEY];
+      this.http.answer(
+        exchange,
+        serveTossWindow(exchange.request, { clientKeys, authenticate: (input) => this.authenticatePayment(input) }),
+      );
+      return;
+    }
     const fault = this.faults.take(method, path);
     if (fault?.kind === 'late-commit') {
       this.holdThenCommit(exchange, fault.ms);
