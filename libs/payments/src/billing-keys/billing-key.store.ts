@@ -65,6 +65,14 @@ export class BillingKeyStore {
       .where('b.id = :id', { id: billingKeyId })
       .getOne();
     if (!row) throw new NotFoundError('billing_key', billingKeyId, { field: 'billingKeyId' });
+    return this.open(row);
+  }
+
+  /**
+   * `loadWithSecret` for a row the caller already selected with its ciphertext (the billing sweep reads the keys of a
+   * whole batch with their cycles): the same row-binding check, the same re-encryption of an old ciphertext.
+   */
+  async open(row: BillingKey): Promise<{ row: BillingKey; secret: string }> {
     const stored = { keyId: row.keyId, ciphertext: row.billingKeyCiphertext };
     const opened = openRowValue(this.cipher, BILLING_KEY_FIELD, {
       rowId: row.id,

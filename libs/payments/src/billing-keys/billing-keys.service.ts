@@ -52,9 +52,13 @@ export class BillingKeysService {
    * idempotency key are derived from it, so a retried cycle — on this replica or another — finds the same payment
    * row and can never charge twice.
    */
-  async charge(input: ChargeBillingKeyDto): Promise<Payment> {
+  async charge(input: ChargeBillingKeyDto, loaded?: BillingKey): Promise<Payment> {
     const dto = validateDto(ChargeBillingKeyDto, input);
-    const billingKey = await this.store.loadWithSecret(dto.billingKeyId);
+    // `loaded`: the row with its ciphertext, already read by the caller (the billing sweep reads a batch's keys at once).
+    const billingKey =
+      loaded?.id === dto.billingKeyId
+        ? await this.store.open(loaded)
+        : await this.store.loadWithSecret(dto.billingKeyId);
     if (billingKey.row.status !== BillingKeyStatus.ACTIVE) {
       throw new InvalidInputError('billingKeyId', `billing key ${dto.billingKeyId} is ${billingKey.row.status}`);
     }

@@ -3,6 +3,7 @@ import { DataSource, In, LessThanOrEqual } from 'typeorm';
 import { EntityRows } from '../database/entity-rows';
 import { PreparedSql } from '../database/prepared-sql';
 import { BillingAttempt } from '../entities/billing-attempt.entity';
+import { BillingKey } from '../entities/billing-key.entity';
 import { BillingCycle } from '../entities/billing-cycle.entity';
 import { Subscription } from '../entities/subscription.entity';
 import { PAYMENTS_DATA_SOURCE } from '../payments.tokens';
@@ -19,6 +20,8 @@ export interface ClaimedAttempt {
   claim: AttemptClaim;
   cycle: BillingCycle;
   subscription: Subscription;
+  /** The subscription's billing key row with its ciphertext (null if the row is gone: the charge then says so). */
+  billingKey: BillingKey | null;
 }
 
 /**
@@ -32,6 +35,7 @@ export class BillingAttemptStore {
     attempt: EntityRows<BillingAttempt>;
     cycle: EntityRows<BillingCycle>;
     subscription: EntityRows<Subscription>;
+    billingKey: EntityRows<BillingKey>;
   };
 
   constructor(
@@ -42,6 +46,7 @@ export class BillingAttemptStore {
       attempt: new EntityRows(dataSource, BillingAttempt, 'a'),
       cycle: new EntityRows(dataSource, BillingCycle, 'c'),
       subscription: new EntityRows(dataSource, Subscription, 's'),
+      billingKey: new EntityRows(dataSource, BillingKey, 'k'),
     };
   }
 
@@ -69,10 +74,12 @@ export class BillingAttemptStore {
                 "claims" = "claims" + 1, "updated_at" = now()
           WHERE "id" = $1 AND "status" = ANY($5::varchar[]) AND "next_try_at" <= $6
           RETURNING *)
-       SELECT ${this.rows.attempt.columns()}, ${this.rows.cycle.columns()}, ${this.rows.subscription.columns()}
+       SELECT ${this.rows.attempt.columns()}, ${this.rows.cycle.columns()}, ${this.rows.subscription.columns()},
+              ${this.rows.billingKey.columns()}
          FROM a
          JOIN "billing_cycles" c ON c."id" = a."cycle_id"
-         JOIN "subscriptions" s ON s."id" = c."subscription_id"`,
+         JOIN "subscriptions" s ON s."id" = c."subscription_id"
+         LEFT JOIN "billing_keys" k ON k."id" = s."billing_key_id"`,
       [attemptId, owner, leaseUntil, BillingAttemptStatus.PROCESSING, [...OPEN_ATTEMPT_STATUSES], now],
     );
     if (rows.length === 0) return null;
@@ -81,6 +88,7 @@ export class BillingAttemptStore {
       claim: { attempt, owner },
       cycle: this.rows.cycle.hydrate(rows[0]),
       subscription: this.rows.subscription.hydrate(rows[0]),
+      billingKey: rows[0].k__id ? this.rows.billingKey.hydrate(rows[0]) : null,
     };
   }
 

@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError, PaymentNotFoundError, PaymentsError }
 import { PaymentStatus } from '../domain/payment-status';
 import type { BillingAttempt } from '../entities/billing-attempt.entity';
 import type { BillingCycle } from '../entities/billing-cycle.entity';
+import type { BillingKey } from '../entities/billing-key.entity';
 import type { Payment } from '../entities/payment.entity';
 import type { Subscription } from '../entities/subscription.entity';
 import { BILLING_KEY_DELETED_CODE, requireCapability, type DeclineClass } from '../gateways/gateway-capabilities';
@@ -44,19 +45,27 @@ export class BillingCharger {
    * payment row it made before and reads it back (or, when the gateway provably has none, sends it again under the
    * same orderId and idempotency key) instead of charging anew. Never throws.
    */
-  async send(attempt: BillingAttempt, cycle: BillingCycle, subscription: Subscription): Promise<ChargeOutcome> {
+  async send(
+    attempt: BillingAttempt,
+    cycle: BillingCycle,
+    subscription: Subscription,
+    billingKey: BillingKey | null = null,
+  ): Promise<ChargeOutcome> {
     let error: unknown = null;
     let answer: Payment | null = null;
     try {
-      answer = await this.billingKeys.charge({
-        billingKeyId: subscription.billingKeyId,
-        amount: cycle.amount,
-        taxFreeAmount: cycle.taxFreeAmount,
-        orderName: subscription.orderName,
-        orderId: attempt.orderId,
-        idempotencyKey: `billing-attempt:${attempt.id}`,
-        metadata: { subscriptionId: subscription.id, cycleNo: cycle.cycleNo, attemptNo: attempt.attemptNo },
-      });
+      answer = await this.billingKeys.charge(
+        {
+          billingKeyId: subscription.billingKeyId,
+          amount: cycle.amount,
+          taxFreeAmount: cycle.taxFreeAmount,
+          orderName: subscription.orderName,
+          orderId: attempt.orderId,
+          idempotencyKey: `billing-attempt:${attempt.id}`,
+          metadata: { subscriptionId: subscription.id, cycleNo: cycle.cycleNo, attemptNo: attempt.attemptNo },
+        },
+        billingKey ?? undefined,
+      );
     } catch (caught) {
       error = caught;
     }

@@ -190,7 +190,7 @@ export class BillingEngine {
       });
     }, renewEvery);
     try {
-      const outcome = await this.charger.send(claim.attempt, cycle, subscription);
+      const outcome = await this.charger.send(claim.attempt, cycle, subscription, claimed.billingKey);
       return await this.settlement.settle(claimed, outcome);
     } finally {
       clearInterval(timer);

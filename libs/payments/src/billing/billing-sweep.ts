@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PaymentsClock } from '../domain/clock';
 import { newId } from '../domain/ids';
 import { BillingAttempt } from '../entities/billing-attempt.entity';
+import { BillingKey } from '../entities/billing-key.entity';
 import { BillingCycle } from '../entities/billing-cycle.entity';
 import { Subscription } from '../entities/subscription.entity';
 import { EntityRows } from '../database/entity-rows';
@@ -54,6 +55,7 @@ export const attemptOrderId = (attemptId: string): string => `sub_${attemptId}`;
 export class BillingSweep {
   private readonly options: ResolvedBillingOptions;
   private readonly subscriptionRows: EntityRows<Subscription>;
+  private readonly billingKeyRows: EntityRows<BillingKey>;
 
   constructor(
     @Inject(PAYMENTS_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -63,6 +65,7 @@ export class BillingSweep {
   ) {
     this.options = options.billing;
     this.subscriptionRows = new EntityRows(dataSource, Subscription, 's', '_');
+    this.billingKeyRows = new EntityRows(dataSource, BillingKey, 'k', '_');
   }
 
   /**
@@ -183,6 +186,10 @@ export class BillingSweep {
         .createQueryBuilder(BillingCycle, 'c')
         .innerJoin(Subscription, 's', 's.id = c.subscriptionId')
         .addSelect('s')
+        // The key each charge is sent with, read here for the whole batch instead of once per charge.
+        .leftJoin(BillingKey, 'k', 'k.id = s.billingKeyId')
+        .addSelect('k')
+        .addSelect('k.billingKeyCiphertext')
         .where('c.status IN (:...statuses)', {
           statuses: [BillingCycleStatus.SCHEDULED, BillingCycleStatus.RETRY_SCHEDULED],
         })
@@ -199,7 +206,11 @@ export class BillingSweep {
       const { entities, raw } = await query.getRawAndEntities<Record<string, unknown>>();
       return this.openAttempts(
         manager,
-        entities.map((cycle, index) => ({ cycle, subscription: this.subscriptionRows.hydrate(raw[index]) })),
+        entities.map((cycle, index) => ({
+          cycle,
+          subscription: this.subscriptionRows.hydrate(raw[index]),
+          billingKey: raw[index].k_id ? this.billingKeyRows.hydrate(raw[index]) : null,
+        })),
       );
     });
   }
@@ -212,7 +223,7 @@ export class BillingSweep {
    */
   private async openAttempts(
     manager: EntityManager,
-    claimed: Array<{ cycle: BillingCycle; subscription: Subscription }>,
+    claimed: Array<Omit<ClaimedAttempt, 'claim'>>,
   ): Promise<ClaimedAttempt[]> {
     if (claimed.length === 0) return [];
     const now = this.clock.now();
@@ -253,7 +264,7 @@ export class BillingSweep {
         BillingCycleStatus.PROCESSING,
       ],
     );
-    return claimed.map(({ cycle, subscription }, index) => {
+    return claimed.map(({ cycle, subscription, billingKey }, index) => {
       // The cycle as the UPDATE above left it: the settlement's guard compares this version.
       Object.assign(cycle, {
         status: BillingCycleStatus.PROCESSING,
@@ -261,7 +272,7 @@ export class BillingSweep {
         nextAttemptAt: null,
         version: cycle.version + 1,
       });
-      return { claim: { attempt: attempts[index], owner }, cycle, subscription };
+      return { claim: { attempt: attempts[index], owner }, cycle, subscription, billingKey };
     });
   }
 }

@@ -67,16 +67,28 @@ export function setClause<T extends ObjectLiteral>(
     .join(', ');
 }
 
-/** Puts every transformed column (bigint money) that holds raw driver text back through its transformer. */
-export function readMoneyColumns<T extends ObjectLiteral>(
+/**
+ * `INSERT INTO "table" (...) VALUES (...) RETURNING <generated>` for one entity: every property that is set, prepared
+ * as TypeORM would persist it; unset ones take the column's default. Returns the statement; values go to `params`.
+ */
+export function insertStatement<T extends ObjectLiteral>(
   dataSource: DataSource,
   target: EntityTarget<T>,
   entity: T,
-): void {
-  for (const column of dataSource.getMetadata(target).columns) {
+  params: unknown[],
+): string {
+  const metadata = dataSource.getMetadata(target);
+  const columns: string[] = [];
+  const values: string[] = [];
+  for (const column of metadata.columns) {
     const value: unknown = column.getEntityValue(entity);
-    if (column.transformer && typeof value === 'string') {
-      column.setEntityValue(entity, dataSource.driver.prepareHydratedValue(value, column));
-    }
+    if (value === undefined) continue;
+    columns.push(`"${column.databaseName}"`);
+    values.push(`$${params.push(dataSource.driver.preparePersistentValue(value, column))}`);
   }
+  const generated = metadata.columns
+    .filter((column) => column.isVersion || column.isCreateDate || column.isUpdateDate)
+    .map((column) => `"${column.databaseName}" AS "${column.propertyName}"`);
+  return `INSERT INTO "${metadata.tableName}" (${columns.join(', ')}) VALUES (${values.join(', ')})
+          RETURNING ${generated.join(', ')}`;
 }

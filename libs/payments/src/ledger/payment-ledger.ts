@@ -18,7 +18,7 @@ import { cancelChangeEvents, emitsEvent, paymentChangeEvents } from '../events/p
 import { PaymentsMetrics } from '../operations/payments-metrics';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { settleCancels } from './cancel-settlement';
-import { readMoneyColumns, setClause } from '../database/entity-rows';
+import { insertStatement, setClause } from '../database/entity-rows';
 import { PreparedSql } from '../database/prepared-sql';
 import { lockPayment } from './ledger-locks';
 import { targetStatus } from './target-status';
@@ -70,10 +70,12 @@ export class PaymentLedger {
 
   /** Stores a new READY payment; a second payment with the same (gateway, orderId) is a DuplicateOrderError. */
   async insertReady(payment: Payment): Promise<void> {
+    if (payment.version === undefined) payment.version = 1; // what TypeORM's insert would write for the version column
+    const params: unknown[] = [];
+    const statement = insertStatement(this.dataSource, Payment, payment, params);
     try {
-      await this.dataSource.manager.insert(Payment, payment as never);
-      // TypeORM merges the RETURNING values of defaulted columns as the driver gave them (bigint money as text).
-      readMoneyColumns(this.dataSource, Payment, payment);
+      const [generated] = await this.sql.rows<Pick<Payment, 'version' | 'createdAt' | 'updatedAt'>>(statement, params);
+      Object.assign(payment, generated);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateOrderError(payment.gateway, payment.orderId);
       throw error;
@@ -102,13 +104,15 @@ export class PaymentLedger {
   ): Promise<boolean> {
     for (const status of from) assertTransition(status, to, paymentId);
     if (emitsEvent(to)) return this.compareAndSetWithEvent(paymentId, from, to, fields);
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(Payment)
-      .set({ ...fields, status: to, version: () => 'version + 1' } as never)
-      .where('id = :id AND status IN (:...from)', { id: paymentId, from })
-      .execute();
-    return (result.affected ?? 0) === 1;
+    const params: unknown[] = [paymentId, from];
+    const set = setClause(this.dataSource, Payment, { ...fields, status: to }, params);
+    const [row] = await this.sql.rows<{ moved: boolean }>(
+      `WITH p AS (UPDATE "payments" SET ${set}, "version" = "version" + 1, "updated_at" = now()
+                   WHERE "id" = $1 AND "status" = ANY($2::varchar[]) RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM p) AS "moved"`,
+      params,
+    );
+    return row.moved;
   }
 
   /**
@@ -411,6 +415,11 @@ function sumOf(cancels: PaymentCancel[], statuses: CancelStatus[]): number {
   return cancels.filter((c) => statuses.includes(c.status)).reduce((sum, c) => sum + c.amount, 0);
 }
 
+/** A unique index refused the row: through TypeORM (QueryFailedError) or from a prepared statement (pg's error). */
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === '23505';
+  const code =
+    error instanceof QueryFailedError
+      ? (error.driverError as { code?: string } | undefined)?.code
+      : (error as { code?: unknown } | null)?.code;
+  return code === '23505';
 }

@@ -13,7 +13,7 @@ import {
 import { idempotencyKeys, newOrderId } from '../domain/ids';
 import { PAYMENT_TRANSITIONS, PaymentStatus } from '../domain/payment-status';
 import { assertStorableInput, validateDto } from '../domain/validation';
-import type { Payment } from '../entities/payment.entity';
+import { Payment } from '../entities/payment.entity';
 import { requireCapability } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { CheckoutParams, ConfirmInput, PaymentGateway } from '../gateways/gateway.port';
@@ -134,8 +134,15 @@ export class CheckoutService {
     const claimed = await this.claimApproval(payment, gateway, attemptKey);
     if (claimed.answer) return answerWithoutApproval(claimed.answer, onPending);
     const idempotencyKey = idempotencyKeys.confirm(payment.id, attemptOf(confirmInput));
-    return this.approvals.run(claimed.payment, gateway, 'confirm', () =>
-      gateway.approve({ prepared, input: confirmInput, idempotencyKey }),
+    // The claimed copy is the row as our compare-and-set left it (version included): the answer is applied with one
+    // UPDATE guarded by that version, or by the locked path if anyone wrote the row in between.
+    return this.approvals.run(
+      claimed.payment,
+      gateway,
+      'confirm',
+      () => gateway.approve({ prepared, input: confirmInput, idempotencyKey }),
+      undefined,
+      claimed.payment,
     );
   }
 
@@ -209,7 +216,13 @@ export class CheckoutService {
     });
     if (!won) return { answer: await this.ledger.findById(payment.id) };
     return {
-      payment: { ...payment, status: PaymentStatus.IN_PROGRESS, attemptPaymentKey: attemptKey, approvalSentAt },
+      payment: Object.assign(new Payment(), payment, {
+        status: PaymentStatus.IN_PROGRESS,
+        attemptPaymentKey: attemptKey,
+        approvalSentAt,
+        // Exactly one write since `payment` was read — ours — if the version is now this; apply checks it.
+        version: payment.version + 1,
+      }),
     };
   }
 
