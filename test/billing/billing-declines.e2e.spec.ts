@@ -220,7 +220,7 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
     at('2028-10-02T01:00:00Z');
     // The charge waits at the gateway long enough for the pause to commit first: the settlement's snapshot of the
     // subscription is then stale, its one-statement guard misses, and the plan is made again from the locked rows.
-    fixture.toss.failNext({ method: 'POST', path: CHARGE_PATHS.toss }, { kind: 'latency', ms: 400 });
+    fixture.toss.failNext({ method: 'POST', path: CHARGE_PATHS.toss }, { kind: 'latency', ms: 1_500 });
     const pass = fixture.billing.runDue();
     await waitForCharge();
     await fixture.billing.pause({ subscriptionId: subscription.id });

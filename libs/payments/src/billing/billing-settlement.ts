@@ -161,7 +161,7 @@ export class BillingSettlement {
         verdict: 'PAID' as const,
         attempt: { ...released, status: BillingAttemptStatus.SUCCEEDED, finishedAt: now },
         cycle: { status: BillingCycleStatus.PAID, paidAt: now, paymentId: outcome.paymentId, nextAttemptAt: null },
-        subscription: this.isLive(subscription) ? { status: SubscriptionStatus.ACTIVE, statusReason: null } : null,
+        subscription: this.reactivated(subscription),
       };
     }
     const { failure } = outcome;
@@ -264,6 +264,13 @@ export class BillingSettlement {
 
   private pastDue(subscription: Subscription, reason: string) {
     return this.isLive(subscription) ? { status: SubscriptionStatus.PAST_DUE, statusReason: reason } : null;
+  }
+
+  /** A paid cycle makes a live subscription ACTIVE again; one already ACTIVE is not written at all. */
+  private reactivated(subscription: Subscription) {
+    const unchanged = subscription.status === SubscriptionStatus.ACTIVE && subscription.statusReason === null;
+    if (unchanged || !this.isLive(subscription)) return null;
+    return { status: SubscriptionStatus.ACTIVE, statusReason: null };
   }
 
   /** Paused and ended subscriptions keep their status whatever an attempt already in flight comes to. */

@@ -42,6 +42,9 @@ export class InvalidSubscriptionStateError extends PaymentsError {
 
 const LIVE = [SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE];
 
+/** Compare-and-set attempts of a status change racing other writers of the same subscription. */
+const TRANSITION_TRIES = 3;
+
 /**
  * Recurring billing (docs/architecture.md#recurring-billing): subscriptions on a billing key, charged per cycle by
  * `runDue` (the scheduler, when `billing.enabled`, or your own). Every state change here is a compare-and-set on the
@@ -193,18 +196,24 @@ export class BillingService {
     patch: Partial<Subscription>,
     operation: string,
   ): Promise<SubscriptionView> {
-    // The stored row, not the view: the compare-and-set needs its version.
-    const current = await this.row(subscriptionId);
-    const result = await this.dataSource.manager.update(
-      Subscription,
-      { id: subscriptionId, status: from, version: current.version },
-      patch as never, // the version column moves on by itself: a concurrent change makes this one miss
-    );
-    if (!result.affected) {
-      const now = await this.get(subscriptionId);
-      throw new InvalidSubscriptionStateError(subscriptionId, now.status, operation);
+    // The stored row, not the view: the compare-and-set needs its version. A miss caused only by a concurrent write
+    // that left the status allowed (the engine moving the period on) is tried again on the fresh row.
+    for (let tries = 0; tries < TRANSITION_TRIES; tries += 1) {
+      const current = await this.row(subscriptionId);
+      const result = await this.dataSource.manager.update(
+        Subscription,
+        { id: subscriptionId, status: from, version: current.version },
+        patch as never, // the version column moves on by itself: a concurrent change makes this one miss
+      );
+      if (result.affected) return this.get(subscriptionId);
+      const allowed = await this.dataSource.manager.existsBy(Subscription, {
+        id: subscriptionId,
+        status: from as never,
+      });
+      if (!allowed) break;
     }
-    return this.get(subscriptionId);
+    const now = await this.get(subscriptionId);
+    throw new InvalidSubscriptionStateError(subscriptionId, now.status, operation);
   }
 
   private async row(subscriptionId: string): Promise<Subscription> {
