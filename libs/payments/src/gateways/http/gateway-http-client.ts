@@ -24,6 +24,7 @@ import {
   normalizePem,
   parseBody,
   readBody,
+  requestBody,
   stripUndefined,
   truncateForLog,
   validateTls,
@@ -197,7 +198,7 @@ export class GatewayHttpClient {
    */
   async request<T = unknown>(req: GatewayHttpRequest): Promise<GatewayHttpResponse<T>> {
     const { wirePath, logPath } = this.buildPath(req);
-    const body = this.buildBody(req);
+    const body = requestBody(req, this.gateway);
     const headers = { ...this.defaultHeaders, ...lowerCaseHeaders(req.headers ?? {}) };
     if (body.contentType && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
     if (headers['accept'] === undefined) headers['accept'] = 'application/json';
@@ -376,30 +377,6 @@ export class GatewayHttpClient {
     // The query is logged through scrubText so `signData=...` and similar never reach a log line.
     logPath = this.scrubber.scrubText(logPath + (queryString ? separator + queryString : ''));
     return { wirePath, logPath };
-  }
-
-  private buildBody(req: GatewayHttpRequest): { payload?: string; contentType?: string } {
-    const hasJson = req.json !== undefined;
-    const hasForm = req.form !== undefined;
-    if (hasJson && hasForm) {
-      throw new Error(`GatewayHttpClient(${this.gateway}): ${req.operation} has both json and form bodies`);
-    }
-    if ((hasJson || hasForm) && req.method === 'GET') {
-      throw new Error(`GatewayHttpClient(${this.gateway}): ${req.operation} is a GET with a body`);
-    }
-    if (hasJson) {
-      return {
-        payload: JSON.stringify(req.json),
-        contentType: 'application/json; charset=utf-8',
-      };
-    }
-    if (hasForm) {
-      return {
-        payload: new URLSearchParams(req.form).toString(),
-        contentType: 'application/x-www-form-urlencoded; charset=utf-8',
-      };
-    }
-    return {};
   }
 
   private unavailable(
