@@ -173,6 +173,7 @@ function resultFile(
     peakRssMb,
     sampledPeakRssMb: measured.sampledPeakRssMb,
     rssBeforeRunMb: measured.rssBeforeRunMb,
+    runRssGrowthMb: Math.round((measured.sampledPeakRssMb - measured.rssBeforeRunMb) * 10) / 10,
     heapLimitMb: heapLimitMb(),
     execArgv: process.execArgv,
     phases: measured.phases,

@@ -83,7 +83,10 @@ export interface ReconcileResultFile {
   peakRssMb: number;
   /** Highest RSS sampled every 20 ms during the measured run only. */
   sampledPeakRssMb: number;
+  /** RSS just before the call: Node, Nest, TypeORM, pg, undici and the library loaded, the app booted and seeded. */
   rssBeforeRunMb: number;
+  /** sampledPeakRssMb − rssBeforeRunMb: what the run itself added on top of the booted process. */
+  runRssGrowthMb: number;
   /** V8's heap limit in this process (its default unless `--max-old-space-size` was given, see execArgv). */
   heapLimitMb: number;
   execArgv: string[];
@@ -164,7 +167,8 @@ export function reconcileTable(result: ReconcileResultFile): string {
     [
       'peak RSS, library process',
       `${result.peakRssMb} MB kernel max (target ≤ ${result.targets.peakRssMb}: ${met(result.targets.peakRssMet)}); ` +
-        `${result.sampledPeakRssMb} MB sampled during the run, ${result.rssBeforeRunMb} MB before it`,
+        `${result.sampledPeakRssMb} MB sampled during the run, ${result.rssBeforeRunMb} MB before it ` +
+        `(the run: +${result.runRssGrowthMb} MB)`,
     ],
     ['V8 heap limit / node flags', `${result.heapLimitMb} MB / ${result.execArgv.join(' ') || 'none'}`],
     ...result.phases.map((phase) => [`  ${phase.name}`, `${phase.ms} ms, peak RSS ${phase.peakRssMb} MB`]),

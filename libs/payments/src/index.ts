@@ -126,6 +126,7 @@ export {
   type GatewayHttpClientOptions,
   type HttpTimeouts,
 } from './gateways/http/gateway-http-client';
+export { JsonRows } from './gateways/http/json-rows';
 export { scrub, scrubText } from './gateways/http/scrub';
 // The shipped gateways: each one's Nest module and options classes (the modules are registered by PaymentsModule).
 export { SHIPPED_GATEWAY_MODULES } from './gateways/shipped-gateways';

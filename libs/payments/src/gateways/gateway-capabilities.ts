@@ -124,6 +124,12 @@ export interface TransactionListRequest {
    * continues from its committed cursor instead of walking the day again.
    */
   startingAfter?: string;
+  /**
+   * Default true. False: every transaction's `raw` is null, for a caller that keeps only the other fields
+   * (reconciliation stages 100,000 rows a day from pages of 5,000 and never reads `raw`), so no scrubbed copy of each
+   * page is made. A gateway may ignore it and fill `raw` anyway.
+   */
+  includeRaw?: boolean;
 }
 
 export interface GatewayTransaction {
@@ -136,6 +142,7 @@ export interface GatewayTransaction {
   status: GatewayPaymentStatus;
   method?: string | null;
   transactedAt: Date;
+  /** The gateway's row, scrubbed of secrets and card data; null when the list was asked with `includeRaw: false`. */
   raw: unknown;
 }
 

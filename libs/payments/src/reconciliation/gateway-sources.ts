@@ -5,7 +5,8 @@ import type { GatewayTransaction, GatewayWith } from '../gateways/gateway-capabi
 import type { GatewayPaymentTruth, PaymentGateway } from '../gateways/gateway.port';
 import type { PaymentsClock } from '../domain/clock';
 import type { BusinessDay } from './business-day';
-import type { ReconciliationRuns, StagedRow } from './reconciliation-runs';
+import type { ReconciliationRuns } from './reconciliation-runs';
+import { StagedPage, type StagedRow } from './staged-page';
 
 /**
  * Where a run's gateway rows come from: the gateway's transaction list (Toss), or read-backs of our own rows (every
@@ -39,21 +40,23 @@ export async function stageTransactionList(
     to: new Date(day.end.getTime() - 1),
     limit: context.pageSize,
     startingAfter: run.cursor ?? undefined,
+    // Only the fields below are staged: a scrubbed copy of every row would be made and dropped unread.
+    includeRaw: false,
   });
-  let page: StagedRow[] = [];
+  let page = new StagedPage();
   let listed = 0;
   const commit = async (): Promise<void> => {
-    await context.runs.commitPage(run, page, page[page.length - 1].transactionKey, context.clock.now());
-    listed += page.length;
-    page = [];
+    await context.runs.commitPage(run, page, page.lastTransactionKey, context.clock.now());
+    listed += page.size;
+    page = new StagedPage();
     context.progress?.('PAGE', listed);
   };
   for await (const transaction of rows) {
-    page.push(listRow(transaction));
+    page.add(listRow(transaction));
     // Pages of the walk and our commits line up: the walk asks for the next page only after this one is committed.
-    if (page.length === context.pageSize) await commit();
+    if (page.size === context.pageSize) await commit();
   }
-  if (page.length > 0) await commit();
+  if (page.size > 0) await commit();
   // The day's rows (100,000 and more) have just arrived and the planner has no statistics for them: it would take the
   // run's rows for a handful and match them in nested loops, one ledger index probe per row (2× slower at 100,000).
   // ANALYZE reads a fixed-size sample (~0.2 s); a role that may not analyze the table gets a warning, not an error.
@@ -105,7 +108,7 @@ export async function stageSweep(
     );
     if (batch.length === 0) return;
     const staged = await mapBounded(batch, context.concurrency, (payment) => readBackRows(gateway, payment, true));
-    await context.runs.commitPage(run, staged.flat(), batch[batch.length - 1].id, context.clock.now());
+    await context.runs.commitPage(run, StagedPage.of(staged.flat()), batch[batch.length - 1].id, context.clock.now());
     read += batch.length;
     context.progress?.('PAGE', read);
     if (batch.length < context.batchSize) return;
@@ -178,7 +181,7 @@ export async function stageRechecks(
     );
     if (batch.length === 0) return;
     const staged = await mapBounded(batch, context.concurrency, (payment) => readBackRows(gateway, payment, true));
-    await context.runs.stage(run, staged.flat(), context.clock.now());
+    await context.runs.stage(run, StagedPage.of(staged.flat()), context.clock.now());
     rechecked += batch.length;
     context.progress?.('RECHECK', rechecked);
     after = batch[batch.length - 1].id;

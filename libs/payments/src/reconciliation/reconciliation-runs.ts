@@ -2,7 +2,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../domain/ids';
 import type { PaymentsOutbox } from '../events/outbox';
 import { NotFoundError } from '../domain/errors';
-import type { ReconciliationGatewayRow } from '../entities/reconciliation-gateway-row.entity';
 import {
   ReconciliationRun,
   type ReconciliationKind,
@@ -10,6 +9,7 @@ import {
 } from '../entities/reconciliation-run.entity';
 import { isUniqueViolation } from '../ledger/payment-ledger';
 import { ReconciliationLeaseLostError, ReconciliationRunningError } from './reconciliation-errors';
+import type { StagedPage } from './staged-page';
 
 export interface RunKey {
   gateway: string;
@@ -17,8 +17,6 @@ export interface RunKey {
   businessDate: string;
   kind: ReconciliationKind;
 }
-
-export type StagedRow = Omit<ReconciliationGatewayRow, 'runId'>;
 
 /**
  * The life of a run row. Exactly-once comes from the database, not from the advisory lock: one RUNNING row per key
@@ -86,9 +84,9 @@ export class ReconciliationRuns {
    * commit loses the page and the cursor together, so the resumed run fetches it again; rows already staged are kept
    * once (primary key run + transaction key).
    */
-  async commitPage(run: ReconciliationRun, rows: StagedRow[], cursor: string | null, now: Date): Promise<void> {
+  async commitPage(run: ReconciliationRun, page: StagedPage, cursor: string | null, now: Date): Promise<void> {
     const staged = await this.dataSource.transaction(async (manager) => {
-      const staged = await stageRows(manager, run.id, rows);
+      const staged = await page.insert(manager, run.id);
       const [, updated] = await manager.query(
         `UPDATE "reconciliation_runs"
             SET "cursor" = $3, "pages" = "pages" + 1, "staged_rows" = "staged_rows" + $4, "lease_until" = $5,
@@ -106,10 +104,10 @@ export class ReconciliationRuns {
   }
 
   /** Rows staged outside paging (rechecks), under our lease. */
-  async stage(run: ReconciliationRun, rows: StagedRow[], now: Date): Promise<void> {
-    if (rows.length === 0) return;
+  async stage(run: ReconciliationRun, page: StagedPage, now: Date): Promise<void> {
+    if (page.size === 0) return;
     run.stagedRows += await this.dataSource.transaction(async (manager) => {
-      const staged = await stageRows(manager, run.id, rows);
+      const staged = await page.insert(manager, run.id);
       await this.renew(manager, run, now, staged);
       return staged;
     });
@@ -175,34 +173,4 @@ export class ReconciliationRuns {
   private busy(run: ReconciliationRun): ReconciliationRunningError {
     return new ReconciliationRunningError(run.id, run.gateway, run.businessDate, run.leaseUntil);
   }
-}
-
-/** Multi-row insert from column arrays (one statement per page, whatever its size); duplicates are kept once. */
-async function stageRows(manager: EntityManager, runId: string, rows: StagedRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const column = <K extends keyof StagedRow>(key: K) => rows.map((row) => row[key] ?? null);
-  const [{ staged }]: Array<{ staged: number }> = await manager.query(
-    `WITH inserted AS (
-     INSERT INTO "reconciliation_gateway_rows"
-       ("run_id", "transaction_key", "kind", "payment_key", "order_id", "amount", "status", "transacted_at",
-        "payment_id", "source", "note")
-     SELECT $1, * FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::bigint[],
-                              $7::varchar[], $8::timestamptz[], $9::uuid[], $10::varchar[], $11::varchar[])
-     ON CONFLICT ("run_id", "transaction_key") DO NOTHING RETURNING 1)
-     SELECT count(*)::int AS staged FROM inserted`,
-    [
-      runId,
-      column('transactionKey'),
-      column('kind'),
-      column('paymentKey'),
-      column('orderId'),
-      column('amount'),
-      column('status'),
-      column('transactedAt'),
-      column('paymentId'),
-      column('source'),
-      column('note'),
-    ],
-  );
-  return staged;
 }

@@ -23,10 +23,13 @@ import {
   lowerCaseHeaders,
   normalizePem,
   parseBody,
+  readBody,
+  requestBody,
   stripUndefined,
   truncateForLog,
   validateTls,
 } from './http-helpers';
+import type { JsonRows } from './json-rows';
 import { REDACTED, Scrubber, scrubText } from './scrub';
 import { describeCode, errorFacts, trackDispatch, wasRequestSent, type DispatchState } from './transport-errors';
 
@@ -108,18 +111,20 @@ export interface GatewayHttpRequest {
   readTimeoutMs?: number;
   /** Caller-side cancellation. Aborting after the request left gives `requestSent: true`. */
   signal?: AbortSignal;
+  /** A large JSON array expected (Toss's transaction list): a 2xx one comes back as `JsonRows`, `text` ''. */
+  jsonRows?: boolean;
 }
 
 export interface GatewayHttpResponse<T = unknown> {
   status: number;
   /** Lower-cased names; repeated headers joined with ', '. */
   headers: Record<string, string>;
-  /** Raw body. */
+  /** Raw body ('' when parsed as `jsonRows`). */
   text: string;
   /** Parsed JSON when the text is JSON, else the text; empty body -> null. */
   body: T;
-  /** scrub(body): what adapters put into `raw` and what is logged. */
-  scrubbedBody: unknown;
+  /** scrub(body): what adapters put into `raw` and what is logged; made when first read (a list page never is). */
+  readonly scrubbedBody: unknown;
   durationMs: number;
 }
 
@@ -193,7 +198,7 @@ export class GatewayHttpClient {
    */
   async request<T = unknown>(req: GatewayHttpRequest): Promise<GatewayHttpResponse<T>> {
     const { wirePath, logPath } = this.buildPath(req);
-    const body = this.buildBody(req);
+    const body = requestBody(req, this.gateway);
     const headers = { ...this.defaultHeaders, ...lowerCaseHeaders(req.headers ?? {}) };
     if (body.contentType && headers['content-type'] === undefined) headers['content-type'] = body.contentType;
     if (headers['accept'] === undefined) headers['accept'] = 'application/json';
@@ -224,6 +229,7 @@ export class GatewayHttpClient {
     let status: number;
     let responseHeaders: Record<string, string>;
     let text: string;
+    let rows: JsonRows | undefined;
     try {
       const response = await request(this.origin + wirePath, {
         dispatcher: this.agent.compose(trackDispatch(state)),
@@ -236,7 +242,7 @@ export class GatewayHttpClient {
       });
       status = response.statusCode;
       responseHeaders = flattenHeaders(response.headers);
-      text = await response.body.text();
+      ({ text, rows } = await readBody(response.body, req.jsonRows === true && status >= 200 && status < 300));
     } catch (err) {
       const { code, message } = errorFacts(err);
       const sent = wasRequestSent(code, state.dispatched);
@@ -246,20 +252,22 @@ export class GatewayHttpClient {
 
     const durationMs = elapsed();
     this.observe(req.operation, status, durationMs);
-    const parsed = parseBody(text);
-    const scrubbedBody = typeof parsed === 'string' ? this.scrubber.scrubText(parsed) : this.scrubber.scrub(parsed);
+    const parsed = rows ?? parseBody(text);
+    const scrubbed = this.scrubber.onDemand(() => (rows ? rows.toArray() : parsed));
 
     const line = `${callLabel} -> ${status} in ${durationMs}ms (${req.operation})`;
     if (status >= 500) this.logger.warn(line, this.logContext);
     else this.logger.debug?.(line, this.logContext);
     if (this.logBodies) {
       this.logger.verbose?.(
-        `${req.operation}: ${callLabel} <- ${status} body=${truncateForLog(JSON.stringify(scrubbedBody) ?? 'null')}`,
+        `${req.operation}: ${callLabel} <- ${status} body=${truncateForLog(JSON.stringify(scrubbed()) ?? 'null')}`,
         this.logContext,
       );
     }
 
-    return { status, headers: responseHeaders, text, body: parsed as T, scrubbedBody, durationMs };
+    // An own enumerable getter: spreading, JSON and toEqual see `scrubbedBody` as the plain property it was.
+    const answer = { status, headers: responseHeaders, text, body: parsed as T, durationMs };
+    return Object.defineProperty(answer, 'scrubbedBody', { get: scrubbed, enumerable: true }) as GatewayHttpResponse<T>;
   }
 
   private observe(operation: string, status: number | null, durationMs: number): void {
@@ -369,30 +377,6 @@ export class GatewayHttpClient {
     // The query is logged through scrubText so `signData=...` and similar never reach a log line.
     logPath = this.scrubber.scrubText(logPath + (queryString ? separator + queryString : ''));
     return { wirePath, logPath };
-  }
-
-  private buildBody(req: GatewayHttpRequest): { payload?: string; contentType?: string } {
-    const hasJson = req.json !== undefined;
-    const hasForm = req.form !== undefined;
-    if (hasJson && hasForm) {
-      throw new Error(`GatewayHttpClient(${this.gateway}): ${req.operation} has both json and form bodies`);
-    }
-    if ((hasJson || hasForm) && req.method === 'GET') {
-      throw new Error(`GatewayHttpClient(${this.gateway}): ${req.operation} is a GET with a body`);
-    }
-    if (hasJson) {
-      return {
-        payload: JSON.stringify(req.json),
-        contentType: 'application/json; charset=utf-8',
-      };
-    }
-    if (hasForm) {
-      return {
-        payload: new URLSearchParams(req.form).toString(),
-        contentType: 'application/x-www-form-urlencoded; charset=utf-8',
-      };
-    }
-    return {};
   }
 
   private unavailable(

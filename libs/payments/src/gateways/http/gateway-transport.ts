@@ -19,6 +19,8 @@ export interface GatewayTransportRequest<Method extends string = 'GET' | 'POST'>
   json?: unknown;
   /** Per-call override of the configured read timeout (Toss's billing charge and lists can take up to 60 s). */
   readTimeoutMs?: number;
+  /** A 2xx JSON array answer comes back as `JsonRows`, each element parsed when read (GatewayHttpRequest.jsonRows). */
+  jsonRows?: boolean;
 }
 
 export interface GatewayTransportResponse<T> {

@@ -1,5 +1,6 @@
-/** Small pure helpers of GatewayHttpClient: option checks, header and body handling for logs. */
-import type { GatewayTlsOptions } from './gateway-http-client';
+/** Small helpers of GatewayHttpClient: option checks, request and response bodies, headers, log truncation. */
+import type { GatewayHttpRequest, GatewayTlsOptions } from './gateway-http-client';
+import { JsonRows } from './json-rows';
 
 export function assertPositiveInteger(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -13,6 +14,45 @@ export function truncateForLog(text: string): string {
   return text.length > MAX_LOGGED_BODY_CHARS
     ? `${text.slice(0, MAX_LOGGED_BODY_CHARS)}…(${text.length - MAX_LOGGED_BODY_CHARS} more chars)`
     : text;
+}
+
+/**
+ * An answer's body: located as `JsonRows` when the caller expects a large JSON array and it is one (no string of the
+ * whole body is made, see ./json-rows.ts), else its text.
+ */
+export async function readBody(
+  body: { text(): Promise<string>; bytes(): Promise<Uint8Array> },
+  asRows: boolean,
+): Promise<{ text: string; rows?: JsonRows }> {
+  if (!asRows) return { text: await body.text() };
+  const bytes = await body.bytes();
+  const rows = JsonRows.scan(bytes);
+  return rows ? { text: '', rows } : { text: new TextDecoder().decode(bytes) };
+}
+
+/** The request's payload and its content type; a GET with a body, or both a JSON and a form body, is refused. */
+export function requestBody(req: GatewayHttpRequest, gateway: string): { payload?: string; contentType?: string } {
+  const hasJson = req.json !== undefined;
+  const hasForm = req.form !== undefined;
+  if (hasJson && hasForm) {
+    throw new Error(`GatewayHttpClient(${gateway}): ${req.operation} has both json and form bodies`);
+  }
+  if ((hasJson || hasForm) && req.method === 'GET') {
+    throw new Error(`GatewayHttpClient(${gateway}): ${req.operation} is a GET with a body`);
+  }
+  if (hasJson) {
+    return {
+      payload: JSON.stringify(req.json),
+      contentType: 'application/json; charset=utf-8',
+    };
+  }
+  if (hasForm) {
+    return {
+      payload: new URLSearchParams(req.form).toString(),
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+    };
+  }
+  return {};
 }
 
 export function parseBody(text: string): unknown {

@@ -16,6 +16,7 @@ export {
   scrubCardNumbers,
   normalizeKey,
 } from './scrub';
+export { JsonRows } from './json-rows';
 export { isSuccessStatus } from './gateway-transport';
 export type {
   GatewayCallResult,

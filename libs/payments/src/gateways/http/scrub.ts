@@ -232,6 +232,20 @@ export class Scrubber {
   scrubText(text: string): string {
     return scrubTextWith(text, this.keys);
   }
+  /**
+   * The scrubbed copy of what `read` gives (text through `scrubText`), made on the first call and the same object on
+   * every later one: a body that is neither logged nor stored is never copied.
+   */
+  onDemand(read: () => unknown): () => unknown {
+    let made: { value: unknown } | undefined;
+    return () => {
+      if (made === undefined) {
+        const body = read();
+        made = { value: typeof body === 'string' ? this.scrubText(body) : this.scrub(body) };
+      }
+      return made.value;
+    };
+  }
   scrubHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
     return scrubHeadersWith(headers, this.keys);
   }

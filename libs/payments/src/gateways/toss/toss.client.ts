@@ -1,3 +1,4 @@
+import type { JsonRows } from '../http/json-rows';
 import {
   isSuccessStatus,
   type GatewayCallResult,
@@ -240,8 +241,8 @@ export class TossClient {
     endDate: string;
     startingAfter?: string;
     limit: number;
-  }): Promise<TossResult<TossTransaction[]>> {
-    return this.call<TossTransaction[]>(
+  }): Promise<TossResult<TossTransaction[] | JsonRows>> {
+    return this.call<TossTransaction[] | JsonRows>(
       {
         operation: 'listTransactions',
         method: 'GET',
@@ -253,6 +254,8 @@ export class TossClient {
           limit: query.limit,
         },
         readTimeoutMs: this.config.slowReadMs,
+        // A full page is 5,000 rows (2 MB and more): parsed row by row as the walk reads them, never all at once.
+        jsonRows: true,
       },
       { resource: 'transaction', reference: `${query.startDate}..${query.endDate}` },
     );
@@ -266,7 +269,13 @@ export class TossClient {
     if (!isSuccessStatus(response.status)) {
       throw tossErrorFromResponse(response.status, response.body, { ...errorContext, operation: request.operation });
     }
-    return { body: response.body, scrubbed: response.scrubbedBody };
+    // Read through, not copied here: the scrubbed copy is made only if the caller keeps or logs it.
+    return {
+      body: response.body,
+      get scrubbed() {
+        return response.scrubbedBody;
+      },
+    };
   }
 
   private send<T>(

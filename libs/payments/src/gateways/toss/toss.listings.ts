@@ -2,7 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import { InvalidInputError, NotFoundError } from '../../domain/errors';
 import type { CashReceiptTruth, GatewayTransaction, TransactionListRequest } from '../gateway-capabilities';
 import { isRecord } from '../gateway-fields';
+import { JsonRows } from '../http/json-rows';
 import type { TossClient } from './toss.client';
+import type { TossTransaction } from './toss.types';
 import {
   formatKstDate,
   formatKstDateTime,
@@ -65,18 +67,60 @@ export async function* walkTossTransactions(
   const startDate = formatKstDateTime(request.from);
   const endDate = formatKstDateTime(request.to);
   let startingAfter = request.startingAfter;
+  const includeRaw = request.includeRaw ?? true;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await client.listTransactions({ startDate, endDate, startingAfter, limit });
-    const rows = result.body;
-    if (!Array.isArray(rows)) throw malformedTossResponse('listTransactions', 'expected an array');
-    const scrubbedRows = Array.isArray(result.scrubbed) ? result.scrubbed : [];
-    for (let i = 0; i < rows.length; i++) {
-      yield tossTransaction(rows[i], scrubbedRows[i] ?? scrubTossPayload(rows[i]), logger);
-    }
-    if (rows.length < limit) return;
-    const last = rows[rows.length - 1].transactionKey;
+    // Each page is fetched and walked by its own generator, so nothing here holds a page while the next is fetched.
+    const query = { startDate, endDate, startingAfter, limit };
+    const { count, last } = yield* pageTransactions(client, query, includeRaw, logger);
+    if (count < limit) return;
     if (last === startingAfter) throw malformedTossResponse('listTransactions', 'paging cursor did not advance');
     startingAfter = last;
   }
   throw malformedTossResponse('listTransactions', `more than ${MAX_PAGES} pages`);
+}
+
+/** A page of the list: an array (a test transport) or, from the HTTP client, rows parsed one by one when read. */
+type TossTransactionRows = TossTransaction[] | JsonRows;
+
+async function listPage(
+  client: TossClient,
+  query: Parameters<TossClient['listTransactions']>[0],
+  includeRaw: boolean,
+): Promise<{ rows: TossTransactionRows; scrubbedRows: unknown[] | undefined }> {
+  const result = await client.listTransactions(query);
+  const rows = result.body;
+  if (!Array.isArray(rows) && !(rows instanceof JsonRows)) {
+    throw malformedTossResponse('listTransactions', 'expected an array');
+  }
+  // Reading `scrubbed` is what makes the client build the scrubbed copy of the page.
+  const scrubbed = includeRaw ? result.scrubbed : undefined;
+  return { rows, scrubbedRows: includeRaw ? (Array.isArray(scrubbed) ? scrubbed : []) : undefined };
+}
+
+/** One page's transactions, each row parsed as it is reached; returns how many there were and the last key. */
+async function* pageTransactions(
+  client: TossClient,
+  query: Parameters<TossClient['listTransactions']>[0],
+  includeRaw: boolean,
+  logger: LoggerService | undefined,
+): AsyncGenerator<GatewayTransaction, { count: number; last: string | undefined }> {
+  const { rows, scrubbedRows } = await listPage(client, query, includeRaw);
+  let last: string | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = readRow(rows, i);
+    const raw = scrubbedRows ? (scrubbedRows[i] ?? scrubTossPayload(row)) : null;
+    const transaction = tossTransaction(row, raw, logger);
+    last = transaction.transactionKey;
+    yield transaction;
+  }
+  return { count: rows.length, last };
+}
+
+function readRow(rows: TossTransactionRows, index: number): TossTransaction {
+  try {
+    return rows.at(index) as TossTransaction;
+  } catch {
+    // An element JsonRows located but JSON.parse refused: the same answer as a body that is not JSON at all.
+    throw malformedTossResponse('listTransactions', `row ${index} is not JSON`);
+  }
 }
