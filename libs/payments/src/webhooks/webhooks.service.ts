@@ -220,7 +220,7 @@ export class WebhooksService {
     // Unsigned body: trust only what the gateway tells us on a call we authenticate.
     let truth;
     try {
-      truth = await gateway.getPayment({
+      truth = await this.payments.readAtGateway(gateway, {
         paymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey ?? parsed.paymentKey ?? null,
         orderId: payment.orderId,
         amount: payment.amount,
@@ -239,8 +239,8 @@ export class WebhooksService {
       throw error;
     }
     try {
-      // Stamped as it arrives: a read-back that loses the row-lock race to a later one cannot move the payment back.
-      const applied = await this.payments.apply(payment.id, this.payments.observed(truth), 'webhook');
+      // Stamped when the read left: one that loses the row-lock race to a later-sent one cannot move the payment back.
+      const applied = await this.payments.apply(payment.id, truth, 'webhook');
       return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
     } catch (error) {
       // The read-back is about another order, amount or key than the payment the delivery named: never applied.
