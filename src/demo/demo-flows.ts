@@ -3,7 +3,14 @@ import type { TossSimulator } from 'nestjs-kr-payments/testing';
 import type { BillingKeyView, CancelView, CashReceiptView, OrderView } from '../shop/shop.views';
 import { DemoFailure, expectEqual, type ShopErrorBody } from './demo-client';
 import { krw } from './demo-report';
-import { type CheckoutResponse, type DemoStepContext, expectOrder, expectRefused, step } from './demo-steps';
+import {
+  type CheckoutResponse,
+  type DemoStepContext,
+  expectOrder,
+  expectRefused,
+  orderAfterDelivery,
+  step,
+} from './demo-steps';
 
 /**
  * The flows `npm run demo` walks through, each over HTTP against the shop's own REST API, with the Toss simulator
@@ -192,9 +199,10 @@ export async function virtualAccount(ctx: DemoContext): Promise<OrderView> {
     ];
   });
 
-  await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
+  const delivered = await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
     const before = ctx.sim.webhookDeliveries.length;
     ctx.sim.deposit({ orderId: success.orderId });
+    // Until every delivery is answered and no retry is due: the last attempt of each event is then the answer.
     await ctx.sim.webhooksIdle();
     // Only the deliveries about the deposit (status DONE): the account's issue sent its own events earlier.
     const deliveries = ctx.sim.webhookDeliveries
@@ -203,20 +211,21 @@ export async function virtualAccount(ctx: DemoContext): Promise<OrderView> {
         (delivery) =>
           deliveryFacts(delivery.body)?.orderId === success.orderId && deliveryFacts(delivery.body)?.status === 'DONE',
       );
-    const delivered = deliveries.map((delivery) => `${delivery.eventType} → ${delivery.status}`);
+    const seen = deliveries.map((delivery) => `${delivery.eventType} #${delivery.attempt} → ${delivery.status}`);
     if (!deliveries.some((delivery) => delivery.eventType === 'DEPOSIT_CALLBACK' && delivery.status === 200)) {
-      throw new DemoFailure(`DEPOSIT_CALLBACK was not answered 200 (deliveries: ${delivered.join(', ') || 'none'})`);
+      throw new DemoFailure(`DEPOSIT_CALLBACK was not answered 200 (deliveries: ${seen.join(', ') || 'none'})`);
     }
-    return [null, { status: 'DONE at Toss', amount, note: `webhooks → shop: ${delivered.join(', ')}` }];
+    return [seen.join(', '), { status: 'DONE at Toss', amount, note: `webhooks → shop: ${seen.join(', ')}` }];
   });
 
   return step(ctx, 'GET /orders/:id (after the webhook)', async () => {
-    const response = await ctx.shop.expect<OrderView>('GET', `/orders/${waiting.paymentId}`, 200);
-    expectOrder(response.body, { status: 'PAID', amount, balanceAmount: amount });
-    return [
-      response.body,
-      { http: response.status, status: 'PAID', amount, note: 'applied from the verified webhook' },
-    ];
+    const order = await orderAfterDelivery(
+      ctx,
+      waiting.paymentId,
+      { status: 'PAID', amount, balanceAmount: amount },
+      delivered,
+    );
+    return [order, { http: 200, status: 'PAID', amount, note: 'applied from the verified webhook' }];
   });
 }
 

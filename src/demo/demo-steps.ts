@@ -1,5 +1,5 @@
 import type { OrderView } from '../shop/shop.views';
-import { expectEqual, type ShopClient, type ShopErrorBody } from './demo-client';
+import { DemoFailure, expectEqual, type ShopClient, type ShopErrorBody } from './demo-client';
 import type { DemoReport, StepLine } from './demo-report';
 
 /** What every gateway's demo flows need: the shop's REST API and the report they print to. */
@@ -42,6 +42,28 @@ export function expectOrder(order: OrderView, expected: Partial<OrderView>): voi
   for (const [key, value] of Object.entries(expected)) {
     expectEqual(order[key as keyof OrderView], value as never, `order.${key}`);
   }
+}
+
+/**
+ * The order right after the gateway's delivery about it was acknowledged (its simulator idle, the delivery answered
+ * 2xx). Read once, with no waiting: the library acknowledges a webhook only once its event is applied, because the
+ * acknowledgement ends the gateway's retries. Another state here is a delivery that was acknowledged without being
+ * applied, which no amount of waiting would excuse; the failure lists the deliveries the simulator made.
+ */
+export async function orderAfterDelivery(
+  ctx: DemoStepContext,
+  paymentId: string,
+  expected: Partial<OrderView>,
+  deliveries: string,
+): Promise<OrderView> {
+  const order = (await ctx.shop.expect<OrderView>('GET', `/orders/${paymentId}`, 200)).body;
+  try {
+    expectOrder(order, expected);
+  } catch (error) {
+    if (!(error instanceof DemoFailure)) throw error;
+    throw new DemoFailure(`${error.message} after the delivery was acknowledged (deliveries: ${deliveries})`);
+  }
+  return order;
 }
 
 /** Fails the step unless the shop refused with this error code, naming this field. */

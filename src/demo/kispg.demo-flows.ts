@@ -2,7 +2,14 @@ import type { KispgSimulator } from 'nestjs-kr-payments/testing';
 import type { CancelView, OrderView } from '../shop/shop.views';
 import { DemoFailure, expectEqual, type ShopErrorBody } from './demo-client';
 import { krw } from './demo-report';
-import { type CheckoutResponse, type DemoStepContext, expectOrder, expectRefused, step } from './demo-steps';
+import {
+  type CheckoutResponse,
+  type DemoStepContext,
+  expectOrder,
+  expectRefused,
+  orderAfterDelivery,
+  step,
+} from './demo-steps';
 
 /**
  * The KISPG flows of `npm run demo`, over HTTP against the shop's REST API. The KISPG simulator plays the buyer's
@@ -202,31 +209,30 @@ export async function kispgVirtualAccount(ctx: KispgDemoContext): Promise<OrderV
     ];
   });
 
-  await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
+  const delivered = await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
     const before = ctx.sim.notifications.length;
     ctx.sim.deposit(authResult.tid);
+    // Until every notification is answered and no retry is due: the last attempt of each is then the answer.
     await ctx.sim.notificationsIdle();
     const deliveries = ctx.sim.notifications
       .slice(before)
       .filter((d) => d.tid === authResult.tid && d.resultCd === '4110');
-    const delivered = deliveries.map((d) => `#${d.attempt} → ${d.status}`).join(', ');
+    const seen = deliveries.map((d) => `#${d.attempt} → ${d.status}`).join(', ');
     if (!deliveries.some((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300)) {
       throw new DemoFailure(
-        `the 4110 deposit notification was not accepted by the shop (deliveries: ${delivered || 'none; is notifyUrl set?'})`,
+        `the 4110 deposit notification was not accepted by the shop (deliveries: ${seen || 'none; is notifyUrl set?'})`,
       );
     }
-    return [null, { status: '승인 at KISPG', amount, note: `notification 4110 → shop: ${delivered}` }];
+    return [seen, { status: '승인 at KISPG', amount, note: `notification 4110 → shop: ${seen}` }];
   });
 
   return step(ctx, 'GET /orders/:id (after the notification)', async () => {
-    // The webhook answer comes before the ledger work may finish: look for up to ~5 s.
-    const deadline = Date.now() + 5_000;
-    let order = (await ctx.shop.expect<OrderView>('GET', `/orders/${waiting.paymentId}`, 200)).body;
-    while (order.status !== 'PAID' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      order = (await ctx.shop.expect<OrderView>('GET', `/orders/${waiting.paymentId}`, 200)).body;
-    }
-    expectOrder(order, { status: 'PAID', amount, balanceAmount: amount });
+    const order = await orderAfterDelivery(
+      ctx,
+      waiting.paymentId,
+      { status: 'PAID', amount, balanceAmount: amount },
+      delivered,
+    );
     return [order, { http: 200, status: 'PAID', amount, note: 'applied from the verified notification' }];
   });
 }

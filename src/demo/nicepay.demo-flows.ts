@@ -3,7 +3,7 @@ import type { NicePaySimulator } from 'nestjs-kr-payments/testing';
 import type { BillingKeyView, CancelView, CashReceiptView, OrderView } from '../shop/shop.views';
 import { DemoFailure, expectEqual } from './demo-client';
 import { krw } from './demo-report';
-import { type CheckoutResponse, type DemoStepContext, expectOrder, step } from './demo-steps';
+import { type CheckoutResponse, type DemoStepContext, expectOrder, orderAfterDelivery, step } from './demo-steps';
 
 /**
  * The NicePay flows of `npm run demo`, over HTTP against the shop's REST API. The NicePay simulator plays the buyer's
@@ -202,33 +202,30 @@ export async function nicepayVirtualAccount(ctx: NicePayDemoContext): Promise<Or
     ];
   });
 
-  await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
+  const delivered = await step(ctx, 'buyer transfers the money (simulated bank)', async () => {
     const before = ctx.sim.webhookDeliveries.length;
     ctx.sim.deposit(form.tid);
+    // Until every delivery is answered and no retry is due: the last attempt of each event is then the answer.
     await ctx.sim.webhooksIdle();
     const deliveries = ctx.sim.webhookDeliveries.slice(before).filter((delivery) => {
       const body = delivery.body as { tid?: unknown; status?: unknown };
       return body.tid === form.tid && body.status === 'paid';
     });
+    const seen =
+      deliveries.map((delivery) => `${delivery.status} ${JSON.stringify(delivery.responseBody)}`).join(', ') || 'none';
     if (!deliveries.some((delivery) => delivery.accepted)) {
-      const seen =
-        deliveries.map((delivery) => `${delivery.status} ${JSON.stringify(delivery.responseBody)}`).join(', ') ||
-        'none';
       throw new DemoFailure(`the deposit webhook was not answered 200 "OK" (deliveries: ${seen})`);
     }
-    return [null, { status: 'paid at NicePay', amount, note: 'webhook → shop answered 200 OK' }];
+    return [seen, { status: 'paid at NicePay', amount, note: 'webhook → shop answered 200 OK' }];
   });
 
   return step(ctx, 'GET /orders/:id (after the webhook)', async () => {
-    // The shop applies the webhook as it arrives; poll briefly rather than assume it is already committed.
-    const deadline = Date.now() + 5_000;
-    let order: OrderView;
-    for (;;) {
-      order = (await ctx.shop.expect<OrderView>('GET', `/orders/${waiting.paymentId}`, 200)).body;
-      if (order.status === 'PAID' || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expectOrder(order, { status: 'PAID', amount, balanceAmount: amount });
+    const order = await orderAfterDelivery(
+      ctx,
+      waiting.paymentId,
+      { status: 'PAID', amount, balanceAmount: amount },
+      delivered,
+    );
     return [order, { http: 200, status: 'PAID', amount, note: 'applied from the verified webhook' }];
   });
 }

@@ -99,7 +99,9 @@ describe('webhook inbox', () => {
       [payment.orderId],
     );
     const before = readBacks(paymentKey);
-    expect((await post(event)).status).toBe(200); // a duplicate while the claim holds: acknowledged, not processed
+    // A redelivery while another process holds the claim: not processed, and not acknowledged either (a 200 would end
+    // the gateway's retries, and the holder may never finish).
+    expect((await post(event)).status).toBe(503);
     expect(readBacks(paymentKey)).toBe(before);
     expect((await rowsFor(payment.orderId))[0]).toMatchObject({ status: 'RECEIVED', attempts: 2 });
     clock.advance(6 * 60_000);

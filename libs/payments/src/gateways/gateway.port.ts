@@ -198,8 +198,9 @@ export interface GatewayPaymentTruth {
   /** The gateway body, already scrubbed of secrets and card data by the HTTP layer. */
   raw: unknown;
   /**
-   * When this truth was observed (set by the core the moment the answer or read-back arrived). Truths are applied in
-   * the order they were observed: an earlier one never moves a payment backwards over a later one.
+   * When this truth was observed (set by the core: when an answer arrived, or when a read-back's request left, so a
+   * read sent before a change never counts as newer than one sent after it). Truths are applied in the order they
+   * were observed: an earlier one never moves a payment backwards over a later one.
    */
   observedAt?: Date;
 }

@@ -4,7 +4,13 @@ import { PaymentStatus } from '../domain/payment-status';
 import type { Payment } from '../entities/payment.entity';
 import { supports, type GatewayWith } from '../gateways/gateway-capabilities';
 import { GatewayRegistry } from '../gateways/gateway-registry';
-import type { GatewayCancelTruth, GatewayPaymentStatus, GatewayPaymentTruth } from '../gateways/gateway.port';
+import type {
+  GatewayCancelTruth,
+  GatewayPaymentStatus,
+  GatewayPaymentTruth,
+  PaymentGateway,
+  PaymentLookup,
+} from '../gateways/gateway.port';
 import type { PaymentsClock } from '../domain/clock';
 import { RecoveryTiming } from '../jobs/recovery-timing';
 import { PaymentLedger, type ApplySource } from '../ledger/payment-ledger';
@@ -41,6 +47,18 @@ export class PaymentSyncService {
   }
 
   /**
+   * Reads a payment at its gateway, stamped with the moment the request left rather than the moment the answer came
+   * back. The answer describes the gateway somewhere in between; stamped on arrival, a read sent before a deposit but
+   * answered late would count as newer than the deposit webhook's read-back applied meanwhile, and a read-back may move
+   * a payment backwards (PAID -> WAITING_FOR_DEPOSIT), so it would undo the deposit. Stamped on sending, it is older.
+   */
+  async readAtGateway(gateway: PaymentGateway, lookup: PaymentLookup): Promise<GatewayPaymentTruth> {
+    const sentAt = this.clock.now();
+    const truth = await gateway.getPayment(lookup);
+    return truth.observedAt ? truth : { ...truth, observedAt: sentAt };
+  }
+
+  /**
    * Re-reads the payment at its gateway and applies that truth. Resolves UNKNOWN payments and UNKNOWN cancels
    * (a cancel the gateway has no record of is released once that is proven).
    */
@@ -55,7 +73,7 @@ export class PaymentSyncService {
     if (payment.status === PaymentStatus.UNKNOWN && supports(gateway, 'lostApprovalPolicy')) {
       return this.resolveUnknownApproval(payment, gateway);
     }
-    const truth = this.observed(await gateway.getPayment(toLookup(payment)));
+    const truth = await this.readAtGateway(gateway, toLookup(payment));
     return { payment: await this.apply(payment.id, truth, 'sync'), reported: truth.status };
   }
 

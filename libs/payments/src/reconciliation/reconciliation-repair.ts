@@ -101,13 +101,13 @@ async function repairApproval(deps: RepairDeps, item: RepairableItem): Promise<s
     after = await deps.sync.sync(payment.id);
   } else {
     const gateway = deps.gateways.get(payment.gateway);
-    const truth = await gateway.getPayment({
+    const truth = await deps.sync.readAtGateway(gateway, {
       paymentKey: item.gatewayPaymentKey,
       orderId: payment.orderId,
       amount: payment.amount,
       customerKey: payment.customerKey,
     });
-    after = await deps.sync.apply(payment.id, deps.sync.observed(truth), 'sync');
+    after = await deps.sync.apply(payment.id, truth, 'sync');
   }
   if (!APPROVED.has(after.status)) throw new Error(`after the read-back the payment is ${after.status}`);
   return `${item.repairAction}: ${before} → ${after.status}`;

@@ -21,14 +21,23 @@ export interface InboxEntry {
   eventId: string;
   /** True when this delivery won the claim and must be processed; false for a duplicate (done, or in flight). */
   shouldProcess: boolean;
+  /** The event is finished (PROCESSED, IGNORED or REJECTED): a duplicate of it can be acknowledged as it is. */
+  settled: boolean;
 }
+
+/** Statuses nothing moves an event out of: a redelivery of one of these has nothing left to do. */
+const SETTLED_STATUSES: readonly string[] = [
+  WebhookEventStatus.PROCESSED,
+  WebhookEventStatus.IGNORED,
+  WebhookEventStatus.REJECTED,
+];
 
 /**
  * The webhook inbox: store first, then process. `(gateway, dedupe_key)` is unique. One insert-or-count statement
  * records the delivery and claims it in the same round trip: a new event, or a RECEIVED/FAILED one whose claim is free
  * or expired, is claimed (`claimed_until`, and `claim_token`: this delivery's own id, the only proof of winning) and
- * processed; concurrent duplicates, and redeliveries of events already
- * PROCESSED/IGNORED/REJECTED, are acknowledged without running anything again.
+ * processed. A delivery that does not win says whether the event is settled (PROCESSED/IGNORED/REJECTED: nothing to
+ * run again) or still held by another claim (in flight, or its holder died before its lease ran out).
  */
 export class WebhookInbox {
   constructor(
@@ -39,7 +48,7 @@ export class WebhookInbox {
   async record(gateway: string, parsed: ParsedWebhook, sourceIp: string | undefined): Promise<InboxEntry> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + WEBHOOK_CLAIM_LEASE_MS);
-    const rows: Array<{ id: string; claimed: boolean }> = await this.dataSource.query(
+    const rows: Array<{ id: string; claimed: boolean; status: string }> = await this.dataSource.query(
       `WITH upsert AS (
          INSERT INTO webhook_events (id, gateway, dedupe_key, event_type, status, verification, attempts, order_id,
                                      source_ip, payload, received_at, claimed_until, claim_token)
@@ -49,8 +58,8 @@ export class WebhookInbox {
            updated_at = now(),
            claimed_until = CASE WHEN ${CLAIMABLE} THEN $11 ELSE webhook_events.claimed_until END,
            claim_token = CASE WHEN ${CLAIMABLE} THEN $12 ELSE webhook_events.claim_token END
-         RETURNING id, claim_token)
-       SELECT id, (claim_token = $12) AS claimed FROM upsert`,
+         RETURNING id, claim_token, status)
+       SELECT id, (claim_token = $12) AS claimed, status FROM upsert`,
       [
         newId(),
         gateway,
@@ -67,7 +76,7 @@ export class WebhookInbox {
       ],
     );
     const [row] = rows;
-    return { eventId: row.id, shouldProcess: row.claimed };
+    return { eventId: row.id, shouldProcess: row.claimed, settled: SETTLED_STATUSES.includes(row.status) };
   }
 
   async finish(

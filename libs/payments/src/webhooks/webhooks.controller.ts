@@ -17,7 +17,7 @@ import { GatewayRegistry } from '../gateways/gateway-registry';
 import type { ParsedWebhook } from '../gateways/gateway-capabilities';
 import { WebhookRejectionBudget } from './rejection-limiter';
 import { PARSED_WEBHOOK, WEBHOOK_SOURCE_ADDRESS, WebhookGuard, type WebhookHttpRequest } from './webhook.guard';
-import { WebhookNotReadyError, WebhooksService } from './webhooks.service';
+import { WebhookInFlightError, WebhookNotReadyError, WebhooksService } from './webhooks.service';
 
 interface ReplyLike {
   status(code: number): ReplyLike;
@@ -68,12 +68,17 @@ export class PaymentsWebhookController {
     reply.send(answer.body);
   }
 
-  /** A delivery that came before the state it names is a 503: the gateway's retry brings it back in time. */
+  /**
+   * A delivery that came before the state it names, or while another process holds its event, is a 503: the gateway's
+   * retry brings it back once that is over.
+   */
   private async handle(gatewayName: string, parsed: ParsedWebhook, source: string | undefined) {
     try {
       return await this.webhooks.handle(gatewayName, parsed, source);
     } catch (error) {
-      if (error instanceof WebhookNotReadyError) throw new ServiceUnavailableException(error.message);
+      if (error instanceof WebhookNotReadyError || error instanceof WebhookInFlightError) {
+        throw new ServiceUnavailableException(error.message);
+      }
       throw error;
     }
   }

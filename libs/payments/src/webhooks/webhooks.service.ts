@@ -16,6 +16,7 @@ import { PaymentsMetrics } from '../operations/payments-metrics';
 import { PaymentSyncService } from '../payments/payment-sync.service';
 import { PAYMENTS_CLOCK, PAYMENTS_DATA_SOURCE, PAYMENTS_LOGGER } from '../payments.tokens';
 import { ReadBackCoalescer } from './read-back-coalescer';
+import { SameEventQueue } from './same-event-queue';
 import { WebhookInbox } from './webhook-inbox';
 
 /** A delivery that arrived before the state it refers to exists here; answered 5xx so the gateway retries. */
@@ -24,6 +25,21 @@ export class WebhookNotReadyError extends PaymentsError {
     super('WEBHOOK_NOT_READY', `${gateway} webhook for payment ${paymentId} arrived before its secret was stored`, {
       gateway,
       paymentId,
+      retryable: true,
+      httpStatus: 503,
+    });
+  }
+}
+
+/**
+ * A redelivery of an event another process has claimed and not finished (still processing, or died before its lease
+ * ran out). Answered 5xx, never 200: the acknowledgement would stop the gateway's retries, and if that claim never
+ * finishes, a retry after its lease is what processes the event.
+ */
+export class WebhookInFlightError extends PaymentsError {
+  constructor(gateway: string, eventType: string) {
+    super('WEBHOOK_IN_FLIGHT', `${gateway} webhook ${eventType} is being processed by another delivery`, {
+      gateway,
       retryable: true,
       httpStatus: 503,
     });
@@ -50,6 +66,7 @@ interface ProcessResult {
 export class WebhooksService {
   private readonly inbox: WebhookInbox;
   private readonly readBacks = new ReadBackCoalescer();
+  private readonly sameEvent = new SameEventQueue();
 
   constructor(
     @Inject(PAYMENTS_DATA_SOURCE) dataSource: DataSource,
@@ -72,15 +89,39 @@ export class WebhooksService {
       count(outcome);
       return outcome;
     } catch (error) {
-      count(error instanceof WebhookNotReadyError ? 'not_ready' : 'failed');
+      count(
+        error instanceof WebhookNotReadyError
+          ? 'not_ready'
+          : error instanceof WebhookInFlightError
+            ? 'in_flight'
+            : 'failed',
+      );
       throw error;
     }
   }
 
-  private async handleOnce(gatewayName: string, parsed: ParsedWebhook, sourceIp?: string): Promise<WebhookOutcome> {
+  /** A 200 from here means the event is applied (or settled otherwise): a gateway stops retrying on it. */
+  private handleOnce(gatewayName: string, parsed: ParsedWebhook, sourceIp?: string): Promise<WebhookOutcome> {
     const gateway = this.gateways.get(gatewayName);
+    return this.sameEvent.run(`${gateway.name}\u0000${parsed.dedupeKey}`, () =>
+      this.recordAndProcess(gateway, parsed, sourceIp),
+    );
+  }
+
+  private async recordAndProcess(
+    gateway: PaymentGateway,
+    parsed: ParsedWebhook,
+    sourceIp?: string,
+  ): Promise<WebhookOutcome> {
     const entry = await this.inbox.record(gateway.name, parsed, sourceIp);
-    if (!entry.shouldProcess) return 'duplicate';
+    if (!entry.shouldProcess) {
+      if (entry.settled) return 'duplicate';
+      // Deliveries received here run one at a time per event, so the claim is another process's.
+      this.logger.warn?.(
+        `${gateway.name} webhook ${parsed.eventType} is claimed elsewhere; answered 503 for redelivery`,
+      );
+      throw new WebhookInFlightError(gateway.name, parsed.eventType);
+    }
     try {
       const result = await this.process(gateway, parsed);
       await this.inbox.finish(entry.eventId, result.status, { paymentId: result.paymentId, error: result.note });
@@ -179,7 +220,7 @@ export class WebhooksService {
     // Unsigned body: trust only what the gateway tells us on a call we authenticate.
     let truth;
     try {
-      truth = await gateway.getPayment({
+      truth = await this.payments.readAtGateway(gateway, {
         paymentKey: payment.gatewayPaymentKey ?? payment.attemptPaymentKey ?? parsed.paymentKey ?? null,
         orderId: payment.orderId,
         amount: payment.amount,
@@ -198,8 +239,8 @@ export class WebhooksService {
       throw error;
     }
     try {
-      // Stamped as it arrives: a read-back that loses the row-lock race to a later one cannot move the payment back.
-      const applied = await this.payments.apply(payment.id, this.payments.observed(truth), 'webhook');
+      // Stamped when the read left: one that loses the row-lock race to a later-sent one cannot move the payment back.
+      const applied = await this.payments.apply(payment.id, truth, 'webhook');
       return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
     } catch (error) {
       // The read-back is about another order, amount or key than the payment the delivery named: never applied.
