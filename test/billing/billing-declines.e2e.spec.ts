@@ -221,6 +221,7 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
     // The charge waits at the gateway long enough for the pause to commit first: the settlement's snapshot of the
     // subscription is then stale, its one-statement guard misses, and the plan is made again from the locked rows.
     fixture.toss.failNext({ method: 'POST', path: CHARGE_PATHS.toss }, { kind: 'latency', ms: 1_500 });
+    const chargesBefore = fixture.toss.requestsTo('POST', CHARGE_PATHS.toss).length;
     const pass = fixture.billing.runDue();
     await waitForCharge();
     await fixture.billing.pause({ subscriptionId: subscription.id });
@@ -234,7 +235,7 @@ describe('recurring billing: declines, lost answers and expired leases', () => {
 
     async function waitForCharge(): Promise<void> {
       const deadline = Date.now() + 5_000;
-      while (fixture.toss.requestsTo('POST', CHARGE_PATHS.toss).length === 0) {
+      while (fixture.toss.requestsTo('POST', CHARGE_PATHS.toss).length === chargesBefore) {
         if (Date.now() > deadline) throw new Error('the charge never reached the gateway');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
