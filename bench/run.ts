@@ -4,6 +4,7 @@ import { runConfirmOverhead, type BenchOutcome } from './confirm-overhead';
 import { runOutbox } from './outbox';
 import { runReconcile } from './reconcile';
 import { runWebhookFlood } from './webhook-flood';
+import { runWebhookIngest } from './webhook-ingest';
 
 /**
  * `npm run bench -- <name>` runs one benchmark, `npm run bench` runs them all in turn. Each prints its table and
@@ -13,6 +14,7 @@ import { runWebhookFlood } from './webhook-flood';
 const BENCHMARKS: ReadonlyMap<string, () => Promise<BenchOutcome>> = new Map([
   ['confirm-overhead', () => runConfirmOverhead()],
   ['webhook-flood', () => runWebhookFlood()],
+  ['webhook-ingest', () => runWebhookIngest()],
   ['reconcile', () => runReconcile()],
   ['billing-run', () => runBillingRun()],
   ['outbox', () => runOutbox()],

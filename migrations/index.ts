@@ -6,6 +6,7 @@ import { BillingEngine1796357983456 } from './1796357983456-BillingEngine';
 import { Reconciliation1796400000000 } from './1796400000000-Reconciliation';
 import { PaymentEvents1796400000001 } from './1796400000001-PaymentEvents';
 import { PaymentListIndexes1796400000002 } from './1796400000002-PaymentListIndexes';
+import { RepairScanIndexes1796400000003 } from './1796400000003-RepairScanIndexes';
 
 /**
  * The library's schema, in order. Add to your own DataSource: `migrations: [...PAYMENTS_MIGRATIONS, ...yours]`.
@@ -20,4 +21,5 @@ export const PAYMENTS_MIGRATIONS = [
   Reconciliation1796400000000,
   PaymentEvents1796400000001,
   PaymentListIndexes1796400000002,
+  RepairScanIndexes1796400000003,
 ] as const;

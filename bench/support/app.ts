@@ -21,6 +21,8 @@ export interface BenchAppOptions {
   tossBaseUrl: string;
   /** Size of the pg pool; give it at least the benchmark's concurrency so no call waits for a connection. */
   poolSize: number;
+  /** pg's `idleTimeoutMillis` for that pool (pg's default, 10 s, when omitted); 0 keeps idle connections open. */
+  idleTimeoutMillis?: number;
 }
 
 /**
@@ -36,7 +38,12 @@ export async function bootBenchApp(options: BenchAppOptions): Promise<BenchApp> 
   try {
     @Module({
       imports: [
-        TypeOrmModule.forRoot(database.typeOrm(options.poolSize)),
+        TypeOrmModule.forRoot(
+          database.typeOrm(
+            options.poolSize,
+            options.idleTimeoutMillis === undefined ? undefined : { idleTimeoutMillis: options.idleTimeoutMillis },
+          ),
+        ),
         PaymentsModule.forRoot({
           gateways: {
             toss: { secretKey: TOSS_TEST_SECRET_KEY, clientKey: TOSS_TEST_CLIENT_KEY, baseUrl: options.tossBaseUrl },

@@ -18,8 +18,11 @@ export interface BenchDatabase {
   label: string;
   /** True when the PostgreSQL server is ours (embedded): its CPU time can be measured. */
   embedded: boolean;
-  /** TypeORM options for the library's entities and migrations on this database. */
-  typeOrm(poolSize: number): TypeOrmModuleOptions;
+  /**
+   * TypeORM options for the library's entities and migrations on this database. `extra` goes to pg's Pool as is
+   * (e.g. `idleTimeoutMillis`), for benchmarks that compare the library's pool with one of their own.
+   */
+  typeOrm(poolSize: number, extra?: Record<string, unknown>): TypeOrmModuleOptions;
   /** Drops the embedded database and stops its server; a DATABASE_URL database is left as it is. */
   close(): Promise<void>;
 }
@@ -40,7 +43,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
   return {
     label: postgres.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL',
     embedded: postgres.embedded,
-    typeOrm: (poolSize) => ({
+    typeOrm: (poolSize, extra) => ({
       type: 'postgres',
       url,
       entities: [...PAYMENTS_ENTITIES],
@@ -49,6 +52,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
       logging: false,
       poolSize,
       retryAttempts: 0,
+      ...(extra ? { extra } : {}),
     }),
     close: async () => {
       if (!postgres.embedded) return;

@@ -20,6 +20,8 @@ export interface BenchHttpApp {
 export interface BenchHttpAppOptions {
   /** Size of the pg pool; give it at least the benchmark's concurrency so no request waits for a connection. */
   poolSize: number;
+  /** pg's `idleTimeoutMillis` for that pool (pg's default, 10 s, when omitted); 0 keeps idle connections open. */
+  idleTimeoutMillis?: number;
   /** `PaymentsModule.forRoot` options without the key ring (the benchmarks' own, BENCH_ENCRYPTION). */
   payments: Omit<PaymentsModuleOptions, 'encryption'>;
 }
@@ -39,7 +41,12 @@ export async function bootBenchHttpApp(options: BenchHttpAppOptions): Promise<Be
   try {
     @Module({
       imports: [
-        TypeOrmModule.forRoot(database.typeOrm(options.poolSize)),
+        TypeOrmModule.forRoot(
+          database.typeOrm(
+            options.poolSize,
+            options.idleTimeoutMillis === undefined ? undefined : { idleTimeoutMillis: options.idleTimeoutMillis },
+          ),
+        ),
         PaymentsModule.forRoot({ ...options.payments, encryption: BENCH_ENCRYPTION }),
       ],
     })

@@ -10,7 +10,14 @@ export interface RawConfirmInput {
 export interface RawConfirmResult {
   statusCode: number;
   /** The Toss Payment object or `{ code, message }` error envelope the server answered. */
-  body: { status?: string; orderId?: string; totalAmount?: number; code?: string };
+  body: {
+    status?: string;
+    orderId?: string;
+    totalAmount?: number;
+    paymentKey?: string;
+    approvedAt?: string;
+    code?: string;
+  };
 }
 
 /**
@@ -31,8 +38,11 @@ export class RawTossConfirmClient {
     this.authorization = `Basic ${Buffer.from(`${secretKey}:`, 'utf8').toString('base64')}`;
   }
 
-  /** One confirm, body read and parsed: the work a caller must do before it can use the answer. */
-  async confirm(input: RawConfirmInput): Promise<RawConfirmResult> {
+  /**
+   * One confirm, body read and parsed: the work a caller must do before it can use the answer. `idempotencyKey` is
+   * given by callers that have a payment row (one key per payment, derived from its id, as the library does).
+   */
+  async confirm(input: RawConfirmInput, idempotencyKey?: string): Promise<RawConfirmResult> {
     const response = await request(this.confirmUrl, {
       dispatcher: this.agent,
       method: 'POST',
@@ -42,7 +52,7 @@ export class RawTossConfirmClient {
         // The library derives its key from the payment id (rule 3 of
         // docs/architecture.md#rules-that-keep-money-exact); the baseline has no row, so a fresh UUID is the
         // equivalent: one key per payment, same length class.
-        'idempotency-key': `confirm:${randomUUID()}`,
+        'idempotency-key': idempotencyKey ?? `confirm:${randomUUID()}`,
       },
       body: JSON.stringify({ paymentKey: input.paymentKey, orderId: input.orderId, amount: input.amount }),
     });

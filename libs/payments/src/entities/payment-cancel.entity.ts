@@ -19,6 +19,8 @@ import type { Payment } from './payment.entity';
 @Entity({ name: 'payment_cancels' })
 @Index('uq_payment_cancels_idempotency', ['paymentId', 'idempotencyKey'], { unique: true })
 @Index('ix_payment_cancels_transaction_key', ['transactionKey'])
+// The repair job's cancel queue: only cancels still waiting for the gateway's answer, oldest first.
+@Index('ix_payment_cancels_repair', ['createdAt'], { where: `"status" IN ('UNKNOWN', 'PENDING')` })
 export class PaymentCancel {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

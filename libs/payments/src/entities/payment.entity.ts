@@ -24,7 +24,12 @@ export type PaymentType = 'NORMAL' | 'BILLING';
 @Entity({ name: 'payments' })
 @Index('uq_payments_gateway_order_id', ['gateway', 'orderId'], { unique: true })
 @Index('ix_payments_gateway_payment_key', ['gateway', 'gatewayPaymentKey'])
-@Index('ix_payments_status_updated_at', ['status', 'updatedAt'])
+// The repair job's queues (stuck-payments.repair.ts), one partial index per rule: each holds only the rows in that
+// state, so a scan reads the stuck rows oldest first and stops at its LIMIT however many settled payments there are,
+// and a payment that settles (PAID, CANCELED, ...) drops out of them instead of adding entries to a full status index.
+@Index('ix_payments_repair_approval', ['status', 'updatedAt'], { where: `"status" IN ('UNKNOWN', 'IN_PROGRESS')` })
+@Index('ix_payments_repair_deposit', ['virtualAccountDueDate'], { where: `"status" = 'WAITING_FOR_DEPOSIT'` })
+@Index('ix_payments_repair_abandoned', ['createdAt'], { where: `"status" = 'READY'` })
 // Keyset pages of PaymentsService.list(): newest first, optionally one customer's (docs/architecture.md#look-ups).
 @Index('ix_payments_created_at_id', ['createdAt', 'id'])
 @Index('ix_payments_customer_created_at_id', ['customerKey', 'createdAt', 'id'])

@@ -33,6 +33,39 @@ export interface RepairResult {
 }
 
 /**
+ * The repair job's candidates, oldest first: $1 gateway names, $2 stuck before, $3 now, $4 abandoned before, $5 limit.
+ *
+ * Each branch reads one partial index that holds only the rows in its state (ix_payments_repair_approval,
+ * ix_payment_cancels_repair, ix_payments_repair_deposit, ix_payments_repair_abandoned) in the order it sorts by, and
+ * has its own ORDER BY ... LIMIT: the first `limit` rows of the union ordered by `since` are among the first `limit`
+ * of each branch, so every scan stops after `limit` matching rows, however many payments the table holds. UNKNOWN
+ * and IN_PROGRESS are two branches because only IN_PROGRESS has an age bound; both walk the same index. The cancel
+ * branch aggregates per payment before it sorts, so it reads all of its index: that index holds only cancels still
+ * waiting for an answer, which stay few. Exported for the plan test (test/jobs/repair-scan.e2e.spec.ts).
+ */
+export const REPAIR_CANDIDATES_SQL = `SELECT id, rule FROM (
+  (SELECT p.id, 'approval' AS rule, p.updated_at AS since FROM payments p
+    WHERE p.status = 'UNKNOWN' AND p.gateway = ANY($1)
+    ORDER BY p.updated_at LIMIT $5)
+  UNION ALL
+  (SELECT p.id, 'approval', p.updated_at FROM payments p
+    WHERE p.status = 'IN_PROGRESS' AND p.updated_at < $2 AND p.gateway = ANY($1)
+    ORDER BY p.updated_at LIMIT $5)
+  UNION ALL
+  (SELECT c.payment_id, 'cancel', min(c.created_at) FROM payment_cancels c JOIN payments p ON p.id = c.payment_id
+    WHERE c.status IN ('UNKNOWN', 'PENDING') AND c.created_at < $2 AND p.gateway = ANY($1)
+    GROUP BY c.payment_id ORDER BY min(c.created_at) LIMIT $5)
+  UNION ALL
+  (SELECT p.id, 'deposit', p.va_due_date FROM payments p
+    WHERE p.status = 'WAITING_FOR_DEPOSIT' AND p.va_due_date < $3 AND p.gateway = ANY($1)
+    ORDER BY p.va_due_date LIMIT $5)
+  UNION ALL
+  (SELECT p.id, 'abandoned', p.created_at FROM payments p
+    WHERE p.status = 'READY' AND p.created_at < $4 AND p.gateway = ANY($1)
+    ORDER BY p.created_at LIMIT $5)
+) due ORDER BY since ASC LIMIT $5`;
+
+/**
  * The repair job: one rule per stuck state, each ending it at the gateway's truth (see docs/architecture.md#repair):
  * - approval: UNKNOWN, or IN_PROGRESS past the gateway's longest call → `ApprovalRecovery`;
  * - cancel: a PENDING/UNKNOWN cancel past it → read back; released only when provably absent;
@@ -93,23 +126,13 @@ export class StuckPaymentsRepair {
   ): Promise<Array<{ id: string; rule: RepairRule }>> {
     const stuckBefore = new Date(now.getTime() - olderThanMs);
     const abandonedBefore = new Date(now.getTime() - this.timing.readyTtlMs);
-    return this.dataSource.query(
-      `SELECT id, rule FROM (
-         SELECT p.id, 'approval' AS rule, p.updated_at AS since FROM payments p
-          WHERE p.gateway = ANY($1) AND (p.status = 'UNKNOWN' OR (p.status = 'IN_PROGRESS' AND p.updated_at < $2))
-         UNION ALL
-         SELECT c.payment_id, 'cancel', min(c.created_at) FROM payment_cancels c JOIN payments p ON p.id = c.payment_id
-          WHERE p.gateway = ANY($1) AND c.status IN ('UNKNOWN', 'PENDING') AND c.created_at < $2
-          GROUP BY c.payment_id
-         UNION ALL
-         SELECT p.id, 'deposit', p.va_due_date FROM payments p
-          WHERE p.gateway = ANY($1) AND p.status = 'WAITING_FOR_DEPOSIT' AND p.va_due_date < $3
-         UNION ALL
-         SELECT p.id, 'abandoned', p.created_at FROM payments p
-          WHERE p.gateway = ANY($1) AND p.status = 'READY' AND p.created_at < $4
-       ) due ORDER BY since ASC LIMIT $5`,
-      [this.gateways.names(), stuckBefore, now, abandonedBefore, limit],
-    );
+    return this.dataSource.query(REPAIR_CANDIDATES_SQL, [
+      this.gateways.names(),
+      stuckBefore,
+      now,
+      abandonedBefore,
+      limit,
+    ]);
   }
 
   private async repair(paymentId: string, rule: RepairRule): Promise<RepairResult> {
