@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS, PaymentsModule, type PaymentsModuleOptions } from 'nestjs-kr-payments';
 
 /**
- * A host app's root module as the README's "Using it in your app" writes it: configuration from the environment
+ * A host app's root module as the README's "Use it in your app" writes it: configuration from the environment
  * through ConfigService, the library's entities and migrations in the app's own TypeORM DataSource, and the module
  * registered with forRootAsync. main.ts sets the environment before it loads this file.
  */
