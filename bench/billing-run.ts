@@ -49,7 +49,7 @@ export function billingRunConfig(env: NodeJS.ProcessEnv = process.env): BillingR
     return value;
   };
   const subscriptions = positive('BILLING_BENCH_SUBSCRIPTIONS', 10_000);
-  const concurrency = positive('BILLING_BENCH_CONCURRENCY', 8);
+  const concurrency = positive('BILLING_BENCH_CONCURRENCY', 16);
   return {
     subscriptions,
     sequential: positive('BILLING_BENCH_SEQUENTIAL', subscriptions),
