@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, requireChromium } from './chromium';
 import { createDatabase, startPostgres, type RunningPostgres } from 'nestjs-kr-payments/testing';
 import { DEMO_DATE, playDemoDay, startDemoWorld, type DemoWorld } from './reconciliation-demo-day';
 
@@ -12,7 +13,6 @@ import { DEMO_DATE, playDemoDay, startDemoWorld, type DemoWorld } from './reconc
  * Chromium (the Debian `chromium` package) and saves docs/images/reconciliation-report.png for the README. Not part
  * of `npm test`: CI has no Chromium.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = resolve(__dirname, '../docs/images/reconciliation-report.png');
 
 async function main(): Promise<void> {
@@ -45,18 +45,9 @@ async function main(): Promise<void> {
  */
 async function screenshot(file: string, profile: string): Promise<void> {
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: requireChromium(),
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
     viewport: { width: 1280, height: 900 },
     deviceScaleFactor: 1,
   });

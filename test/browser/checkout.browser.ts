@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { Payment, PaymentStatus } from 'nestjs-kr-payments';
 import { APPS_IN_TOSS_PAY_PATH } from 'nestjs-kr-payments/testing';
+import { CHROMIUM_ARGS, requireChromium } from '../../scripts/chromium';
 import { ShopModule } from '../../src/shop/shop.module';
 import { type FourGatewayWorld, startFourGatewayWorld } from '../support/four-gateway-world';
 
@@ -13,7 +13,6 @@ import { type FourGatewayWorld, startFourGatewayWorld } from '../support/four-ga
  * checked where it lives: the payment row, and the requests the simulator received. `CHECKOUT_SCREENSHOT=1` also saves
  * docs/images/checkout.png for the README.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = resolve(__dirname, '../../docs/images/checkout.png');
 
 type GatewayId = 'toss' | 'nicepay' | 'kispg' | 'appsInToss';
@@ -30,31 +29,14 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install the Debian package: apt-get install -y chromium ` +
-        '(or set CHROMIUM_PATH to a Chromium binary).',
-    );
-  }
+  const executablePath = requireChromium();
   world = await startFourGatewayWorld({ imports: [ShopModule] });
   // The storefront reads the window URLs per request, as `npm start` sets them.
   process.env.TOSS_WINDOW_URL = world.toss.windowUrl;
   process.env.NICEPAY_WINDOW_URL = world.nicepay.windowUrl;
   process.env.KISPG_WINDOW_URL = world.kispg.windowUrl;
   process.env.APPS_IN_TOSS_WINDOW_URL = world.appsInToss.windowUrl;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
   page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
 });
 

@@ -1,7 +1,7 @@
-import { DataSource } from 'typeorm';
-import { PAYMENTS_ENTITIES, PAYMENTS_MIGRATIONS } from 'nestjs-kr-payments';
+import type { DataSource } from 'typeorm';
 import { REPAIR_CANDIDATES_SQL } from '../../libs/payments/src/jobs/stuck-payments.repair';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
+import { openMigratedDataSource } from '../support/ledger-database';
 
 /**
  * The repair job's candidate query on a table the size of a shop that has been running for years: 1,000,000
@@ -37,15 +37,7 @@ describe('repair candidate scan on 1,000,000 payments', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: database.url,
-      entities: [...PAYMENTS_ENTITIES],
-      migrations: [...PAYMENTS_MIGRATIONS],
-      logging: false,
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await openMigratedDataSource(database.url);
     // Payment i was created i seconds ago (about 11.5 days for the oldest). One in a hundred is in each state the
     // repair job looks at; the rest are PAID. Virtual accounts fall due right after they were issued, so all four rules
     // reach the first page. Timestamps are offset so no two candidates tie on `since`, which lets

@@ -1,9 +1,7 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   AmountMismatchError,
   CancelStatus,
-  PAYMENTS_ENTITIES,
-  PAYMENTS_MIGRATIONS,
   PaymentCancel,
   PaymentKeyMismatchError,
   PaymentStatus,
@@ -20,6 +18,7 @@ import { CancelLedger } from '../../libs/payments/src/ledger/cancel-ledger';
 import { PaymentLedger, STALE_PENDING_CANCEL_MS } from '../../libs/payments/src/ledger/payment-ledger';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/postgres/test-database';
 import { CapturingLogger } from '../support/harness';
+import { openMigratedDataSource } from '../support/ledger-database';
 
 /**
  * A cancel webhook read back while our own cancel call is still on the wire (KISPG sends a 2001 notification the
@@ -37,14 +36,7 @@ describe('PaymentLedger: cancel answered after the gateway already reported it',
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: database.url,
-      entities: [...PAYMENTS_ENTITIES],
-      migrations: [...PAYMENTS_MIGRATIONS],
-      migrationsRun: true,
-    });
-    await dataSource.initialize();
+    dataSource = await openMigratedDataSource(database.url);
     // Events on: the ledger's outbox writes run inside the same transactions these races exercise.
     const outbox = new PaymentsOutbox({ events: resolveEventsOptions({ enabled: true }, []) }, clock);
     ledger = new PaymentLedger(dataSource, clock, logger, outbox, new PaymentsMetrics(), new PreparedSql(dataSource));

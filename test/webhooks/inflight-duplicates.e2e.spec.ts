@@ -1,6 +1,7 @@
-import { PaymentStatus, WebhookEvent, type PaymentView } from 'nestjs-kr-payments';
+import { PaymentStatus, WebhookEvent } from 'nestjs-kr-payments';
 import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
-import { bootPaymentsApp, TEST_ENCRYPTION, URLS, type ShopApp } from '../support/harness';
+import { bootPaymentsApp, TEST_ENCRYPTION, type ShopApp } from '../support/harness';
+import { tossWaitingForDeposit } from '../support/toss-virtual-account';
 
 /**
  * A redelivery that arrives while the first delivery of the same event is still being processed (the gateway timed
@@ -39,22 +40,10 @@ describe('webhook redeliveries while the first delivery is in flight', () => {
   });
 
   /** A virtual account issued through the window and confirmed; the issue's own webhooks are settled. */
-  async function waitingForDeposit(amount: number): Promise<{ payment: PaymentView; paymentKey: string }> {
-    const orderId = `inflight_${Date.now().toString(36)}_${++seq}`;
-    await shop.payments.prepare({
-      ...URLS,
-      gateway: 'toss',
-      orderId,
-      amount,
-      orderName: 'in flight',
-      method: 'VIRTUAL_ACCOUNT',
-    });
-    const window = sim.authenticatePayment({ orderId, amount, orderName: 'in flight', method: 'VIRTUAL_ACCOUNT' });
-    const payment = await shop.payments.confirm({ gateway: 'toss', orderId, amount, paymentKey: window.paymentKey });
-    expect(payment.status).toBe(PaymentStatus.WAITING_FOR_DEPOSIT);
-    await sim.webhooksIdle();
-    return { payment, paymentKey: window.paymentKey };
-  }
+  const waitingForDeposit = (amount: number) => {
+    seq += 1; // names this test's transaction keys
+    return tossWaitingForDeposit(shop, sim, 'inflight', amount);
+  };
 
   const readBackPath = (paymentKey: string) => `/v1/payments/${paymentKey}`;
 

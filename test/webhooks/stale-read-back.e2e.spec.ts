@@ -1,6 +1,7 @@
 import { PaymentStatus } from 'nestjs-kr-payments';
 import { TOSS_TEST_CLIENT_KEY, TOSS_TEST_SECRET_KEY, TossSimulator } from 'nestjs-kr-payments/testing';
-import { bootPaymentsApp, TEST_ENCRYPTION, URLS, type ShopApp } from '../support/harness';
+import { bootPaymentsApp, TEST_ENCRYPTION, type ShopApp } from '../support/harness';
+import { tossWaitingForDeposit } from '../support/toss-virtual-account';
 
 /**
  * A read-back is a snapshot of the moment the gateway answered, which lies between sending and receiving. One that
@@ -11,7 +12,6 @@ import { bootPaymentsApp, TEST_ENCRYPTION, URLS, type ShopApp } from '../support
 describe('a read-back sent before a deposit and answered after it', () => {
   let sim: TossSimulator;
   let shop: ShopApp;
-  let seq = 0;
 
   beforeAll(async () => {
     sim = await TossSimulator.start({ port: 0 });
@@ -37,22 +37,10 @@ describe('a read-back sent before a deposit and answered after it', () => {
   }
 
   it('a sync whose answer predates the deposit webhook leaves the payment PAID', async () => {
-    const orderId = `stale_${Date.now().toString(36)}_${++seq}`;
     const amount = 33_000;
-    await shop.payments.prepare({
-      ...URLS,
-      gateway: 'toss',
-      orderId,
-      amount,
-      orderName: 'stale',
-      method: 'VIRTUAL_ACCOUNT',
-    });
-    const window = sim.authenticatePayment({ orderId, amount, orderName: 'stale', method: 'VIRTUAL_ACCOUNT' });
-    const waiting = await shop.payments.confirm({ gateway: 'toss', orderId, amount, paymentKey: window.paymentKey });
-    expect(waiting.status).toBe(PaymentStatus.WAITING_FOR_DEPOSIT);
-    await sim.webhooksIdle();
+    const { payment: waiting, paymentKey, orderId } = await tossWaitingForDeposit(shop, sim, 'stale', amount);
 
-    const path = `/v1/payments/${window.paymentKey}`;
+    const path = `/v1/payments/${paymentKey}`;
     const readBacks = () => sim.requestsTo('GET', path).length;
     const before = readBacks();
     // The sync's read-back is answered (WAITING_FOR_DEPOSIT) at once and delivered 500 ms late.
