@@ -56,22 +56,22 @@ export class InitialSchema1795458255848 implements MigrationInterface {
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "payment_cancels" DROP CONSTRAINT "FK_82d956082d7d9335bf898339830"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_webhook_events_dedupe"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_webhook_events_status"`);
+    await queryRunner.query(`DROP INDEX "uq_webhook_events_dedupe"`);
+    await queryRunner.query(`DROP INDEX "ix_webhook_events_status"`);
     await queryRunner.query(`DROP TABLE "webhook_events"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_payments_gateway_order_id"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_gateway_payment_key"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_status_updated_at"`);
+    await queryRunner.query(`DROP INDEX "uq_payments_gateway_order_id"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_gateway_payment_key"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_status_updated_at"`);
     await queryRunner.query(`DROP TABLE "payments"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_payment_cancels_idempotency"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payment_cancels_transaction_key"`);
+    await queryRunner.query(`DROP INDEX "uq_payment_cancels_idempotency"`);
+    await queryRunner.query(`DROP INDEX "ix_payment_cancels_transaction_key"`);
     await queryRunner.query(`DROP TABLE "payment_cancels"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_cash_receipts_gateway_order"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_cash_receipts_receipt_key"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_cash_receipts_identity_hash"`);
+    await queryRunner.query(`DROP INDEX "uq_cash_receipts_gateway_order"`);
+    await queryRunner.query(`DROP INDEX "ix_cash_receipts_receipt_key"`);
+    await queryRunner.query(`DROP INDEX "ix_cash_receipts_identity_hash"`);
     await queryRunner.query(`DROP TABLE "cash_receipts"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_billing_keys_gateway_hash"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_billing_keys_customer"`);
+    await queryRunner.query(`DROP INDEX "uq_billing_keys_gateway_hash"`);
+    await queryRunner.query(`DROP INDEX "ix_billing_keys_customer"`);
     await queryRunner.query(`DROP TABLE "billing_keys"`);
   }
 }

@@ -37,17 +37,17 @@ export class BillingEngine1796357983456 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."ix_subscriptions_next_charge_at"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_subscriptions_customer"`);
+    await queryRunner.query(`DROP INDEX "ix_subscriptions_next_charge_at"`);
+    await queryRunner.query(`DROP INDEX "ix_subscriptions_customer"`);
     await queryRunner.query(`DROP TABLE "subscriptions"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_billing_cycles_subscription_cycle"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_billing_cycles_status_next_attempt"`);
+    await queryRunner.query(`DROP INDEX "uq_billing_cycles_subscription_cycle"`);
+    await queryRunner.query(`DROP INDEX "ix_billing_cycles_status_next_attempt"`);
     await queryRunner.query(`DROP TABLE "billing_cycles"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_billing_attempts_cycle_attempt"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_billing_attempts_order_id"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_billing_attempts_one_succeeded"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_billing_attempts_one_open"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_billing_attempts_status_next_try"`);
+    await queryRunner.query(`DROP INDEX "uq_billing_attempts_cycle_attempt"`);
+    await queryRunner.query(`DROP INDEX "uq_billing_attempts_order_id"`);
+    await queryRunner.query(`DROP INDEX "uq_billing_attempts_one_succeeded"`);
+    await queryRunner.query(`DROP INDEX "uq_billing_attempts_one_open"`);
+    await queryRunner.query(`DROP INDEX "ix_billing_attempts_status_next_try"`);
     await queryRunner.query(`DROP TABLE "billing_attempts"`);
   }
 }

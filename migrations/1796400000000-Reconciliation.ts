@@ -29,11 +29,11 @@ export class Reconciliation1796400000000 implements MigrationInterface {
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE "reconciliation_gateway_rows"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_reconciliation_items_run_category"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_reconciliation_items_payment"`);
+    await queryRunner.query(`DROP INDEX "ix_reconciliation_items_run_category"`);
+    await queryRunner.query(`DROP INDEX "ix_reconciliation_items_payment"`);
     await queryRunner.query(`DROP TABLE "reconciliation_items"`);
-    await queryRunner.query(`DROP INDEX "public"."uq_reconciliation_runs_one_running"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_reconciliation_runs_key"`);
+    await queryRunner.query(`DROP INDEX "uq_reconciliation_runs_one_running"`);
+    await queryRunner.query(`DROP INDEX "ix_reconciliation_runs_key"`);
     await queryRunner.query(`DROP TABLE "reconciliation_runs"`);
   }
 }

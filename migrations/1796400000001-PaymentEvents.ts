@@ -19,9 +19,9 @@ export class PaymentEvents1796400000001 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."ix_payment_events_due"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payment_events_aggregate_pending"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payment_events_dispatched"`);
+    await queryRunner.query(`DROP INDEX "ix_payment_events_due"`);
+    await queryRunner.query(`DROP INDEX "ix_payment_events_aggregate_pending"`);
+    await queryRunner.query(`DROP INDEX "ix_payment_events_dispatched"`);
     await queryRunner.query(`DROP TABLE "payment_events"`);
   }
 }

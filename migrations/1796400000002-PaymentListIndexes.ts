@@ -11,7 +11,7 @@ export class PaymentListIndexes1796400000002 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_created_at_id"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_customer_created_at_id"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_created_at_id"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_customer_created_at_id"`);
   }
 }

@@ -3,8 +3,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class RepairScanIndexes1796400000003 implements MigrationInterface {
   name = 'RepairScanIndexes1796400000003';
 
+  // Index names unqualified: they resolve through the connection's search_path, so the migration also runs where the
+  // tables live in their own schema (paymentsTypeOrmOptions({ schema })).
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_status_updated_at"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_status_updated_at"`);
     await queryRunner.query(
       `CREATE INDEX "ix_payment_cancels_repair" ON "payment_cancels"  ("created_at") WHERE "status" IN ('UNKNOWN', 'PENDING')`,
     );
@@ -20,10 +22,10 @@ export class RepairScanIndexes1796400000003 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_repair_approval"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_repair_deposit"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payments_repair_abandoned"`);
-    await queryRunner.query(`DROP INDEX "public"."ix_payment_cancels_repair"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_repair_approval"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_repair_deposit"`);
+    await queryRunner.query(`DROP INDEX "ix_payments_repair_abandoned"`);
+    await queryRunner.query(`DROP INDEX "ix_payment_cancels_repair"`);
     await queryRunner.query(
       `CREATE INDEX "ix_payments_status_updated_at" ON "payments" USING btree ("status", "updated_at") `,
     );

@@ -2,6 +2,7 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import {
+  PAYMENTS_MIGRATIONS,
   PaymentsConfigurationError,
   PaymentsModule,
   PaymentsService,
@@ -87,6 +88,27 @@ describe('database placement: paymentsTypeOrmOptions({ schema })', () => {
       { table_schema: 'kr_payments', table_name: 'payments' },
       { table_schema: 'public', table_name: 'payments' },
     ]);
+  });
+
+  it('every migration reverts and runs again inside kr_payments, the host table untouched', async () => {
+    // Runs on the app booted above: its payments DataSource is the one pointed at the schema.
+    const ours = (app as INestApplication).get<DataSource>(getDataSourceToken('payments'));
+    for (let left = PAYMENTS_MIGRATIONS.length; left > 0; left -= 1) await ours.undoLastMigration();
+    const afterRevert: Array<{ table_name: string }> = await ours.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'kr_payments' ORDER BY 1`,
+    );
+    expect(afterRevert).toEqual([{ table_name: 'kr_payments_migrations' }]);
+    await ours.runMigrations();
+    const indexes: Array<{ indexname: string }> = await ours.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'kr_payments' AND indexname LIKE 'ix_payments_repair_%'
+        ORDER BY 1`,
+    );
+    expect(indexes.map((row) => row.indexname)).toEqual([
+      'ix_payments_repair_abandoned',
+      'ix_payments_repair_approval',
+      'ix_payments_repair_deposit',
+    ]);
+    expect(await ours.query(`SELECT sku, qty FROM public.payments`)).toEqual([{ sku: 'host-row', qty: 3 }]);
   });
 
   it('refuses a schema name that is not a plain identifier', () => {
