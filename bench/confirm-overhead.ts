@@ -36,8 +36,19 @@ export const BENCH_NAME = 'confirm-overhead';
 export const ROUNDS = 3;
 export const CONCURRENCIES = [1, 8, 32] as const;
 export const CONFIRMS_PER_PHASE: Record<number, number> = { 1: 150, 8: 600, 32: 800 };
-/** Both pools (TypeORM's for library and naive, pg's own for limit): as many connections as the top concurrency. */
-export const POOL: PoolSettings = { max: 32, idleTimeoutMillis: 0 };
+/**
+ * Both pools (TypeORM's for library and naive, pg's own for limit): by default as many connections as the top
+ * concurrency. `CONFIRM_BENCH_POOL` sets another size, to compare pool sizes (the README's pool guidance).
+ */
+export const POOL: PoolSettings = { max: poolSizeFrom(process.env.CONFIRM_BENCH_POOL), idleTimeoutMillis: 0 };
+
+function poolSizeFrom(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 32;
+  const size = Number(raw);
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new Error(`CONFIRM_BENCH_POOL must be a positive integer, got ${raw}`);
+  return size;
+}
 const WARM_UP = { batchSize: 300, concurrency: 32, minBatches: 3, maxBatches: 12, tolerance: 0.05 };
 const CONFIRM_PATH = '/v1/payments/confirm';
 
