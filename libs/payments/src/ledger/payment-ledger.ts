@@ -193,10 +193,10 @@ export class PaymentLedger {
   }
 
   /**
-   * The hot path of a confirm or billing charge: the row is IN_PROGRESS under our compare-and-set, nothing is canceled
-   * and the answer carries no cancels. The same checks and the same status rules as the locked path, computed on our
-   * copy, then written by one statement guarded by id and version together with the events; null when the guard
-   * misses (someone wrote the row since) or the case is not this simple.
+   * The hot path of a confirm, a billing charge or a webhook read-back: the caller holds the row as it was read (its
+   * version included), nothing is canceled and the truth carries no cancels. The same checks and the same status rules
+   * as the locked path, computed on that copy, then written by one statement guarded by id and version together with
+   * the events; null when the guard misses (someone wrote the row since) or the case is not this simple.
    */
   private async applyToKnown(
     known: Payment,
@@ -204,9 +204,7 @@ export class PaymentLedger {
     options: ApplyOptions,
   ): Promise<Payment | null> {
     const simple =
-      (options.source === 'confirm' || options.source === 'charge') &&
       !options.settleCancel &&
-      known.status === PaymentStatus.IN_PROGRESS &&
       typeof known.version === 'number' &&
       known.canceledAmount === 0 &&
       known.pendingCancelAmount === 0 &&
@@ -217,7 +215,7 @@ export class PaymentLedger {
     const before = { status: payment.status, canceledAmount: payment.canceledAmount };
     const observedAt = truth.observedAt ?? this.clock.now();
     const fresh = !payment.truthObservedAt || observedAt >= payment.truthObservedAt;
-    this.applyAmountsAndStatus(payment, [], truth, false);
+    this.applyAmountsAndStatus(payment, [], truth, fresh && isReadBack(options.source));
     if (fresh) {
       copyTruthDetails(payment, truth, options);
       payment.truthObservedAt = observedAt;

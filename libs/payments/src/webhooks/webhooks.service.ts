@@ -240,7 +240,8 @@ export class WebhooksService {
     }
     try {
       // Stamped when the read left: one that loses the row-lock race to a later-sent one cannot move the payment back.
-      const applied = await this.payments.apply(payment.id, truth, 'webhook');
+      // `known`: the row as this delivery read it; applied in one guarded statement unless it was written since.
+      const applied = await this.payments.apply(payment.id, truth, 'webhook', { known: payment });
       return { status: WebhookEventStatus.PROCESSED, paymentId: applied.id };
     } catch (error) {
       // The read-back is about another order, amount or key than the payment the delivery named: never applied.
